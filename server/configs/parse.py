@@ -1,0 +1,514 @@
+"""Build a validated ``ShowConfig`` from a YAML show file.
+
+Every problem is reported as ``FILE:LINE: key.path: what was expected, got what``; all of a
+file's problems are collected before anything is returned, and nothing half-valid escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+from server.configs.reader import Node, Problem, Problems
+from server.configs.source import YamlSyntaxError, load_yaml
+from server.core.config import (
+    OVERLAYS,
+    AudienceScoring,
+    BuzzerScoring,
+    Contest,
+    Criterion,
+    Judge,
+    JudgedScoring,
+    Member,
+    ObsCue,
+    ObsSettings,
+    PackagesScoring,
+    Question,
+    RoundType,
+    Scoring,
+    Segment,
+    ShowConfig,
+    Slot,
+    SpeedScoring,
+    Stage,
+    Star,
+    Steal,
+    Team,
+    Theme,
+    Tiebreak,
+    TurnsScoring,
+)
+
+T = TypeVar("T")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+MAX_POINTS = Decimal(10000)
+RANKING_RULES = ("points", "answer_time", "sudden_death")
+
+
+class ConfigError(Exception):
+    """A show file that cannot be used; ``errors`` holds one line per problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def load_show(path: str | Path) -> ShowConfig:
+    """Read, parse and validate a show file, or raise ``ConfigError`` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the file: {exc}"]) from None
+    return parse_show(text, path)
+
+
+def parse_show(text: str, path: Path) -> ShowConfig:
+    """Parse show-file text; ``path`` names the file in errors and anchors media paths."""
+    try:
+        data = load_yaml(text)
+    except YamlSyntaxError as exc:
+        raise ConfigError([f"{path}:{exc.line}: {exc.message}"]) from None
+    problems = Problems()
+    builder = _Builder(problems, path.parent)
+    config = builder.attempt(lambda: builder.show(Node(data, "", 1, problems)))
+    if problems.items or config is None:
+        ordered = sorted(problems.items, key=lambda p: p.line)
+        raise ConfigError([f"{path}:{p.line}: {p.path}: {p.message}" for p in ordered])
+    return config
+
+
+class _Builder:
+    def __init__(self, problems: Problems, base: Path) -> None:
+        self.problems = problems
+        self.base = base
+
+    def attempt(self, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except Problem as problem:
+            self.problems.add(problem)
+            return None
+
+    def each(self, nodes: list[Node], read: Callable[[Node], T | None]) -> list[T]:
+        out = []
+        for node in nodes:
+            value = self.attempt(lambda node=node: read(node))
+            if value is not None:
+                out.append(value)
+        return out
+
+    def opt(self, node: Node, key: str, read: Callable[[Node], T], default: T) -> T:
+        child = node.get(key)
+        if child is None:
+            return default
+        value = self.attempt(lambda: read(child))
+        return default if value is None else value
+
+    # -- the file -------------------------------------------------------------------------
+
+    def show(self, root: Node) -> ShowConfig | None:
+        root.mapping(
+            ("show", "teams", "judges", "rundown", "questions", "tiebreak", "ranking", "obs"),
+            required=("show", "teams", "rundown"),
+        )
+        meta = root["show"].mapping(
+            ("id", "title", "organizer", "season", "stage", "logo", "language", "theme"),
+            required=("id", "title"),
+        )
+        show_id = self.attempt(lambda: meta["id"].ident())
+        contest = self.attempt(lambda: self.contest(meta))
+        teams = self.unique(self.each(root["teams"].list(min_len=1, max_len=12), self.team), root["teams"], "team")
+        judges_node = root.get("judges")
+        judges = self.unique(self.each(judges_node.list(), self.judge), judges_node, "judge") if judges_node else []
+        questions_node = root.get("questions")
+        questions = {}
+        if questions_node is not None:
+            found = self.unique(self.each(questions_node.list(), self.question), questions_node, "question")
+            questions = {q.id: q for q in found}
+        ctx = _Refs({t.id for t in teams}, [j.id for j in judges], questions, root)
+        rundown_node = root["rundown"]
+        segments = self.unique(
+            self.each(rundown_node.list(min_len=1), lambda n: self.segment(n, ctx)), rundown_node, "segment"
+        )
+        tiebreak = self.opt(root, "tiebreak", lambda n: self.tiebreak(n, ctx), Tiebreak())
+        ranking = self.opt(root, "ranking", self.ranking, ("points", "sudden_death"))
+        obs = self.opt(root, "obs", self.obs, None)
+        if show_id is None or contest is None or self.problems.items:
+            return None
+        return ShowConfig(
+            id=show_id,
+            contest=contest,
+            teams=tuple(teams),
+            judges=tuple(judges),
+            rundown=tuple(segments),
+            questions=questions,
+            tiebreak=tiebreak,
+            ranking=ranking,
+            obs=obs,
+        )
+
+    def unique(self, items: list, node: Node, what: str) -> list:
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item.id in seen:
+                line = node.value.item_lines[index] if index < len(node.value.item_lines) else node.line
+                self.problems.add(Problem(line, f"{node.path}[{index}].id", f"duplicate {what} id '{item.id}'"))
+            seen.add(item.id)
+        return items
+
+    def contest(self, meta: Node) -> Contest:
+        theme = self.opt(meta, "theme", self.theme, Theme())
+        logo = self.opt(meta, "logo", self.media, None)
+        return Contest(
+            title=meta["title"].str(),
+            organizer=self.opt(meta, "organizer", Node.str, ""),
+            season=self.opt(meta, "season", Node.str, ""),
+            stage=Stage(self.opt(meta, "stage", lambda n: n.choice(tuple(s.value for s in Stage)), "other")),
+            logo=logo,
+            language=self.opt(meta, "language", lambda n: n.choice(("vi", "en")), "vi"),
+            theme=theme,
+        )
+
+    def theme(self, node: Node) -> Theme:
+        node.mapping(("primary", "secondary", "background", "text", "font"))
+        values = {}
+        for key in ("primary", "secondary", "background", "text"):
+            child = node.get(key)
+            if child is not None:
+                values[key] = self.attempt(lambda child=child: _color(child)) or getattr(Theme(), key)
+        return Theme(**values, font=self.opt(node, "font", Node.str, Theme().font))
+
+    def media(self, node: Node) -> str:
+        rel = node.str()
+        if not (self.base / rel).is_file():
+            raise node.fail(f"media file not found: {rel} (looked in {self.base})")
+        return rel
+
+    def team(self, node: Node) -> Team:
+        node.mapping(("id", "name", "unit", "members"), required=("id", "name"))
+        members_node = node.get("members")
+        members = self.each(members_node.list(max_len=10), self.member) if members_node else []
+        self.unique(members, members_node, "member") if members_node else None
+        return Team(
+            id=node["id"].ident(),
+            name=node["name"].str(max_len=80),
+            unit=self.opt(node, "unit", Node.str, ""),
+            members=tuple(members),
+        )
+
+    def member(self, node: Node) -> Member:
+        node.mapping(("id", "name", "role"), required=("id", "name"))
+        return Member(node["id"].ident(), node["name"].str(max_len=80), self.opt(node, "role", Node.str, ""))
+
+    def judge(self, node: Node) -> Judge:
+        node.mapping(("id", "name", "title"), required=("id", "name"))
+        return Judge(node["id"].ident(), node["name"].str(max_len=80), self.opt(node, "title", Node.str, ""))
+
+    def question(self, node: Node) -> Question:
+        node.mapping(("id", "text", "options", "answer", "points", "media", "time", "essay"), required=("id", "text"))
+        options = self.opt(node, "options", self.options, None)
+        answer_node = node.get("answer")
+        answer = None
+        if answer_node is not None:
+            answer = self.attempt(answer_node.str)
+            if options is not None and answer is not None and answer not in options:
+                self.problems.add(answer_node.expected("one of the option letters " + ", ".join(options)))
+        return Question(
+            id=node["id"].ident(),
+            text=node["text"].str(max_len=2000),
+            options=options,
+            answer=answer,
+            points=self.opt(node, "points", lambda n: n.decimal(ZERO, MAX_POINTS), None),
+            media=self.opt(node, "media", self.media, None),
+            time_ms=self.opt(node, "time", Node.seconds, None),
+            essay=self.opt(node, "essay", Node.bool, False),
+        )
+
+    def options(self, node: Node) -> dict[str, str]:
+        node.mapping(("A", "B", "C", "D"))
+        found = {str(k): v.str() for k, v in node.items() if k in ("A", "B", "C", "D")}
+        letters = "ABCD"[: len(found)]
+        if len(found) < 2 or "".join(found) != letters:
+            raise node.expected("options A, B (and optionally C, D) in order")
+        return found
+
+    # -- the rundown ----------------------------------------------------------------------
+
+    def segment(self, node: Node, ctx: _Refs) -> Segment:
+        node.mapping(
+            ("id", "title", "round", "scoring", "questions", "timer", "obs", "overlays"),
+            required=("id", "title", "round"),
+        )
+        round_type = RoundType(node["round"].choice(tuple(r.value for r in RoundType)))
+        scoring_node = node.get("scoring") or Node(
+            _empty_mapping(node), f"{node.path}.scoring", node.line, node.problems
+        )
+        scoring = self.scoring(round_type, scoring_node, ctx)
+        slots_node = node.get("questions")
+        slots = tuple(self.each(slots_node.list(max_len=200), lambda n: self.slot(n, ctx))) if slots_node else ()
+        if round_type is not RoundType.JUDGED and not slots:
+            self.problems.add(node.fail(f"a {round_type.value} round needs questions"))
+        if round_type is RoundType.TURNS:
+            self.check_turn_teams(slots, node, ctx)
+        if round_type is RoundType.PACKAGES and isinstance(scoring, PackagesScoring):
+            self.check_package_pool(slots, scoring, node, ctx)
+        if round_type is RoundType.AUDIENCE:
+            self.check_audience_questions(slots, node, ctx)
+        return Segment(
+            id=node["id"].ident(),
+            title=node["title"].str(max_len=120),
+            round=round_type,
+            scoring=scoring,
+            slots=slots,
+            timer_ms=self.opt(node, "timer", Node.seconds, None),
+            obs=self.opt(node, "obs", self.cue, ObsCue()),
+            overlays=tuple(self.opt(node, "overlays", self.overlays, [])),
+        )
+
+    def slot(self, node: Node, ctx: _Refs) -> Slot:
+        if isinstance(node.value, dict):
+            node.mapping(("question", "team"), required=("question",))
+            qid = node["question"].ident()
+            team = self.opt(node, "team", lambda n: ctx.team(n), None)
+        else:
+            qid, team = node.ident(), None
+        if qid not in ctx.questions:
+            raise node.fail(f"unknown question '{qid}'; define it under 'questions'")
+        return Slot(qid, team)
+
+    def check_turn_teams(self, slots: tuple[Slot, ...], node: Node, ctx: _Refs) -> None:
+        if any(s.team is None for s in slots) and any(s.team is not None for s in slots):
+            self.problems.add(node.fail("give every question a team, or none (then teams take turns in order)"))
+
+    def check_package_pool(self, slots: tuple[Slot, ...], scoring: PackagesScoring, node: Node, ctx: _Refs) -> None:
+        for value in scoring.values:
+            count = sum(1 for s in slots if ctx.questions[s.question].points == value)
+            if count < scoring.size:
+                self.problems.add(
+                    node.fail(
+                        f"questions: expected at least {scoring.size} questions worth {value} points, got {count}"
+                    )
+                )
+
+    def check_audience_questions(self, slots: tuple[Slot, ...], node: Node, ctx: _Refs) -> None:
+        for slot in slots:
+            if not ctx.questions[slot.question].multiple_choice:
+                self.problems.add(node.fail(f"questions: audience question '{slot.question}' needs options A-D"))
+
+    def scoring(self, round_type: RoundType, node: Node, ctx: _Refs) -> Scoring:
+        readers = {
+            RoundType.JUDGED: self.judged,
+            RoundType.TURNS: self.turns,
+            RoundType.SPEED: self.speed,
+            RoundType.BUZZER: self.buzzer,
+            RoundType.PACKAGES: self.packages,
+            RoundType.AUDIENCE: self.audience,
+        }
+        return readers[round_type](node, ctx)
+
+    def judged(self, node: Node, ctx: _Refs) -> JudgedScoring:
+        node.mapping(("criteria", "aggregate", "audience_share", "decimals"), required=("criteria",))
+        criteria = self.unique(
+            self.each(node["criteria"].list(min_len=1, max_len=10), self.criterion), node["criteria"], "criterion"
+        )
+        aggregate = self.opt(node, "aggregate", lambda n: n.choice(("mean", "trimmed_mean")), "mean")
+        if not ctx.judges:
+            self.problems.add(node.fail("a judged round needs judges; add them under 'judges'"))
+        if aggregate == "trimmed_mean" and len(ctx.judges) < 3:
+            self.problems.add(
+                node["aggregate"].fail(f"trimmed_mean needs at least 3 judges, the show has {len(ctx.judges)}")
+            )
+        return JudgedScoring(
+            criteria=tuple(criteria),
+            trimmed=aggregate == "trimmed_mean",
+            audience_share=self.opt(
+                node, "audience_share", lambda n: n.decimal(ZERO, ONE, "a share from 0 to 1"), ZERO
+            ),
+            decimals=self.opt(node, "decimals", lambda n: n.int(0, 3), 2),
+        )
+
+    def criterion(self, node: Node) -> Criterion:
+        node.mapping(("id", "name", "max"), required=("id", "name", "max"))
+        return Criterion(node["id"].ident(), node["name"].str(), node["max"].decimal(Decimal("0.5"), Decimal(1000)))
+
+    def turns(self, node: Node, ctx: _Refs) -> TurnsScoring:
+        node.mapping(("points", "penalty", "steal"))
+        return TurnsScoring(
+            points=self.opt(node, "points", _points, Decimal(10)),
+            penalty=self.opt(node, "penalty", _points_or_zero, ZERO),
+            steal=self.opt(node, "steal", self.steal, None),
+        )
+
+    def steal(self, node: Node) -> Steal:
+        node.mapping(("window", "points", "penalty", "penalty_share", "take_from_turn"))
+        return Steal(
+            window_ms=self.opt(node, "window", Node.seconds, 5000),
+            points=self.opt(node, "points", _points, None),
+            penalty=self.opt(node, "penalty", _points_or_zero, ZERO),
+            penalty_share=self.opt(node, "penalty_share", _share, ZERO),
+            take_from_turn=self.opt(node, "take_from_turn", Node.bool, False),
+        )
+
+    def speed(self, node: Node, ctx: _Refs) -> SpeedScoring:
+        node.mapping(("mode", "points", "allow_change"))
+        mode = self.opt(node, "mode", lambda n: n.choice(("rank", "accuracy")), "rank")
+        if mode == "rank":
+            points = self.opt(node, "points", _rank_points, SpeedScoring().points)
+        else:
+            points = (self.opt(node, "points", _points, Decimal(10)),)
+        return SpeedScoring(mode=mode, points=points, allow_change=self.opt(node, "allow_change", Node.bool, False))
+
+    def buzzer(self, node: Node, ctx: _Refs) -> BuzzerScoring:
+        node.mapping(("points", "penalty"))
+        return BuzzerScoring(
+            points=self.opt(node, "points", _points, Decimal(10)),
+            penalty=self.opt(node, "penalty", _points_or_zero, ZERO),
+        )
+
+    def packages(self, node: Node, ctx: _Refs) -> PackagesScoring:
+        node.mapping(("values", "size", "penalty_share", "star", "steal", "time_by_value"))
+        values = self.opt(node, "values", _rank_points, PackagesScoring().values)
+        star_node = node.get("star")
+        star: Star | None = Star()
+        if star_node is not None:
+            if star_node.value is False:
+                star = None
+            else:
+                star = self.attempt(lambda: self.star(star_node))
+        times = self.opt(node, "time_by_value", lambda n: self.time_by_value(n, values), {})
+        return PackagesScoring(
+            values=values,
+            size=self.opt(node, "size", lambda n: n.int(1, 6), 3),
+            penalty_share=self.opt(node, "penalty_share", _share, ZERO),
+            star=star,
+            steal=self.opt(node, "steal", self.steal, None),
+            time_by_value=times,
+        )
+
+    def star(self, node: Node) -> Star:
+        node.mapping(("multiplier", "penalty_share"))
+        return Star(
+            multiplier=self.opt(node, "multiplier", lambda n: n.decimal(ONE, Decimal(5)), Decimal(2)),
+            penalty_share=self.opt(node, "penalty_share", lambda n: n.decimal(ZERO, Decimal(5)), ONE),
+        )
+
+    def time_by_value(self, node: Node, values: tuple[Decimal, ...]) -> dict[Decimal, int]:
+        out = {}
+        for key, child in node.items():
+            value = Node(key, child.path, child.line, child.problems).decimal(what="a package value")
+            if value not in values:
+                raise child.fail(f"no package value {key}; values are {', '.join(map(str, values))}")
+            out[value] = child.seconds()
+        return out
+
+    def audience(self, node: Node, ctx: _Refs) -> AudienceScoring:
+        node.mapping(("winners", "count"))
+        return AudienceScoring(
+            winners=self.opt(node, "winners", lambda n: n.choice(("first", "draw")), "first"),
+            count=self.opt(node, "count", lambda n: n.int(1, 100), 3),
+        )
+
+    def cue(self, node: Node) -> ObsCue:
+        node.mapping(("scene", "show", "hide", "transition", "transition_duration"))
+        return ObsCue(
+            scene=self.opt(node, "scene", Node.str, None),
+            show=tuple(self.opt(node, "show", _names, [])),
+            hide=tuple(self.opt(node, "hide", _names, [])),
+            transition=self.opt(node, "transition", Node.str, None),
+            transition_ms=self.opt(node, "transition_duration", lambda n: n.int(0, 10000), None),
+        )
+
+    def overlays(self, node: Node) -> list[str]:
+        names = _names(node)
+        for child, name in zip(node.list(), names, strict=True):
+            if name not in OVERLAYS:
+                self.problems.add(child.expected("an overlay: " + ", ".join(OVERLAYS)))
+        return names
+
+    def tiebreak(self, node: Node, ctx: _Refs) -> Tiebreak:
+        node.mapping(("questions", "timer"))
+        questions = []
+        for child in node["questions"].list(min_len=1):
+            qid = self.attempt(child.ident)
+            if qid is not None and qid not in ctx.questions:
+                self.problems.add(child.fail(f"unknown question '{qid}'; define it under 'questions'"))
+            questions.append(qid)
+        return Tiebreak(tuple(q for q in questions if q), self.opt(node, "timer", Node.seconds, 15000))
+
+    def ranking(self, node: Node) -> tuple[str, ...]:
+        rules = tuple(child.choice(RANKING_RULES) for child in node.list(min_len=1, max_len=3))
+        if rules[0] != "points":
+            raise node.fail("expected 'points' first")
+        return rules
+
+    def obs(self, node: Node) -> ObsSettings:
+        node.mapping(("host", "port", "password", "studio_mode"))
+        return ObsSettings(
+            host=self.opt(node, "host", Node.str, "127.0.0.1"),
+            port=self.opt(node, "port", lambda n: n.int(1, 65535), 4455),
+            password=self.opt(node, "password", Node.str, None),
+            studio_mode=self.opt(node, "studio_mode", Node.bool, False),
+        )
+
+
+class _Refs:
+    """What other parts of the file may refer to."""
+
+    def __init__(self, teams: set[str], judges: list[str], questions: dict[str, Question], root: Node) -> None:
+        self.teams = teams
+        self.judges = judges
+        self.questions = questions
+        self.root = root
+
+    def team(self, node: Node) -> str:
+        team_id = node.ident()
+        if team_id not in self.teams:
+            raise node.fail(f"unknown team '{team_id}'; teams are {', '.join(sorted(self.teams))}")
+        return team_id
+
+
+def _empty_mapping(node: Node):
+    from server.configs.source import LocatedDict
+
+    empty = LocatedDict()
+    empty.line, empty.key_lines, empty.duplicates = node.line, {}, []
+    return empty
+
+
+def _color(node: Node) -> str:
+    text = node.str(max_len=9)
+    hexdigits = text[1:]
+    if not (
+        text.startswith("#") and len(hexdigits) in (3, 6, 8) and all(c in "0123456789abcdefABCDEF" for c in hexdigits)
+    ):
+        raise node.expected("a color like '#0b5fa5'")
+    return text
+
+
+def _points(node: Node) -> Decimal:
+    return node.decimal(Decimal("0.01"), MAX_POINTS, "a positive number of points")
+
+
+def _points_or_zero(node: Node) -> Decimal:
+    return node.decimal(ZERO, MAX_POINTS, "a number of points")
+
+
+def _share(node: Node) -> Decimal:
+    return node.decimal(ZERO, ONE, "a share from 0 to 1")
+
+
+def _rank_points(node: Node) -> tuple[Decimal, ...]:
+    wanted = "a list of 1-8 positive integers"
+    if not isinstance(node.value, list) or not 1 <= len(node.value) <= 8:
+        raise node.expected(wanted)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in node.value):
+        raise node.expected(wanted)
+    return tuple(Decimal(v) for v in node.value)
+
+
+def _names(node: Node) -> list[str]:
+    return [child.str(max_len=200) for child in node.list(max_len=50)]

@@ -1,0 +1,74 @@
+"""Words for actions: the labels of the undo history and the organizers' audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from msgspec import Struct
+
+from server.core import commands as c
+from server.core import events as ev
+from server.core.config import ShowConfig
+from server.core.state import ShowState
+
+
+def describe(config: ShowConfig, state: ShowState, command: c.Command) -> str:
+    """A short line saying what a command does, with names, as a producer would say it."""
+
+    def team(team_id: str | None) -> str:
+        found = config.team(team_id or "")
+        return found.name if found else str(team_id)
+
+    match command:
+        case c.GotoSegment(index=index) if 0 <= index < len(config.rundown):
+            return f"go to segment '{config.rundown[index].title}'"
+        case c.ShowQuestion(question=qid):
+            return f"show question {qid or '(next)'}"
+        case c.Buzz(team=t):
+            return f"{team(t)} buzzes"
+        case c.SubmitAnswer(team=t, answer=a):
+            return f"{team(t)} answers '{a[:40]}'"
+        case c.JudgeAnswer(team=t, correct=ok):
+            return f"mark {team(t)} {'correct' if ok else 'wrong'}"
+        case c.ChoosePackage(team=t, values=v):
+            return f"{team(t)} chooses package {'/'.join(str(x) for x in v)}"
+        case c.PlaceStar(team=t):
+            return f"{team(t)} places the star of hope"
+        case c.SubmitScores(judge=j, team=t, scores=s):
+            return f"judge {j} scores {team(t)}: {sum(s.values())}"
+        case c.AdjustScore(team=t, points=p, reason=r):
+            return f"{'+' if p > 0 else ''}{p} to {team(t)}: {r}"
+        case c.StartTiebreak(teams=ts):
+            return "tie-break: " + ", ".join(team(t) for t in ts)
+        case c.AddTime(ms=ms):
+            return f"add {ms / 1000:g} s to the timer"
+        case c.Undo() if state.undo:
+            return f"undo: {state.undo[-1].label}"
+        case c.Redo() if state.redo:
+            return f"redo: {state.redo[-1].label}"
+        case c.CastVotes(votes=votes):
+            return f"{len(votes)} audience vote(s)"
+    from server.core.decide import PHASES
+
+    return PHASES[type(command)][0]
+
+
+class AuditEntry(Struct, frozen=True):
+    seq: int
+    at: int
+    by: str
+    what: str
+    undone: bool = False
+
+
+def audit_trail(actions: Iterable[ev.Action]) -> list[AuditEntry]:
+    """Who did what and when, with reasons, marking what was undone (and not redone)."""
+    entries: dict[int, AuditEntry] = {}
+    for action in actions:
+        for event in action.events:
+            if isinstance(event, ev.Undone | ev.Redone) and event.seq in entries:
+                undone = isinstance(event, ev.Undone)
+                old = entries[event.seq]
+                entries[event.seq] = AuditEntry(old.seq, old.at, old.by, old.what, undone)
+        entries[action.seq] = AuditEntry(action.seq, action.command.at, str(action.command.by), action.label)
+    return list(entries.values())

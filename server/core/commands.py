@@ -1,0 +1,212 @@
+"""Commands: what someone asks the show to do. ``decide`` accepts or refuses them.
+
+Every command carries who gave it (``by``) and the server time it arrived (``at``, ms).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from msgspec import Struct
+
+
+class Actor(Struct, frozen=True):
+    role: str  # producer | judge | team | audience | system
+    id: str = ""
+
+    def __str__(self) -> str:
+        return self.role if not self.id else f"{self.role}:{self.id}"
+
+
+PRODUCER = Actor("producer")
+SYSTEM = Actor("system")
+
+
+class Command(Struct, frozen=True, kw_only=True, tag=True):
+    at: int = 0
+    by: Actor = PRODUCER
+
+
+# -- the show and its rundown ------------------------------------------------------------
+
+
+class StartShow(Command):
+    pass
+
+
+class GotoSegment(Command):
+    index: int
+
+
+class EndShow(Command):
+    pass
+
+
+class StartTiebreak(Command):
+    teams: tuple[str, ...]
+
+
+# -- questions ---------------------------------------------------------------------------
+
+
+class ShowQuestion(Command):
+    question: str | None = None  # None: the next one of the segment
+
+
+class OpenAnswers(Command):
+    pass
+
+
+class CloseAnswers(Command):
+    pass
+
+
+class RevealAnswer(Command):
+    seed: int | None = None  # for a seeded draw of audience winners
+
+
+class ResetQuestion(Command):
+    pass
+
+
+class Buzz(Command):
+    team: str
+
+
+class SubmitAnswer(Command):
+    team: str
+    answer: str
+
+
+class JudgeAnswer(Command):
+    team: str
+    correct: bool
+
+
+class ChoosePackage(Command):
+    team: str
+    values: tuple[Decimal, ...]
+
+
+class PlaceStar(Command):
+    team: str
+
+
+# -- the timer ---------------------------------------------------------------------------
+
+
+class StartTimer(Command):
+    duration_ms: int | None = None  # None: the question's or the segment's time
+
+
+class PauseTimer(Command):
+    pass
+
+
+class ResumeTimer(Command):
+    pass
+
+
+class AddTime(Command):
+    ms: int
+
+
+class ResetTimer(Command):
+    pass
+
+
+class Expire(Command):
+    """Sent by the service when the timer's deadline has passed."""
+
+
+# -- judges and the audience -------------------------------------------------------------
+
+
+class SubmitScores(Command):
+    judge: str
+    team: str
+    scores: dict[str, Decimal]
+
+
+class LockScores(Command):
+    team: str | None = None  # None: every team
+
+
+class UnlockScores(Command):
+    team: str | None = None
+
+
+class RevealScores(Command):
+    team: str | None = None
+
+
+class OpenVoting(Command):
+    pass
+
+
+class CloseVoting(Command):
+    pass
+
+
+class Vote(Struct, frozen=True):
+    device: str
+    option: str
+    at: int
+    nickname: str = ""
+
+
+class CastVotes(Command):
+    """A batch of audience votes, for the open audience question or team vote."""
+
+    votes: tuple[Vote, ...]
+
+
+# -- points and history ------------------------------------------------------------------
+
+
+class AdjustScore(Command):
+    team: str
+    points: Decimal
+    reason: str
+
+
+class Undo(Command):
+    pass
+
+
+class Redo(Command):
+    pass
+
+
+AnyCommand = (
+    StartShow
+    | GotoSegment
+    | EndShow
+    | StartTiebreak
+    | ShowQuestion
+    | OpenAnswers
+    | CloseAnswers
+    | RevealAnswer
+    | ResetQuestion
+    | Buzz
+    | SubmitAnswer
+    | JudgeAnswer
+    | ChoosePackage
+    | PlaceStar
+    | StartTimer
+    | PauseTimer
+    | ResumeTimer
+    | AddTime
+    | ResetTimer
+    | Expire
+    | SubmitScores
+    | LockScores
+    | UnlockScores
+    | RevealScores
+    | OpenVoting
+    | CloseVoting
+    | CastVotes
+    | AdjustScore
+    | Undo
+    | Redo
+)

@@ -1,0 +1,228 @@
+"""The typed show configuration: what one televised show is made of.
+
+Parsed and validated from YAML by ``server.configs``; everything here is plain data.
+Times are in milliseconds, points are ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from msgspec import Struct
+
+
+class Stage(StrEnum):
+    QUALIFIER = "qualifier"
+    SEMI_FINAL = "semi-final"
+    FINAL = "final"
+    OTHER = "other"
+
+
+class RoundType(StrEnum):
+    JUDGED = "judged"
+    TURNS = "turns"
+    SPEED = "speed"
+    BUZZER = "buzzer"
+    PACKAGES = "packages"
+    AUDIENCE = "audience"
+
+
+OVERLAYS = (
+    "scoreboard",
+    "lower_third",
+    "question",
+    "timer",
+    "buzzer",
+    "judges",
+    "audience",
+    "standings",
+    "bracket",
+    "winner",
+)
+
+
+class Theme(Struct, frozen=True):
+    primary: str = "#0b5fa5"
+    secondary: str = "#f2b705"
+    background: str = "#0a1f3d"
+    text: str = "#ffffff"
+    font: str = "Be Vietnam Pro"
+
+
+class Contest(Struct, frozen=True):
+    title: str
+    organizer: str = ""
+    season: str = ""
+    stage: Stage = Stage.OTHER
+    logo: str | None = None
+    language: str = "vi"
+    theme: Theme = Theme()
+
+
+class Member(Struct, frozen=True):
+    id: str
+    name: str
+    role: str = ""
+
+
+class Team(Struct, frozen=True):
+    id: str
+    name: str
+    unit: str = ""
+    members: tuple[Member, ...] = ()
+
+
+class Judge(Struct, frozen=True):
+    id: str
+    name: str
+    title: str = ""
+
+
+class Question(Struct, frozen=True):
+    id: str
+    text: str
+    options: dict[str, str] | None = None  # letter -> text, for multiple choice
+    answer: str | None = None  # a letter for multiple choice, the expected text otherwise
+    points: Decimal | None = None
+    media: str | None = None
+    time_ms: int | None = None
+    essay: bool = False
+
+    @property
+    def multiple_choice(self) -> bool:
+        return self.options is not None
+
+
+class Criterion(Struct, frozen=True):
+    id: str
+    name: str
+    max: Decimal
+
+
+class JudgedScoring(Struct, frozen=True, tag="judged"):
+    criteria: tuple[Criterion, ...]
+    trimmed: bool = False  # drop the highest and the lowest judge
+    audience_share: Decimal = Decimal(0)  # 0..1 of the round from audience votes
+    decimals: int = 2
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((c.max for c in self.criteria), Decimal(0))
+
+
+class Steal(Struct, frozen=True):
+    window_ms: int = 5000
+    points: Decimal | None = None  # None: the question's points
+    penalty: Decimal = Decimal(0)  # points lost on a wrong steal (turns)
+    penalty_share: Decimal = Decimal(0)  # share of the value lost on a wrong steal (packages)
+    take_from_turn: bool = False  # a correct steal takes the points from the team on turn
+
+
+class TurnsScoring(Struct, frozen=True, tag="turns"):
+    points: Decimal = Decimal(10)
+    penalty: Decimal = Decimal(0)
+    steal: Steal | None = None
+
+
+class SpeedScoring(Struct, frozen=True, tag="speed"):
+    mode: str = "rank"  # "rank": points by rank of time; "accuracy": flat points per correct answer
+    points: tuple[Decimal, ...] = (Decimal(40), Decimal(30), Decimal(20), Decimal(10))
+    allow_change: bool = False
+
+
+class BuzzerScoring(Struct, frozen=True, tag="buzzer"):
+    points: Decimal = Decimal(10)
+    penalty: Decimal = Decimal(0)
+
+
+class Star(Struct, frozen=True):
+    multiplier: Decimal = Decimal(2)
+    penalty_share: Decimal = Decimal(1)  # share of the value lost on a wrong answer with the star
+
+
+class PackagesScoring(Struct, frozen=True, tag="packages"):
+    values: tuple[Decimal, ...] = (Decimal(10), Decimal(20), Decimal(30))
+    size: int = 3
+    penalty_share: Decimal = Decimal(0)  # share of the value lost on a wrong answer without the star
+    star: Star | None = Star()
+    steal: Steal | None = None
+    time_by_value: dict[Decimal, int] = {}
+
+
+class AudienceScoring(Struct, frozen=True, tag="audience"):
+    winners: str = "first"  # "first": the first K correct; "draw": a seeded draw among the correct
+    count: int = 3
+
+
+Scoring = JudgedScoring | TurnsScoring | SpeedScoring | BuzzerScoring | PackagesScoring | AudienceScoring
+
+
+class ObsCue(Struct, frozen=True):
+    scene: str | None = None
+    show: tuple[str, ...] = ()
+    hide: tuple[str, ...] = ()
+    transition: str | None = None
+    transition_ms: int | None = None
+
+
+class Slot(Struct, frozen=True):
+    """A question in a segment, with the team whose turn it is (turns rounds)."""
+
+    question: str
+    team: str | None = None
+
+
+class Segment(Struct, frozen=True):
+    id: str
+    title: str
+    round: RoundType
+    scoring: Scoring
+    slots: tuple[Slot, ...] = ()
+    timer_ms: int | None = None
+    obs: ObsCue = ObsCue()
+    overlays: tuple[str, ...] = ()
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return tuple(s.question for s in self.slots)
+
+
+class Tiebreak(Struct, frozen=True):
+    """Sudden-death questions, answered by buzzer, for a tie that matters."""
+
+    questions: tuple[str, ...] = ()
+    timer_ms: int = 15000
+
+
+class ObsSettings(Struct, frozen=True):
+    host: str = "127.0.0.1"
+    port: int = 4455
+    password: str | None = None
+    studio_mode: bool = False
+
+
+class ShowConfig(Struct, frozen=True):
+    id: str
+    contest: Contest
+    teams: tuple[Team, ...]
+    judges: tuple[Judge, ...]
+    rundown: tuple[Segment, ...]
+    questions: dict[str, Question]
+    tiebreak: Tiebreak = Tiebreak()
+    ranking: tuple[str, ...] = ("points", "sudden_death")
+    obs: ObsSettings | None = None
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.teams if t.id == team_id), None)
+
+    def segment(self, segment_id: str) -> Segment | None:
+        return next((s for s in self.rundown if s.id == segment_id), None)
+
+    @property
+    def team_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.teams)
+
+    @property
+    def judge_ids(self) -> tuple[str, ...]:
+        return tuple(j.id for j in self.judges)

@@ -1,0 +1,104 @@
+"""What ``decide`` looks at: the config, the state and the command, with helpers to read them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from server.core.commands import Command
+from server.core.config import BuzzerScoring, Question, RoundType, Segment, ShowConfig, Team
+from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError
+from server.core.events import TimerChanged
+from server.core.state import Board, QuestionState, ShowState, Timer
+
+TIEBREAK_ID = "tiebreak"
+
+
+class Ctx:
+    def __init__(self, config: ShowConfig, state: ShowState, command: Command) -> None:
+        self.config = config
+        self.state = state
+        self.board: Board = state.board
+        self.cmd = command
+        self.at = command.at
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def segment(self) -> Segment:
+        """The segment on air; raises when the show is not in one."""
+        index = self.board.segment
+        if 0 <= index < len(self.config.rundown):
+            return self.config.rundown[index]
+        if index == len(self.config.rundown) and self.board.tiebreak_teams:
+            return tiebreak_segment(self.config)
+        raise RuleError("the show is not in a segment yet; start the show first")
+
+    def question(self) -> QuestionState:
+        if self.board.question is None:
+            raise RuleError("no question is on screen")
+        return self.board.question
+
+    def question_config(self, qid: str) -> Question:
+        question = self.config.questions.get(qid)
+        if question is None:
+            raise NotFound(f"there is no question '{qid}'")
+        return question
+
+    def team(self, team_id: str) -> Team:
+        team = self.config.team(team_id)
+        if team is None:
+            raise NotFound(f"there is no team '{team_id}'")
+        return team
+
+    def team_name(self, team_id: str) -> str:
+        team = self.config.team(team_id)
+        return team.name if team else team_id
+
+    def as_team(self, team_id: str) -> Team:
+        """The team a team command is for, checked against who sent it."""
+        team = self.team(team_id)
+        by = self.cmd.by
+        if by.role == "team" and by.id != team_id:
+            raise Forbidden(f"this pad belongs to {self.team_name(by.id)}, not {team.name}")
+        if by.role not in ("team", "producer"):
+            raise Forbidden("only a team pad or the producer can do that")
+        return team
+
+    def require_producer(self) -> None:
+        if self.cmd.by.role not in ("producer", "system"):
+            raise Forbidden("only the producer can do that")
+
+    # -- time ---------------------------------------------------------------------------
+
+    def timer_stopped(self) -> TimerChanged:
+        timer = self.board.timer
+        return TimerChanged(Timer(timer.duration_ms, timer.remaining(self.at), None))
+
+    def timer_started(self, duration_ms: int) -> TimerChanged:
+        return TimerChanged(Timer(duration_ms, duration_ms, self.at))
+
+    def timer_resumed(self) -> TimerChanged:
+        timer = self.board.timer
+        return TimerChanged(Timer(timer.duration_ms, timer.remaining(self.at), self.at))
+
+    def time_is_up(self, at: int | None = None) -> bool:
+        return self.board.timer.expired(self.at if at is None else at)
+
+
+def tiebreak_segment(config: ShowConfig) -> Segment:
+    """The sudden-death questions, played as a buzzer round for no points."""
+    from server.core.config import Slot
+
+    return Segment(
+        id=TIEBREAK_ID,
+        title="Câu hỏi phụ" if config.contest.language == "vi" else "Tie-break",
+        round=RoundType.BUZZER,
+        scoring=BuzzerScoring(points=Decimal(0), penalty=Decimal(0)),
+        slots=tuple(Slot(q) for q in config.tiebreak.questions),
+        timer_ms=config.tiebreak.timer_ms,
+    )
+
+
+def check_points(value: Decimal, what: str) -> Decimal:
+    if not value.is_finite() or abs(value) > 10000 or value != value.quantize(Decimal("0.01")):
+        raise InvalidCommand(f"{what}: expected a number of points with at most 2 decimals, got {value}")
+    return value

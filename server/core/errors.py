@@ -1,0 +1,43 @@
+"""Errors the show engine raises; every message is one a producer can act on."""
+
+from __future__ import annotations
+
+
+class ShowError(Exception):
+    """Base of every error the show reports to a user."""
+
+    code = "show_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RuleError(ShowError):
+    """A command that the rules do not allow now; nothing changed."""
+
+    code = "rule"
+
+
+class PhaseError(RuleError):
+    """A command that makes no sense in the current phase."""
+
+    code = "phase"
+
+
+class NotFound(RuleError):
+    """A command naming a team, judge, question or segment the show does not have."""
+
+    code = "not_found"
+
+
+class Forbidden(RuleError):
+    """A command from someone not entitled to give it."""
+
+    code = "forbidden"
+
+
+class InvalidCommand(RuleError):
+    """A command whose values are out of range or malformed."""
+
+    code = "invalid"

@@ -1,0 +1,75 @@
+"""Audience votes: one per device per question, only while a vote is open."""
+
+from __future__ import annotations
+
+import re
+
+from server.core import commands as c
+from server.core import events as ev
+from server.core.config import RoundType
+from server.core.context import Ctx
+from server.core.errors import RuleError
+from server.core.state import JudgedProgress, QPhase, VotePhase, poll_key
+
+NICKNAME_MAX = 24
+DEVICE_MAX = 64
+_TAGS = re.compile(r"<[^>]*>")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>&\"'`]")
+
+
+def clean_nickname(raw: str) -> str:
+    """Strip markup and control characters, fold spaces, cut to the length limit."""
+    text = _UNSAFE.sub("", _TAGS.sub("", raw))
+    return " ".join(text.split())[:NICKNAME_MAX]
+
+
+def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None]:
+    """The ballot box taking votes now, its options and its closing time; or a RuleError."""
+    question = x.board.question
+    if x.board.segment < 0:
+        raise RuleError("no vote is open")
+    segment = x.segment()
+    if segment.round is RoundType.AUDIENCE and question is not None:
+        if question.phase is not QPhase.OPEN:
+            raise RuleError("voting is closed for this question")
+        options = tuple(x.config.questions[question.id].options or {})
+        return poll_key(question.id, question.epoch), options, x.board.timer.deadline
+    if segment.round is RoundType.JUDGED:
+        progress = x.board.judged.get(segment.id, JudgedProgress())
+        if progress.voting is VotePhase.OPEN:
+            return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None
+    raise RuleError("no vote is open")
+
+
+def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], list[tuple[c.Vote, str]]]:
+    """Split a batch into accepted votes (cleaned) and refused ones with the reason."""
+    key, options, deadline = open_poll(x)
+    box = x.state.ballots.get(key, {})
+    accepted: list[c.Vote] = []
+    refused: list[tuple[c.Vote, str]] = []
+    seen: set[str] = set()
+    for vote in votes:
+        reason = None
+        if not vote.device or len(vote.device) > DEVICE_MAX:
+            reason = "invalid device id"
+        elif vote.option not in options:
+            reason = f"no option '{vote.option[:10]}'; choose one of {', '.join(options)}"
+        elif vote.device in box or vote.device in seen:
+            reason = "this phone has already voted on this question"
+        elif deadline is not None and vote.at >= deadline:
+            reason = "too late: voting has closed"
+        if reason:
+            refused.append((vote, reason))
+        else:
+            seen.add(vote.device)
+            accepted.append(c.Vote(vote.device, vote.option, vote.at, clean_nickname(vote.nickname)))
+    return key, accepted, refused
+
+
+def cast_votes(x: Ctx, cmd: c.CastVotes) -> list[ev.Event]:
+    if cmd.by.role not in ("audience", "producer", "system"):
+        raise RuleError("only the audience votes")
+    key, accepted, refused = screen_votes(x, cmd.votes)
+    if not accepted:
+        raise RuleError(refused[0][1] if refused else "no votes given")
+    return [ev.VotesCast(key, tuple(accepted))]

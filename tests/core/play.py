@@ -1,0 +1,152 @@
+"""A small harness to play commands against the engine, with a fake clock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from server.configs.parse import parse_show
+from server.core import commands as c
+from server.core.config import ShowConfig
+from server.core.errors import RuleError
+from server.core.events import Action
+from server.core.show import execute, replay
+from server.core.state import ShowState
+
+BASE = """
+show: {id: test, title: Hội thi thử}
+teams:
+  - {id: a, name: Đội A}
+  - {id: b, name: Đội B}
+  - {id: c, name: Đội C}
+judges:
+  - {id: j1, name: GK Một}
+  - {id: j2, name: GK Hai}
+  - {id: j3, name: GK Ba}
+questions:
+  - {id: t1, text: Câu t1, answer: x}
+  - {id: t2, text: Câu t2, answer: x}
+  - {id: t3, text: Câu t3, answer: x}
+  - {id: s1, text: Câu s1, options: {A: a, B: b, C: c, D: d}, answer: B}
+  - {id: s2, text: Câu s2, answer: Đề án 06}
+  - {id: b1, text: Câu b1, answer: x}
+  - {id: b2, text: Câu b2, answer: x}
+  - {id: p10a, text: p, points: 10}
+  - {id: p10b, text: p, points: 10}
+  - {id: p20a, text: p, points: 20}
+  - {id: p20b, text: p, points: 20}
+  - {id: p30a, text: p, points: 30}
+  - {id: p30b, text: p, points: 30}
+  - {id: au1, text: Câu khán giả, options: {A: a, B: b}, answer: A}
+  - {id: tb1, text: Câu phụ 1, answer: x}
+  - {id: tb2, text: Câu phụ 2, answer: x}
+tiebreak: {questions: [tb1, tb2], timer: 15}
+"""
+
+SEGMENTS = {
+    "judged": """
+  - id: greet
+    title: Chào hỏi
+    round: judged
+    scoring:
+      criteria: [{id: content, name: Nội dung, max: 10}, {id: style, name: Phong cách, max: 5}]
+      {extra}
+""",
+    "turns": """
+  - id: skills
+    title: Kỹ năng số
+    round: turns
+    scoring: {points: 10, {extra}}
+    questions: [t1, t2, t3]
+    timer: 20
+""",
+    "speed": """
+  - id: accel
+    title: Tăng tốc
+    round: speed
+    scoring: {{extra}}
+    questions: [s1, s2]
+    timer: 30
+""",
+    "buzzer": """
+  - id: warm
+    title: Khởi động
+    round: buzzer
+    scoring: {points: 10, {extra}}
+    questions: [b1, b2]
+    timer: 5
+""",
+    "packages": """
+  - id: finish
+    title: Về đích
+    round: packages
+    scoring: {values: [10, 20, 30], size: 1, {extra}}
+    questions: [p10a, p10b, p20a, p20b, p30a, p30b]
+""",
+    "audience": """
+  - id: aud
+    title: Khán giả
+    round: audience
+    scoring: {{extra}}
+    questions: [au1]
+    timer: 20
+""",
+}
+
+
+def make_config(*rounds: str, tmp: Path | None = None, **extra: str) -> ShowConfig:
+    """A show with the given rounds in order; ``extra[round]`` adds scoring keys."""
+    rundown = "".join(SEGMENTS[r].replace("{extra}", extra.get(r, "")) for r in rounds)
+    text = BASE + "rundown:\n" + rundown
+    return parse_show(text, (tmp or Path("/tmp")) / "test.yaml")
+
+
+class Play:
+    """Runs commands like the service would, each a second after the previous one."""
+
+    def __init__(self, config: ShowConfig, start: bool = True) -> None:
+        self.config = config
+        self.state = ShowState()
+        self.now = 1_000_000
+        self.actions: list[Action] = []
+        if start:
+            self(c.StartShow)
+
+    def __call__(self, kind: type[c.Command], by: c.Actor = c.PRODUCER, dt: int = 1000, **fields) -> Action:
+        self.now += dt
+        command = kind(at=self.now, by=by, **fields)
+        self.state, action = execute(self.config, self.state, command)
+        self.actions.append(action)
+        return action
+
+    def fails(self, kind: type[c.Command], match: str, by: c.Actor = c.PRODUCER, dt: int = 1000, **fields) -> None:
+        before = self.state
+        self.now += dt
+        with pytest.raises(RuleError, match=match):
+            execute(self.config, self.state, kind(at=self.now, by=by, **fields))
+        assert self.state == before
+
+    def goto(self, segment_id: str) -> None:
+        index = [s.id for s in self.config.rundown].index(segment_id)
+        if self.state.board.segment != index:
+            self(c.GotoSegment, index=index)
+
+    @property
+    def scores(self) -> dict[str, Decimal]:
+        return {t: self.state.board.scores.get(t, Decimal(0)) for t in self.config.team_ids}
+
+    def points(self) -> dict[str, float]:
+        return {t: float(v) for t, v in self.scores.items()}
+
+    def replayed(self) -> ShowState:
+        return replay(self.actions)
+
+
+def team(team_id: str) -> c.Actor:
+    return c.Actor("team", team_id)
+
+
+def judge(judge_id: str) -> c.Actor:
+    return c.Actor("judge", judge_id)
