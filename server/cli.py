@@ -1,0 +1,78 @@
+"""Command line: ``python -m server check|replay|demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from server.configs import ConfigError, load_show
+from server.log.store import EventLog, LogError
+from server.reports import config_summary, replay_report
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description="showcaller: live quiz-show scoring")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate a show config and summarise it")
+    check.add_argument("file", type=Path)
+    rep = sub.add_parser("replay", help="replay a show database and print the scoreboards")
+    rep.add_argument("db", type=Path)
+    rep.add_argument("--show", help="show id (default: the only show, or all of them)")
+    demo = sub.add_parser("demo", help="play the demo show through the engine and replay it")
+    demo.add_argument("--config", type=Path, default=DEMO_CONFIG)
+    demo.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args.file)
+        if args.command == "replay":
+            return _replay(args.db, args.show)
+        return _demo(args.config, args.db)
+    except (ConfigError, LogError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def _check(path: Path) -> int:
+    config = load_show(path)
+    print(config_summary(config))
+    return 0
+
+
+def _replay(db_path: Path, show_id: str | None) -> int:
+    if not db_path.is_file():
+        print(f"{db_path}: no such database", file=sys.stderr)
+        return 1
+    log = EventLog(db_path)
+    try:
+        shows = [row[0] for row in log.shows()]
+        if show_id is not None and show_id not in shows:
+            print(f"no show '{show_id}' in {db_path}; shows: {', '.join(shows) or 'none'}", file=sys.stderr)
+            return 1
+        for sid in [show_id] if show_id else shows:
+            print(replay_report(log.config(sid), list(log.actions(sid))))
+    finally:
+        log.close()
+    return 0
+
+
+def _demo(config_path: Path, db_path: Path | None) -> int:
+    from server.engine import Engine
+    from server.sim import play_demo
+
+    config = load_show(config_path)
+    db_path = db_path or config_path.with_suffix(".demo.db")
+    db_path.unlink(missing_ok=True)
+    log = EventLog(db_path)
+    try:
+        log.add_show(config, config_path.read_text(encoding="utf-8"), 0)
+        play_demo(config, Engine(config, log))
+        print(replay_report(config, list(log.actions(config.id))))
+        print(f"\nlog: {db_path} (replay it with: python -m server replay {db_path})")
+    finally:
+        log.close()
+    return 0

@@ -1,0 +1,161 @@
+"""The append-only event log in SQLite (WAL): the truth a show's state is folded from.
+
+One database holds several shows. Each accepted command is one row (the action with its
+events), committed with ``synchronous=FULL`` before anyone hears of it. Snapshots of the
+folded state let a long log load fast; they are a cache, never the truth.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from server.core.config import ShowConfig
+from server.core.events import Action
+from server.core.show import replay
+from server.core.state import ShowState
+
+SCHEMA_VERSION = 1
+# Bump when ShowState's shape changes: older snapshots are then ignored and the log replayed.
+SNAPSHOT_FORMAT = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shows (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    config_json BLOB NOT NULL,
+    config_text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS actions (
+    show_id TEXT NOT NULL REFERENCES shows(id),
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (show_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    show_id TEXT NOT NULL REFERENCES shows(id),
+    seq INTEGER NOT NULL,
+    format INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (show_id, seq)
+) WITHOUT ROWID;
+"""
+
+_action_encoder = msgspec.json.Encoder()
+_action_decoder = msgspec.json.Decoder(Action)
+_state_encoder = msgspec.msgpack.Encoder()
+_state_decoder = msgspec.msgpack.Decoder(ShowState)
+_config_decoder = msgspec.json.Decoder(ShowConfig)
+
+
+class LogError(Exception):
+    """The database can't be used as a show log."""
+
+
+class EventLog:
+    """A show database. Not thread-safe: one owner uses it."""
+
+    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute(f"PRAGMA synchronous={synchronous}")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise LogError(f"{self.path}: not a usable show database ({exc})") from None
+
+    def _check_version(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise LogError(f"{self.path}: database schema {row[0]}, this program reads {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- shows ----------------------------------------------------------------------------
+
+    def add_show(self, config: ShowConfig, config_text: str, now_ms: int) -> None:
+        """Register a show, or store its edited config.
+
+        Editing a config mid-show (a typo in a question) is allowed: ``apply`` never reads the
+        config, so the log still folds to the same state.
+        """
+        self.db.execute(
+            "INSERT INTO shows VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "title=excluded.title, config_json=excluded.config_json, config_text=excluded.config_text",
+            (config.id, config.contest.title, now_ms, msgspec.json.encode(config), config_text),
+        )
+
+    def shows(self) -> list[tuple[str, str, int]]:
+        """(id, title, number of actions) of every show in the database."""
+        return self.db.execute(
+            "SELECT s.id, s.title, (SELECT count(*) FROM actions a WHERE a.show_id=s.id) "
+            "FROM shows s ORDER BY created_at"
+        ).fetchall()
+
+    def config(self, show_id: str) -> ShowConfig:
+        row = self.db.execute("SELECT config_json FROM shows WHERE id=?", (show_id,)).fetchone()
+        if row is None:
+            raise LogError(f"no show '{show_id}' in {self.path}")
+        return _config_decoder.decode(row[0])
+
+    # -- actions --------------------------------------------------------------------------
+
+    def append(self, show_id: str, action: Action) -> None:
+        """Store one action durably; returns only once it is on disk."""
+        command = action.command
+        self.db.execute(
+            "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?)",
+            (show_id, action.seq, command.at, str(command.by), type(command).__name__, _action_encoder.encode(action)),
+        )
+
+    def actions(self, show_id: str, after: int = 0) -> Iterator[Action]:
+        rows = self.db.execute("SELECT body FROM actions WHERE show_id=? AND seq>? ORDER BY seq", (show_id, after))
+        for (body,) in rows:
+            yield _action_decoder.decode(body)
+
+    def last_seq(self, show_id: str) -> int:
+        row = self.db.execute("SELECT max(seq) FROM actions WHERE show_id=?", (show_id,)).fetchone()
+        return row[0] or 0
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def save_snapshot(self, show_id: str, state: ShowState) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
+            (show_id, state.seq, SNAPSHOT_FORMAT, _state_encoder.encode(state)),
+        )
+        # Keep the two newest: one to fall back on should the newest be unreadable.
+        self.db.execute(
+            "DELETE FROM snapshots WHERE show_id=? AND seq NOT IN "
+            "(SELECT seq FROM snapshots WHERE show_id=? ORDER BY seq DESC LIMIT 2)",
+            (show_id, show_id),
+        )
+
+    def load(self, show_id: str, use_snapshots: bool = True) -> ShowState:
+        """Rebuild the show's state: the newest usable snapshot plus the actions after it."""
+        state = ShowState()
+        if use_snapshots:
+            rows = self.db.execute(
+                "SELECT body FROM snapshots WHERE show_id=? AND format=? ORDER BY seq DESC", (show_id, SNAPSHOT_FORMAT)
+            )
+            for (body,) in rows:
+                try:
+                    state = _state_decoder.decode(body)
+                    break
+                except msgspec.DecodeError:
+                    continue
+        return replay(self.actions(show_id, after=state.seq), state)
