@@ -115,25 +115,19 @@ class _Builder:
             ("show", "teams", "judges", "rundown", "questions", "tiebreak", "ranking", "obs"),
             required=("show", "teams", "rundown"),
         )
-        meta = root["show"].mapping(
-            ("id", "title", "organizer", "season", "stage", "logo", "language", "theme"),
-            required=("id", "title"),
+        meta = self.attempt(
+            lambda: root["show"].mapping(
+                ("id", "title", "organizer", "season", "stage", "logo", "language", "theme"),
+                required=("id", "title"),
+            )
         )
-        show_id = self.attempt(lambda: meta["id"].ident())
-        contest = self.attempt(lambda: self.contest(meta))
-        teams = self.unique(self.each(root["teams"].list(min_len=1, max_len=12), self.team), root["teams"], "team")
-        judges_node = root.get("judges")
-        judges = self.unique(self.each(judges_node.list(), self.judge), judges_node, "judge") if judges_node else []
-        questions_node = root.get("questions")
-        questions = {}
-        if questions_node is not None:
-            found = self.unique(self.each(questions_node.list(), self.question), questions_node, "question")
-            questions = {q.id: q for q in found}
-        ctx = _Refs({t.id for t in teams}, [j.id for j in judges], questions, root)
-        rundown_node = root["rundown"]
-        segments = self.unique(
-            self.each(rundown_node.list(min_len=1), lambda n: self.segment(n, ctx)), rundown_node, "segment"
-        )
+        show_id = self.attempt(lambda: meta["id"].ident()) if meta else None
+        contest = self.attempt(lambda: self.contest(meta)) if meta else None
+        teams = self.items(root, "teams", self.team, "team", min_len=1, max_len=12)
+        judges = self.items(root, "judges", self.judge, "judge")
+        questions = {q.id: q for q in self.items(root, "questions", self.question, "question")}
+        ctx = _Refs({t.id for t in teams}, [j.id for j in judges], questions)
+        segments = self.items(root, "rundown", lambda n: self.segment(n, ctx), "segment", min_len=1)
         tiebreak = self.opt(root, "tiebreak", lambda n: self.tiebreak(n, ctx), Tiebreak())
         ranking = self.opt(root, "ranking", self.ranking, ("points", "sudden_death"))
         obs = self.opt(root, "obs", self.obs, None)
@@ -151,14 +145,27 @@ class _Builder:
             obs=obs,
         )
 
-    def unique(self, items: list, node: Node, what: str) -> list:
+    def items(self, parent: Node, key: str, read: Callable[[Node], T], what: str, **sizes: int) -> list[T]:
+        """A list of things with ids: each read on its own, duplicate ids reported."""
+        node = parent.get(key)
+        if node is None:
+            return []
+        nodes = self.attempt(lambda: node.list(**sizes))
+        if nodes is None:
+            return []
+        self.unique(nodes, what)
+        return self.each(nodes, read)
+
+    def unique(self, nodes: list[Node], what: str) -> None:
         seen: set[str] = set()
-        for index, item in enumerate(items):
-            if item.id in seen:
-                line = node.value.item_lines[index] if index < len(node.value.item_lines) else node.line
-                self.problems.add(Problem(line, f"{node.path}[{index}].id", f"duplicate {what} id '{item.id}'"))
-            seen.add(item.id)
-        return items
+        for node in nodes:
+            if not isinstance(node.value, dict) or not isinstance(node.value.get("id"), str | int):
+                continue
+            item_id = str(node.value["id"])
+            if item_id in seen:
+                line = node.value.key_lines.get("id", node.line)
+                self.problems.add(Problem(line, f"{node.path}.id", f"duplicate {what} id '{item_id}'"))
+            seen.add(item_id)
 
     def contest(self, meta: Node) -> Contest:
         theme = self.opt(meta, "theme", self.theme, Theme())
@@ -190,9 +197,7 @@ class _Builder:
 
     def team(self, node: Node) -> Team:
         node.mapping(("id", "name", "unit", "members"), required=("id", "name"))
-        members_node = node.get("members")
-        members = self.each(members_node.list(max_len=10), self.member) if members_node else []
-        self.unique(members, members_node, "member") if members_node else None
+        members = self.items(node, "members", self.member, "member", max_len=10)
         return Team(
             id=node["id"].ident(),
             name=node["name"].str(max_len=80),
@@ -273,7 +278,7 @@ class _Builder:
         if isinstance(node.value, dict):
             node.mapping(("question", "team"), required=("question",))
             qid = node["question"].ident()
-            team = self.opt(node, "team", lambda n: ctx.team(n), None)
+            team = ctx.team(node["team"]) if node.get("team") is not None else None
         else:
             qid, team = node.ident(), None
         if qid not in ctx.questions:
@@ -312,9 +317,7 @@ class _Builder:
 
     def judged(self, node: Node, ctx: _Refs) -> JudgedScoring:
         node.mapping(("criteria", "aggregate", "audience_share", "decimals"), required=("criteria",))
-        criteria = self.unique(
-            self.each(node["criteria"].list(min_len=1, max_len=10), self.criterion), node["criteria"], "criterion"
-        )
+        criteria = self.items(node, "criteria", self.criterion, "criterion", min_len=1, max_len=10)
         aggregate = self.opt(node, "aggregate", lambda n: n.choice(("mean", "trimmed_mean")), "mean")
         if not ctx.judges:
             self.problems.add(node.fail("a judged round needs judges; add them under 'judges'"))
@@ -377,7 +380,7 @@ class _Builder:
         if star_node is not None:
             if star_node.value is False:
                 star = None
-            else:
+            elif star_node.value is not True:
                 star = self.attempt(lambda: self.star(star_node))
         times = self.opt(node, "time_by_value", lambda n: self.time_by_value(n, values), {})
         return PackagesScoring(
@@ -441,8 +444,8 @@ class _Builder:
 
     def ranking(self, node: Node) -> tuple[str, ...]:
         rules = tuple(child.choice(RANKING_RULES) for child in node.list(min_len=1, max_len=3))
-        if rules[0] != "points":
-            raise node.fail("expected 'points' first")
+        if rules[0] != "points" or len(set(rules)) != len(rules):
+            raise node.expected("'points' first, then answer_time and/or sudden_death, each once")
         return rules
 
     def obs(self, node: Node) -> ObsSettings:
@@ -458,11 +461,10 @@ class _Builder:
 class _Refs:
     """What other parts of the file may refer to."""
 
-    def __init__(self, teams: set[str], judges: list[str], questions: dict[str, Question], root: Node) -> None:
+    def __init__(self, teams: set[str], judges: list[str], questions: dict[str, Question]) -> None:
         self.teams = teams
         self.judges = judges
         self.questions = questions
-        self.root = root
 
     def team(self, node: Node) -> str:
         team_id = node.ident()

@@ -27,7 +27,8 @@ class Problems:
         self.items: list[Problem] = []
 
     def add(self, problem: Problem) -> None:
-        self.items.append(problem)
+        if not any((p.line, p.path, p.message) == (problem.line, problem.path, problem.message) for p in self.items):
+            self.items.append(problem)
 
 
 def show(value: Any) -> str:
