@@ -126,7 +126,10 @@ class _Builder:
         teams = self.items(root, "teams", self.team, "team", min_len=1, max_len=12)
         judges = self.items(root, "judges", self.judge, "judge")
         questions = {q.id: q for q in self.items(root, "questions", self.question, "question")}
-        ctx = _Refs({t.id for t in teams}, [j.id for j in judges], questions)
+        # Count judge entries even if one is invalid: its own error is enough.
+        judge_nodes = root.get("judges")
+        judge_count = len(judge_nodes.value) if judge_nodes and isinstance(judge_nodes.value, list) else 0
+        ctx = _Refs({t.id for t in teams}, judge_count, questions)
         segments = self.items(root, "rundown", lambda n: self.segment(n, ctx), "segment", min_len=1)
         tiebreak = self.opt(root, "tiebreak", lambda n: self.tiebreak(n, ctx), Tiebreak())
         ranking = self.opt(root, "ranking", self.ranking, ("points", "sudden_death"))
@@ -319,11 +322,11 @@ class _Builder:
         node.mapping(("criteria", "aggregate", "audience_share", "decimals"), required=("criteria",))
         criteria = self.items(node, "criteria", self.criterion, "criterion", min_len=1, max_len=10)
         aggregate = self.opt(node, "aggregate", lambda n: n.choice(("mean", "trimmed_mean")), "mean")
-        if not ctx.judges:
+        if not ctx.judge_count:
             self.problems.add(node.fail("a judged round needs judges; add them under 'judges'"))
-        if aggregate == "trimmed_mean" and len(ctx.judges) < 3:
+        if aggregate == "trimmed_mean" and ctx.judge_count < 3:
             self.problems.add(
-                node["aggregate"].fail(f"trimmed_mean needs at least 3 judges, the show has {len(ctx.judges)}")
+                node["aggregate"].fail(f"trimmed_mean needs at least 3 judges, the show has {ctx.judge_count}")
             )
         return JudgedScoring(
             criteria=tuple(criteria),
@@ -461,9 +464,9 @@ class _Builder:
 class _Refs:
     """What other parts of the file may refer to."""
 
-    def __init__(self, teams: set[str], judges: list[str], questions: dict[str, Question]) -> None:
+    def __init__(self, teams: set[str], judge_count: int, questions: dict[str, Question]) -> None:
         self.teams = teams
-        self.judges = judges
+        self.judge_count = judge_count
         self.questions = questions
 
     def team(self, node: Node) -> str:
