@@ -1,0 +1,146 @@
+"""The SQLite event log: durable appends, exact reloads, snapshots as a cache only."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.core import commands as c
+from server.core.errors import RuleError
+from server.core.show import replay
+from server.engine import Engine
+from server.log.store import EventLog, LogError
+from server.sim import Simulator
+from tests.core.play import make_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = make_config("judged", "turns", "speed", "buzzer", "packages", "audience", judged="audience_share: 0.2")
+
+
+def played(db: Path, snapshot_every: int = 500, seed: int = 1) -> Engine:
+    log = EventLog(db)
+    log.add_show(CONFIG, "# test config", 0)
+    engine = Engine(CONFIG, log, snapshot_every=snapshot_every)
+    Simulator(engine, seed=seed, audience=30).play()
+    return engine
+
+
+def test_reload_gives_the_exact_state(tmp_path: Path) -> None:
+    engine = played(tmp_path / "show.db")
+    live, actions = engine.state, list(engine.log.actions(CONFIG.id))
+    engine.log.close()
+    assert replay(actions) == live
+    reopened = EventLog(tmp_path / "show.db")
+    assert reopened.load(CONFIG.id) == live
+    assert reopened.last_seq(CONFIG.id) == live.seq == len(actions)
+
+
+def test_snapshots_are_only_a_cache(tmp_path: Path) -> None:
+    engine = played(tmp_path / "show.db", snapshot_every=25)
+    log = engine.log
+    snapshots = log.db.execute("SELECT seq FROM snapshots ORDER BY seq").fetchall()
+    assert len(snapshots) == 2 and all(seq % 25 == 0 for (seq,) in snapshots)
+    assert log.load(CONFIG.id) == log.load(CONFIG.id, use_snapshots=False) == engine.state
+    # A damaged newest snapshot falls back to the older one; a foreign format is ignored.
+    log.db.execute("UPDATE snapshots SET body=x'00ff' WHERE seq=(SELECT max(seq) FROM snapshots)")
+    assert log.load(CONFIG.id) == engine.state
+    log.db.execute("UPDATE snapshots SET format=format+1")
+    assert log.load(CONFIG.id) == engine.state
+
+
+def test_engine_continues_after_restart(tmp_path: Path) -> None:
+    engine = played(tmp_path / "show.db")
+    engine.log.close()
+    log = EventLog(tmp_path / "show.db")
+    again = Engine(CONFIG, log)
+    assert again.state.board.phase.value == "ended"
+    action = again.run(c.AdjustScore(at=10**13, team="a", points=c.Decimal(5), reason="phúc khảo được chấp nhận"))
+    assert action.seq == engine.state.seq + 1
+    assert log.load(CONFIG.id) == again.state
+
+
+def test_a_refused_command_writes_nothing(tmp_path: Path) -> None:
+    engine = played(tmp_path / "show.db")
+    before = engine.log.last_seq(CONFIG.id)
+    with pytest.raises(RuleError, match="can't open answers while"):
+        engine.run(c.OpenAnswers(at=10**13))
+    assert engine.log.last_seq(CONFIG.id) == before
+
+
+def test_state_changes_only_after_the_commit(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "show.db")
+    log.add_show(CONFIG, "", 0)
+    engine = Engine(CONFIG, log)
+    engine.run(c.StartShow(at=1))
+    before = engine.state
+    log.db.execute("PRAGMA query_only=ON")  # the disk refuses the write
+    with pytest.raises(sqlite3.OperationalError):
+        engine.run(c.AdjustScore(at=2, team="a", points=c.Decimal(1), reason="x"))
+    assert engine.state == before
+
+
+def test_durable_settings(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "show.db")
+    assert log.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert log.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync on every commit
+
+
+def test_several_shows_in_one_database(tmp_path: Path) -> None:
+    db = tmp_path / "season.db"
+    first = played(db, seed=1)
+    other = CONFIG.__class__(**{**{f: getattr(CONFIG, f) for f in CONFIG.__struct_fields__}, "id": "second"})
+    first.log.add_show(other, "", 0)
+    second = Engine(other, first.log)
+    Simulator(second, seed=2, audience=10).play()
+    assert [row[0] for row in first.log.shows()] == [CONFIG.id, "second"]
+    assert first.log.load(CONFIG.id) == first.state
+    assert first.log.load("second") == second.state
+    assert first.log.config("second").id == "second"
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(LogError, match="not a usable show database"):
+        EventLog(junk)
+
+
+def test_replay_command(tmp_path: Path) -> None:
+    engine = played(tmp_path / "show.db")
+    engine.log.close()
+    run = subprocess.run(
+        [sys.executable, "-m", "server", "replay", str(tmp_path / "show.db")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "after Chào hỏi:" in out and "after Về đích:" in out and "final result:" in out
+    for team in CONFIG.teams:
+        assert team.name in out
+    winner = max(engine.state.board.scores.items(), key=lambda item: item[1])
+    assert f"1. {CONFIG.team(winner[0]).name}" in out
+    unknown = subprocess.run(
+        [sys.executable, "-m", "server", "replay", str(tmp_path / "show.db"), "--show", "nope"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert unknown.returncode == 1 and "no show 'nope'" in unknown.stderr and "Traceback" not in unknown.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "server", "replay", str(tmp_path / "none.db")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert missing.returncode == 1 and "no such database" in missing.stderr
+
+
+def test_demo_command(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "server", "demo", "--db", str(tmp_path / "demo.db")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Đội Thành phố Tam Kỳ" in run.stdout and "final result:" in run.stdout
