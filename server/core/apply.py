@@ -24,7 +24,7 @@ from server.core.state import (
     Timer,
 )
 
-UNDO_DEPTH = 100
+UNDO_DEPTH = 30
 _NOT_UNDOABLE = (Undo, Redo, CastVotes, Expire)
 
 
@@ -112,11 +112,11 @@ _BOARD: dict[type, Callable[[Board, Any], Board]] = {
     ev.AnswersOpened: lambda b, e: _question(
         b, phase=QPhase.OPEN, opened_at=b.question.opened_at if b.question.opened_at is not None else e.at
     ),
+    # A reset keeps the star: the team has spent it (``stars_used``) and can't place it again.
     ev.QuestionReset: lambda b, e: _question(
         b,
         phase=QPhase.READY,
         floor=b.question.turn,
-        star=False,
         buzzes=(),
         locked=frozenset(),
         answers={},

@@ -37,7 +37,7 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command) -> str:
         case c.SubmitScores(judge=j, team=t, scores=s):
             return f"judge {j} scores {team(t)}: {sum(s.values())}"
         case c.AdjustScore(team=t, points=p, reason=r):
-            return f"{'+' if p > 0 else ''}{p} to {team(t)}: {r}"
+            return f"{'+' if p > 0 else ''}{p} to {team(t)}: {' '.join(r.split())}"
         case c.StartTiebreak(teams=ts):
             return "tie-break: " + ", ".join(team(t) for t in ts)
         case c.AddTime(ms=ms):

@@ -93,8 +93,9 @@ def decide(config: ShowConfig, state: ShowState, command: c.Command) -> list[ev.
     where = NONE if question is None else question.phase
     if where not in phases:
         raise PhaseError(f"can't {name} while {_PHASE_WORDS[where]}")
-    if command.by.role not in _ACTORS.get(kind, ("producer",)):
-        raise Forbidden(f"only the producer can {name}")
+    allowed = _ACTORS.get(kind, ("producer",))
+    if command.by.role not in allowed:
+        raise Forbidden(f"only {' or '.join(_ROLE_WORDS[role] for role in allowed)} can {name}")
     events = _HANDLERS[kind](Ctx(config, state, command), command)
     if not events:
         raise RuleError(f"nothing to {name}")
@@ -110,6 +111,13 @@ _ACTORS: dict[type, tuple[str, ...]] = {
     c.SubmitScores: ("judge", "producer"),
     c.CastVotes: ("audience", "system"),
     c.Expire: ("system",),
+}
+_ROLE_WORDS = {
+    "producer": "the producer",
+    "team": "a team pad",
+    "judge": "a judge",
+    "audience": "the audience",
+    "system": "the system",
 }
 
 
@@ -138,6 +146,9 @@ def _tiebreak(x: Ctx, cmd: c.StartTiebreak) -> list[ev.Event]:
     scores = {x.board.scores.get(t, 0) for t in teams}
     if len(scores) != 1:
         raise RuleError("those teams are not tied on points")
+    left_out = [t for t in x.config.team_ids if t not in teams and x.board.scores.get(t, 0) in scores]
+    if left_out:
+        raise RuleError(f"{x.team_name(left_out[0])} is tied on the same points; include it in the tie-break")
     return [ev.TiebreakStarted(teams), ev.SegmentEntered(len(x.config.rundown))]
 
 

@@ -29,7 +29,7 @@ def show_question(x: Ctx, cmd: c.ShowQuestion) -> list[ev.Event]:
     qid = cmd.question or _next_question(x, segment)
     if qid not in _playable(x, segment):
         raise NotFound(f"question '{qid}' is not in the segment '{segment.title}'")
-    if qid in x.board.played and (x.board.question is None or x.board.question.id != qid):
+    if qid in x.board.played:
         raise RuleError(f"question '{qid}' was already played")
     question = x.question_config(qid)
     turn = _turn_of(x, segment, qid)
@@ -101,7 +101,10 @@ def open_answers(x: Ctx, cmd: c.OpenAnswers) -> list[ev.Event]:
 
 
 def close_answers(x: Ctx, cmd: c.CloseAnswers | c.Expire) -> list[ev.Event]:
-    return [ev.QuestionMoved(QPhase.CLOSED), x.timer_stopped()]
+    # The team on turn keeps the floor: its answer, given in time, can still be judged.
+    question = x.question()
+    floor = question.floor if question.phase is QPhase.OPEN else None
+    return [ev.QuestionMoved(QPhase.CLOSED, floor), x.timer_stopped()]
 
 
 def reveal_answer(x: Ctx, cmd: c.RevealAnswer) -> list[ev.Event]:
@@ -179,12 +182,12 @@ def judge_answer(x: Ctx, cmd: c.JudgeAnswer) -> list[ev.Event]:
         return [ev.AnswerGraded(team.id, cmd.correct)]
     if segment.round in (RoundType.AUDIENCE, RoundType.JUDGED):
         raise RuleError(f"there are no team answers to judge in a {segment.round.value} round")
-    if question.floor != team.id:
-        holder = x.team_name(question.floor) if question.floor else "no team"
-        raise RuleError(f"{team.name} does not have the right to answer; {holder} does")
     answered = question.answers.get(team.id)
     if answered is not None and answered.correct is not None:
         raise RuleError(f"{team.name}'s answer was already judged")
+    if question.floor != team.id:
+        holder = x.team_name(question.floor) if question.floor else "no team"
+        raise RuleError(f"{team.name} does not have the right to answer; {holder} does")
     if segment.round is RoundType.BUZZER:
         if question.phase is not QPhase.ANSWERING:
             raise PhaseError("can't judge: no team has buzzed")
@@ -291,7 +294,7 @@ def choose_package(x: Ctx, cmd: c.ChoosePackage) -> list[ev.Event]:
         raise RuleError("packages are chosen only in a packages round")
     if len(cmd.values) != scoring.size or any(v not in scoring.values for v in cmd.values):
         allowed = "/".join(str(v) for v in scoring.values)
-        raise InvalidCommand(f"values: expected {scoring.size} values from {allowed}")
+        raise InvalidCommand(f"values: expected {scoring.size} value(s) from {allowed}")
     chosen = x.board.packages.get(segment.id, {})
     if team.id in chosen:
         raise RuleError(f"{team.name} has already chosen its package")

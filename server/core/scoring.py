@@ -56,17 +56,17 @@ def judged_points(
     """A team's judged-round points: judges' (trimmed) mean, plus the audience's share.
 
     Audience votes are normalised across teams: the most-voted team gets the whole share.
+    If nobody voted at all (the phones failed), the judges' mean counts in full.
     """
     totals = sorted(judge_totals)
     if scoring.trimmed and len(totals) >= 3:
         totals = totals[1:-1]
     mean = sum(totals, ZERO) / len(totals) if totals else ZERO
     share = scoring.audience_share
-    points = mean * (1 - share)
-    if share:
-        top = max(votes.values(), default=0)
-        if top:
-            points += scoring.max_total * share * Decimal(votes.get(team, 0)) / Decimal(top)
+    top = max(votes.values(), default=0)
+    points = mean
+    if share and top:
+        points = mean * (1 - share) + scoring.max_total * share * Decimal(votes.get(team, 0)) / Decimal(top)
     return points.quantize(Decimal(1).scaleb(-scoring.decimals), rounding=ROUND_HALF_UP)
 
 

@@ -20,11 +20,11 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>&\"'`]")
 def clean_nickname(raw: str) -> str:
     """Strip markup and control characters, fold spaces, cut to the length limit."""
     text = _UNSAFE.sub("", _TAGS.sub("", raw))
-    return " ".join(text.split())[:NICKNAME_MAX]
+    return " ".join(text.split())[:NICKNAME_MAX].rstrip()
 
 
-def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None]:
-    """The ballot box taking votes now, its options and its closing time; or a RuleError."""
+def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
+    """The ballot box taking votes now, its options, opening and closing time; or a RuleError."""
     question = x.board.question
     if x.board.segment < 0:
         raise RuleError("no vote is open")
@@ -33,36 +33,40 @@ def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None]:
         if question.phase is not QPhase.OPEN:
             raise RuleError("voting is closed for this question")
         options = tuple(x.config.questions[question.id].options or {})
-        return poll_key(question.id, question.epoch), options, x.board.timer.deadline
+        return poll_key(question.id, question.epoch), options, question.opened_at, x.board.timer.deadline
     if segment.round is RoundType.JUDGED:
         progress = x.board.judged.get(segment.id, JudgedProgress())
         if progress.voting is VotePhase.OPEN:
-            return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None
+            return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None, None
     raise RuleError("no vote is open")
 
 
 def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], list[tuple[c.Vote, str]]]:
     """Split a batch into accepted votes (cleaned) and refused ones with the reason."""
-    key, options, deadline = open_poll(x)
+    key, options, opened_at, deadline = open_poll(x)
     box = x.state.ballots.get(key, {})
     accepted: list[c.Vote] = []
     refused: list[tuple[c.Vote, str]] = []
     seen: set[str] = set()
     for vote in votes:
         reason = None
+        # Letters are case-blind ("a" is A); team ids are taken as written.
+        option = vote.option.upper() if vote.option.upper() in options else vote.option
         if not vote.device or len(vote.device) > DEVICE_MAX:
             reason = "invalid device id"
-        elif vote.option not in options:
+        elif option not in options:
             reason = f"no option '{vote.option[:10]}'; choose one of {', '.join(options)}"
         elif vote.device in box or vote.device in seen:
             reason = "this phone has already voted on this question"
         elif deadline is not None and vote.at >= deadline:
             reason = "too late: voting has closed"
+        elif opened_at is not None and vote.at < opened_at:
+            reason = "too early: voting had not opened"
         if reason:
             refused.append((vote, reason))
         else:
             seen.add(vote.device)
-            accepted.append(c.Vote(vote.device, vote.option, vote.at, clean_nickname(vote.nickname)))
+            accepted.append(c.Vote(vote.device, option, vote.at, clean_nickname(vote.nickname)))
     return key, accepted, refused
 
 

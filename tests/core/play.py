@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,17 +16,11 @@ from server.core.events import Action
 from server.core.show import execute, replay
 from server.core.state import ShowState
 
-BASE = """
+HEADER = """
 show: {id: test, title: Hội thi thử}
-teams:
-  - {id: a, name: Đội A}
-  - {id: b, name: Đội B}
-  - {id: c, name: Đội C}
-judges:
-  - {id: j1, name: GK Một}
-  - {id: j2, name: GK Hai}
-  - {id: j3, name: GK Ba}
-questions:
+"""
+
+QUESTIONS = """questions:
   - {id: t1, text: Câu t1, answer: x}
   - {id: t2, text: Câu t2, answer: x}
   - {id: t3, text: Câu t3, answer: x}
@@ -44,6 +39,20 @@ questions:
   - {id: tb2, text: Câu phụ 2, answer: x}
 tiebreak: {questions: [tb1, tb2], timer: 15}
 """
+
+JUDGE_NAMES = ("Một", "Hai", "Ba", "Bốn", "Năm", "Sáu", "Bảy")
+
+
+def people(teams: int = 3, judges: int = 3) -> str:
+    """The ``teams`` and ``judges`` lists: teams a, b, c, ... and judges j1, j2, j3, ..."""
+    lines = ["teams:"]
+    lines += [f"  - {{id: {t}, name: Đội {t.upper()}}}" for t in "abcdefgh"[:teams]]
+    lines.append("judges:")
+    lines += [f"  - {{id: j{n}, name: GK {JUDGE_NAMES[n - 1]}}}" for n in range(1, judges + 1)]
+    return "\n".join(lines) + "\n"
+
+
+BASE = HEADER + people() + QUESTIONS
 
 SEGMENTS = {
     "judged": """
@@ -96,11 +105,28 @@ SEGMENTS = {
 }
 
 
-def make_config(*rounds: str, tmp: Path | None = None, **extra: str) -> ShowConfig:
-    """A show with the given rounds in order; ``extra[round]`` adds scoring keys."""
-    rundown = "".join(SEGMENTS[r].replace("{extra}", extra.get(r, "")) for r in rounds)
-    text = BASE + "rundown:\n" + rundown
+def make_config(
+    *rounds: str, tmp: Path | None = None, teams: int = 3, judges: int = 3, top: str = "", **extra: str
+) -> ShowConfig:
+    """A show with the given rounds in order; ``extra[round]`` adds scoring keys.
+
+    A multi-line extra (judged rounds) is indented to the placeholder's column. ``teams`` and
+    ``judges`` set how many of each the show has; ``top`` adds top-level YAML (e.g. ``ranking``).
+    """
+    rundown = "".join(_fill(SEGMENTS[r], extra.get(r, "")) for r in rounds)
+    return make_show(rundown, tmp=tmp, teams=teams, judges=judges, top=top)
+
+
+def make_show(rundown: str, *, tmp: Path | None = None, teams: int = 3, judges: int = 3, top: str = "") -> ShowConfig:
+    """A show with a hand-written rundown (YAML list items indented by two spaces)."""
+    text = HEADER + people(teams, judges) + QUESTIONS + top + "rundown:\n" + rundown
     return parse_show(text, (tmp or Path("/tmp")) / "test.yaml")
+
+
+def _fill(template: str, extra: str) -> str:
+    at = template.index("{extra}")
+    indent = " " * (at - template.rfind("\n", 0, at) - 1)
+    return template.replace("{extra}", extra.replace("\n", "\n" + indent))
 
 
 class Play:
@@ -121,12 +147,22 @@ class Play:
         self.actions.append(action)
         return action
 
-    def fails(self, kind: type[c.Command], match: str, by: c.Actor = c.PRODUCER, dt: int = 1000, **fields) -> None:
+    def fails(
+        self,
+        kind: type[c.Command],
+        match: str,
+        by: c.Actor = c.PRODUCER,
+        dt: int = 1000,
+        error: type[RuleError] = RuleError,
+        **fields,
+    ) -> RuleError:
+        """Assert the command is refused with ``error`` matching ``match``, changing nothing."""
         before = self.state
         self.now += dt
-        with pytest.raises(RuleError, match=match):
+        with pytest.raises(error, match=match) as caught:
             execute(self.config, self.state, kind(at=self.now, by=by, **fields))
         assert self.state == before
+        return caught.value
 
     def goto(self, segment_id: str) -> None:
         index = [s.id for s in self.config.rundown].index(segment_id)
@@ -142,6 +178,11 @@ class Play:
 
     def replayed(self) -> ShowState:
         return replay(self.actions)
+
+
+def exact(message: str) -> str:
+    """A ``match`` pattern for exactly this message."""
+    return "^" + re.escape(message) + "$"
 
 
 def team(team_id: str) -> c.Actor:
