@@ -1,0 +1,148 @@
+"""How fast a show database loads: 100,000 events, with and without snapshots.
+
+Run: python bench/log_load.py [--events 100000]
+The log mixes what a long show writes: judges revising scores, timer work, score
+adjustments, undo and redo, and audience polls of 5,000 phones voting in batches.
+Appends use synchronous=OFF here to build the log quickly; the load path is the same as on air.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from server.core import commands as c  # noqa: E402
+from server.core.errors import RuleError  # noqa: E402
+from server.engine import Engine  # noqa: E402
+from server.log.store import EventLog  # noqa: E402
+from tests.core.play import make_config  # noqa: E402
+
+CONFIG = make_config("judged", "audience", judged="audience_share: 0.2")
+PHONES_PER_POLL = 5000
+VOTE_BATCH = 50
+
+
+class Builder:
+    """Writes a long, plausible show: most of it routine, with audience polls of 5,000 phones."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.rng = random.Random(1)
+        self.now = 1_700_000_000_000
+        self.events = 0
+        self.phones = 0  # phones that voted in the poll open now
+
+    def run(self, command: c.Command) -> bool:
+        try:
+            self.events += len(self.engine.run(command).events)
+            return True
+        except RuleError:
+            return False
+
+    def step(self, judged: bool) -> None:
+        rng = self.rng
+        self.now += rng.randint(50, 900)
+        at = self.now
+        pick = rng.random()
+        if pick < 0.02 and self.phones < PHONES_PER_POLL:
+            votes = tuple(
+                c.Vote(f"phone-{self.phones + i}", rng.choice("abc" if judged else "AB"), at) for i in range(VOTE_BATCH)
+            )
+            if self.run(c.CastVotes(at=at, by=c.Actor("audience"), votes=votes)):
+                self.phones += VOTE_BATCH
+            elif not judged:
+                self.new_poll()
+        elif pick < 0.02 and not judged:
+            self.new_poll()
+        elif pick < 0.45 and judged:
+            judge = rng.choice(CONFIG.judges).id
+            scores = {"content": Decimal(rng.randint(0, 20)) / 2, "style": Decimal(rng.randint(0, 5))}
+            team = rng.choice("abc")
+            self.run(c.SubmitScores(at=at, by=c.Actor("judge", judge), judge=judge, team=team, scores=scores))
+        elif pick < 0.80:
+            self.run(rng.choice([c.StartTimer(at=at, duration_ms=30000), c.PauseTimer(at=at), c.ResumeTimer(at=at)]))
+        elif pick < 0.85:
+            points = Decimal(rng.randint(-5, 5) or 1)
+            self.run(c.AdjustScore(at=at, team=rng.choice("abc"), points=points, reason="sửa điểm"))
+        else:
+            self.run(rng.choice([c.Undo(at=at), c.Redo(at=at), c.AddTime(at=at, ms=5000)]))
+
+    def new_poll(self) -> None:
+        """Close the audience question and reopen it as a fresh poll (a reset starts a new ballot box)."""
+        for kind in (c.CloseAnswers, c.ResetQuestion, c.OpenAnswers, c.PauseTimer):
+            self.now += 10
+            self.run(kind(at=self.now))
+        self.phones = 0
+
+
+def build(db: Path, events: int) -> tuple[int, int]:
+    log = EventLog(db, synchronous="OFF")
+    log.add_show(CONFIG, "", 0)
+    builder = Builder(Engine(CONFIG, log))
+    builder.run(c.StartShow(at=builder.now))
+    builder.run(c.OpenVoting(at=builder.now))
+    log.db.execute("BEGIN")
+    while builder.events < events // 2:
+        builder.step(judged=True)
+    builder.run(c.CloseVoting(at=builder.now))
+    builder.run(c.GotoSegment(at=builder.now, index=1))
+    builder.run(c.ShowQuestion(at=builder.now))
+    builder.phones = PHONES_PER_POLL
+    while builder.events < events:
+        builder.step(judged=False)
+    log.db.execute("COMMIT")
+    log.close()
+    state = builder.engine.state
+    return state.seq, sum(len(box) for box in state.ballots.values())
+
+
+def timed(fn, repeat: int = 5) -> tuple[float, float]:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), max(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        started = time.perf_counter()
+        actions, ballots = build(db, args.events)
+        print(
+            f"built {args.events} events ({actions} actions, {ballots} audience ballots) "
+            f"in {time.perf_counter() - started:.1f} s; database {db.stat().st_size / 2**20:.1f} MiB"
+        )
+        log = EventLog(db)
+        snap_median, snap_max = timed(lambda: log.load(CONFIG.id))
+        full_median, full_max = timed(lambda: log.load(CONFIG.id, use_snapshots=False), repeat=3)
+        assert log.load(CONFIG.id) == log.load(CONFIG.id, use_snapshots=False)
+        print(f"load with snapshots:    median {snap_median * 1000:7.1f} ms   max {snap_max * 1000:7.1f} ms")
+        print(f"full replay, no snaps:  median {full_median * 1000:7.1f} ms   max {full_max * 1000:7.1f} ms")
+        durable = EventLog(Path(tmp) / "fsync.db")
+        durable.add_show(CONFIG, "", 0)
+        engine = Engine(CONFIG, durable)
+        engine.run(c.StartShow(at=1))
+        times = []
+        for i in range(500):
+            start = time.perf_counter()
+            engine.run(c.AdjustScore(at=2 + i, team="a", points=Decimal(1), reason="bench"))
+            times.append(time.perf_counter() - start)
+        times.sort()
+        print(f"durable command (synchronous=FULL): p50 {times[250] * 1000:.2f} ms   p99 {times[494] * 1000:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
