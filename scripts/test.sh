@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up, then run the whole test suite and the linter. Under CI=true a skipped test is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check server tests bench
+.venv/bin/ruff format --check server tests bench
+exec .venv/bin/python -m pytest -q "$@"
