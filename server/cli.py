@@ -9,7 +9,7 @@ from pathlib import Path
 
 from server.configs import ConfigError, load_show
 from server.log.store import EventLog, LogError
-from server.reports import config_summary, replay_report
+from server.reports import audit_report, config_summary, replay_report
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
@@ -21,7 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("file", type=Path)
     rep = sub.add_parser("replay", help="replay a show database and print the scoreboards")
     rep.add_argument("db", type=Path)
-    rep.add_argument("--show", help="show id (default: the only show, or all of them)")
+    rep.add_argument("--show", help="show id (default: every show in the database)")
+    rep.add_argument("--audit", action="store_true", help="also list who did what and when, and what was undone")
     demo = sub.add_parser("demo", help="play the demo show through the engine and replay it")
     demo.add_argument("--config", type=Path, default=DEMO_CONFIG)
     demo.add_argument("--db", type=Path, default=None)
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.file)
         if args.command == "replay":
-            return _replay(args.db, args.show)
+            return _replay(args.db, args.show, args.audit)
         return _demo(args.config, args.db)
     except (ConfigError, LogError) as exc:
         print(exc, file=sys.stderr)
@@ -43,7 +44,7 @@ def _check(path: Path) -> int:
     return 0
 
 
-def _replay(db_path: Path, show_id: str | None) -> int:
+def _replay(db_path: Path, show_id: str | None, audit: bool = False) -> int:
     if not db_path.is_file():
         print(f"{db_path}: no such database", file=sys.stderr)
         return 1
@@ -54,7 +55,10 @@ def _replay(db_path: Path, show_id: str | None) -> int:
             print(f"no show '{show_id}' in {db_path}; shows: {', '.join(shows) or 'none'}", file=sys.stderr)
             return 1
         for sid in [show_id] if show_id else shows:
-            print(replay_report(log.config(sid), list(log.actions(sid))))
+            actions = list(log.actions(sid))
+            print(replay_report(log.config(sid), actions))
+            if audit:
+                print(audit_report(actions))
     finally:
         log.close()
     return 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
+from server.core.audit import audit_trail
 from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import TIEBREAK_ID
 from server.core.events import Action
@@ -92,4 +94,14 @@ def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:
     lines.append("final result:" if board.phase.value == "ended" else f"result so far ({board.phase.value}):")
     for row in standings(config, board):
         lines.append(f"  {row.rank}. {row.name:<{width}} {_points(row.points):>8}")
+    return "\n".join(lines)
+
+
+def audit_report(actions: Sequence[Action]) -> str:
+    """Every action with its time, who gave it and what it did; undone ones marked."""
+    lines = ["audit trail:"]
+    for entry in audit_trail(actions):
+        when = datetime.fromtimestamp(entry.at / 1000).strftime("%Y-%m-%d %H:%M:%S")
+        mark = "  [undone]" if entry.undone else ""
+        lines.append(f"  #{entry.seq:<5} {when}  {entry.by:<16} {entry.what}{mark}")
     return "\n".join(lines)

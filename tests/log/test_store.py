@@ -122,6 +122,13 @@ def test_replay_command(tmp_path: Path) -> None:
         assert team.name in out
     winner = max(engine.state.board.scores.items(), key=lambda item: item[1])
     assert f"1. {CONFIG.team(winner[0]).name}" in out
+    audited = subprocess.run(
+        [sys.executable, "-m", "server", "replay", str(tmp_path / "show.db"), "--audit"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert "audit trail:" in audited.stdout and "judge:j1" in audited.stdout and "team:a" in audited.stdout
     unknown = subprocess.run(
         [sys.executable, "-m", "server", "replay", str(tmp_path / "show.db"), "--show", "nope"],
         capture_output=True,
