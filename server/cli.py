@@ -26,12 +26,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="play the demo show through the engine and replay it")
     demo.add_argument("--config", type=Path, default=DEMO_CONFIG)
     demo.add_argument("--db", type=Path, default=None)
+    run = sub.add_parser("run", help="run a live show: the server for every page, pad and overlay")
+    run.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8080)
+    run.add_argument("--db", type=Path, default=None, help="show database (default: beside the config)")
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
             return _check(args.file)
         if args.command == "replay":
             return _replay(args.db, args.show, args.audit)
+        if args.command == "run":
+            return _run(args.config, args.db, args.host, args.port)
         return _demo(args.config, args.db)
     except (ConfigError, LogError) as exc:
         print(exc, file=sys.stderr)
@@ -80,3 +87,41 @@ def _demo(config_path: Path, db_path: Path | None) -> int:
     finally:
         log.close()
     return 0
+
+
+def _run(config_path: Path, db_path: Path | None, host: str, port: int) -> int:
+    import logging
+
+    from aiohttp import web
+
+    from server.app import Settings, create_app
+    from server.transport.keys import ACCESS
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port)
+    app = create_app(settings)
+
+    async def announce(app: web.Application) -> None:
+        print(urls_text(app[ACCESS], load_show(config_path), f"http://{host}:{port}", settings.db_path), flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=host, port=port, print=None, handle_signals=True)
+    return 0
+
+
+def urls_text(access, config, base: str, db_path: Path) -> str:
+    """Where every client of the show connects, with its token."""
+    rows = [("producer controller", f"{base}/control?token={access.token('producer')}")]
+    rows += [(f"judge {j.name}", f"{base}/judge?token={access.token('judge', j.id)}") for j in config.judges]
+    rows += [(f"team {t.name}", f"{base}/team?token={access.token('team', t.id)}") for t in config.teams]
+    rows += [
+        ("overlays", f"{base}/overlay/<name>  (all in layers: {base}/overlay/program)"),
+        ("audience", f"{base}/audience"),
+        ("control API", f"{base}/api/v1/  (Authorization: Bearer {access.token('producer')})"),
+        ("health", f"{base}/healthz"),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    lines = [f"showcaller: {config.contest.title} ({config.id}) — database {db_path}", ""]
+    lines += [f"  {label:<{width}}{url}" for label, url in rows]
+    return "\n".join(lines)

@@ -20,7 +20,7 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command) -> str:
         return found.name if found else str(team_id)
 
     match command:
-        case c.GotoSegment(index=index) if 0 <= index < len(config.rundown):
+        case c.GotoSegment(index=int(index)) if 0 <= index < len(config.rundown):
             return f"go to segment '{config.rundown[index].title}'"
         case c.ShowQuestion(question=qid):
             return f"show question {qid or '(next)'}"

@@ -35,7 +35,10 @@ class StartShow(Command):
 
 
 class GotoSegment(Command):
-    index: int
+    """Go to a segment by ``index``, or ``step`` segments from the current one (+1 next, -1 back)."""
+
+    index: int | None = None
+    step: int = 0
 
 
 class EndShow(Command):

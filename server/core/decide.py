@@ -126,11 +126,20 @@ def _start(x: Ctx, cmd: c.StartShow) -> list[ev.Event]:
 
 
 def _goto(x: Ctx, cmd: c.GotoSegment) -> list[ev.Event]:
-    if not 0 <= cmd.index < len(x.config.rundown):
-        raise InvalidCommand(f"index: expected a segment from 0 to {len(x.config.rundown) - 1}, got {cmd.index}")
-    if cmd.index == x.board.segment:
-        raise RuleError(f"already in '{x.config.rundown[cmd.index].title}'")
-    return [ev.SegmentEntered(cmd.index)]
+    last = len(x.config.rundown) - 1
+    if cmd.index is None:
+        if cmd.step == 0:
+            raise InvalidCommand("give a segment index, or a step such as 1 (next) or -1 (back)")
+        index = min(x.board.segment, last) + cmd.step
+        if not 0 <= index <= last:
+            raise RuleError("this is the last segment" if cmd.step > 0 else "this is the first segment")
+    else:
+        index = cmd.index
+    if not 0 <= index <= last:
+        raise InvalidCommand(f"index: expected a segment from 0 to {last}, got {index}")
+    if index == x.board.segment:
+        raise RuleError(f"already in '{x.config.rundown[index].title}'")
+    return [ev.SegmentEntered(index)]
 
 
 def _end(x: Ctx, cmd: c.EndShow) -> list[ev.Event]:

@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS actions (
     body BLOB NOT NULL,
     PRIMARY KEY (show_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    show_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    token TEXT NOT NULL,
+    PRIMARY KEY (show_id, role, subject)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots (
     show_id TEXT NOT NULL REFERENCES shows(id),
     seq INTEGER NOT NULL,
@@ -111,6 +118,16 @@ class EventLog:
         if row is None:
             raise LogError(f"no show '{show_id}' in {self.path}")
         return _config_decoder.decode(row[0])
+
+    # -- access tokens --------------------------------------------------------------------
+
+    def tokens(self, show_id: str) -> dict[tuple[str, str], str]:
+        """(role, subject) -> token, for the show's producer, judges and teams."""
+        rows = self.db.execute("SELECT role, subject, token FROM tokens WHERE show_id=?", (show_id,))
+        return {(role, subject): token for role, subject, token in rows}
+
+    def save_token(self, show_id: str, role: str, subject: str, token: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?)", (show_id, role, subject, token))
 
     # -- actions --------------------------------------------------------------------------
 

@@ -1,0 +1,66 @@
+"""The application factory: wires the log, the service and the transports together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import socketio
+from aiohttp import web
+from msgspec import Struct
+
+from server.access import load_access
+from server.configs import load_show
+from server.log.store import EventLog
+from server.service import ShowService, now_ms
+from server.transport import http
+from server.transport.keys import ACCESS, HUB, SERVICE
+from server.transport.sio import NAMESPACES, Hub
+
+MAX_BODY = 64 * 1024
+
+
+class Settings(Struct, frozen=True):
+    config_path: Path
+    db_path: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
+    """A ready-to-run application for one show; resources open and close with the app."""
+    config = load_show(settings.config_path)
+    app = web.Application(client_max_size=MAX_BODY)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=[],
+        max_http_buffer_size=MAX_BODY,
+        http_compression=False,
+        ping_interval=10,
+        ping_timeout=10,
+    )
+    sio.attach(app)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        log = EventLog(settings.db_path)
+        log.add_show(config, settings.config_path.read_text(encoding="utf-8"), clock())
+        service = ShowService(config, log, clock)
+        access = load_access(config, log)
+        hub = Hub(sio, service, access)
+        for namespace in NAMESPACES:
+            sio.register_namespace(namespace(hub))
+        app[SERVICE], app[ACCESS], app[HUB] = service, access, hub
+        publisher = asyncio.create_task(hub.publish_forever())
+        service.start()
+        yield
+        service.stop()
+        publisher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await publisher
+        log.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    http.add_routes(app)
+    return app

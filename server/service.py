@@ -1,0 +1,177 @@
+"""The show service: the single owner of a live show's state.
+
+It stamps each command with the server time, has the engine commit it to the log, then
+works out what each kind of client must be told (a revisioned patch of its view) and hands
+that to the transports. Timer expiry is scheduled here, from the state, so that it also
+resumes correctly after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from msgspec import Struct
+
+from server.core.audit import audit_trail
+from server.core.commands import SYSTEM, Command, Expire, RevealAnswer
+from server.core.config import ShowConfig
+from server.core.errors import ShowError
+from server.core.events import Action
+from server.engine import Engine
+from server.log.store import EventLog
+from server.patch import diff
+from server.views import audience_view, judge_view, producer_view, public_view
+
+log = logging.getLogger(__name__)
+RECENT = 200
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class StorageError(ShowError):
+    code = "storage"
+
+
+class Update(Struct, frozen=True):
+    """A change of one audience's view: apply ``patch`` on top of revision ``base``."""
+
+    audience: str  # producer | public | audience | judge:<id>
+    rev: int
+    base: int
+    patch: dict[str, Any]
+
+
+class ShowService:
+    def __init__(self, config: ShowConfig, log_store: EventLog, clock: Callable[[], int] = now_ms) -> None:
+        self.config = config
+        self.engine = Engine(config, log_store)
+        self.clock = clock
+        self.recent: deque[Action] = deque(maxlen=RECENT)
+        self.recent.extend(log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)))
+        self.audiences = ["producer", "public", "audience", *(f"judge:{j}" for j in config.judge_ids)]
+        self.views: dict[str, tuple[int, dict[str, Any]]] = {}
+        rev = self.engine.state.seq
+        for audience, view in self._render().items():
+            self.views[audience] = (rev, view)
+        self.listeners: list[Callable[[list[Update]], None]] = []
+        self._expiry: asyncio.TimerHandle | None = None
+
+    @property
+    def state(self):
+        return self.engine.state
+
+    @property
+    def revision(self) -> int:
+        return self.engine.state.seq
+
+    def snapshot(self, audience: str) -> dict[str, Any]:
+        """The full view of one audience with its revision and the server time."""
+        rev, view = self.views[audience]
+        return {"rev": rev, "view": view, "server_time": self.clock()}
+
+    def subscribe(self, listener: Callable[[list[Update]], None]) -> None:
+        """``listener`` gets every batch of updates, in order; it must not block."""
+        self.listeners.append(listener)
+
+    def submit(self, command: Command) -> Action:
+        """Run a command stamped now; raises ``ShowError`` (and nothing changes) or returns the action.
+
+        The service supplies what the core may not invent: the time, and a seed for draws.
+        """
+        fields = {**_fields(command), "at": self.clock()}
+        if isinstance(command, RevealAnswer) and command.seed is None:
+            fields["seed"] = secrets.randbits(32)
+        return self._run(command.__class__(**fields))
+
+    def _run(self, command: Command) -> Action:
+        try:
+            action = self.engine.run(command)
+        except sqlite3.Error as exc:
+            log.exception("could not write the log")
+            raise StorageError(f"the show database refused the write ({exc}); nothing was changed") from None
+        self.recent.append(action)
+        self._publish()
+        self._schedule_expiry()
+        return action
+
+    # -- views ----------------------------------------------------------------------------
+
+    def _render(self) -> dict[str, dict[str, Any]]:
+        state, config = self.engine.state, self.config
+        public = public_view(config, state)
+        producer = producer_view(config, state)
+        producer["audit"] = [
+            {"seq": e.seq, "at": e.at, "by": e.by, "what": e.what, "undone": e.undone}
+            for e in audit_trail(self.recent)[-50:]
+        ]
+        views = {"producer": producer, "public": public, "audience": audience_view(config, state)}
+        for judge in config.judge_ids:
+            views[f"judge:{judge}"] = judge_view(config, state, judge, public)
+        return views
+
+    def _publish(self) -> None:
+        rev = self.engine.state.seq
+        updates = []
+        for audience, view in self._render().items():
+            base, old = self.views[audience]
+            patch = diff(old, view)
+            if patch:
+                self.views[audience] = (rev, view)
+                updates.append(Update(audience, rev, base, patch))
+        for listener in self.listeners:
+            try:
+                listener(updates)
+            except Exception:  # a broken listener must not stop the show
+                log.exception("update listener failed")
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin scheduling timer expiry (call once the event loop runs)."""
+        self._schedule_expiry()
+
+    def stop(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+
+    def _schedule_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        deadline = self.engine.state.board.timer.deadline
+        if deadline is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        delay = max(0.0, (deadline - self.clock()) / 1000)
+        self._expiry = loop.call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        self._expiry = None
+        deadline = self.engine.state.board.timer.deadline
+        if deadline is None:
+            return
+        at = self.clock()
+        if at < deadline:  # woke a little early
+            self._schedule_expiry()
+            return
+        try:
+            self._run(Expire(at=at, by=SYSTEM))
+        except ShowError as exc:
+            log.warning("timer expiry refused: %s", exc.message)
+
+
+def _fields(command: Command) -> dict[str, Any]:
+    return {name: getattr(command, name) for name in command.__struct_fields__}

@@ -1,0 +1,97 @@
+"""HTTP adapters: the control API under /api/v1 (for Companion, Stream Deck, scripts) and /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from server import protocol as p
+from server.core.errors import ShowError
+from server.transport.keys import ACCESS, HUB, SERVICE
+
+log = logging.getLogger(__name__)
+
+_STATUS = {
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "unknown_event": 404,
+    "too_large": 413,
+    "rate_limited": 429,
+    "storage": 503,
+    "internal": 500,
+}
+
+
+def reply(body: dict[str, Any], status: int | None = None) -> web.Response:
+    if status is None:
+        status = (
+            200
+            if body["ok"]
+            else _STATUS.get(body["error"]["code"], 409 if body["error"]["code"] in ("phase", "rule") else 400)
+        )
+    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _producer(request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    actor = request.app[ACCESS].actor(token.strip()) if scheme.lower() == "bearer" else None
+    return actor is not None and actor.role == "producer"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    hub = request.app[HUB]
+    return reply(
+        p.ok(show=service.config.id, rev=service.revision, server_time=service.clock(), clients=hub.presence())
+    )
+
+
+async def get_state(request: web.Request) -> web.Response:
+    """The producer's view with the producer token, the public view without one."""
+    audience = "producer" if _producer(request) else "public"
+    if request.headers.get("Authorization") and audience == "public":
+        return reply(p.error("unauthorized", "wrong bearer token"))
+    return reply(p.ok(**request.app[SERVICE].snapshot(audience)))
+
+
+async def post_command(request: web.Request) -> web.Response:
+    if not _producer(request):
+        return reply(p.error("unauthorized", "send the producer token as 'Authorization: Bearer <token>'"))
+    name = request.match_info["name"]
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return reply(p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes"))
+    if len(raw) > p.MAX_PAYLOAD:
+        return reply(p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes"))
+    try:
+        payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return reply(p.error("bad_request", f"the body is not valid JSON: {exc}"))
+    service = request.app[SERVICE]
+    try:
+        producer = request.app[ACCESS].actor(request.headers["Authorization"].partition(" ")[2].strip())
+        command = p.parse_command("control", name, payload, producer)
+        action = service.submit(command)
+    except ShowError as exc:
+        return reply(p.error_of(exc))
+    except Exception:
+        log.exception("HTTP command %s failed", name)
+        return reply(p.error("internal", "the server could not handle this command; nothing was changed"))
+    return reply(p.ok(rev=action.seq, label=action.label))
+
+
+async def list_commands(request: web.Request) -> web.Response:
+    return reply(p.ok(commands=sorted(p.COMMANDS["control"])))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/v1/state", get_state)
+    app.router.add_get("/api/v1/commands", list_commands)
+    app.router.add_post("/api/v1/commands/{name}", post_command)

@@ -1,0 +1,16 @@
+"""Typed keys for what the aiohttp application holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from server.access import Access
+    from server.service import ShowService
+    from server.transport.sio import Hub
+
+SERVICE: web.AppKey[ShowService] = web.AppKey("service")
+ACCESS: web.AppKey[Access] = web.AppKey("access")
+HUB: web.AppKey[Hub] = web.AppKey("hub")

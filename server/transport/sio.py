@@ -1,0 +1,251 @@
+"""Socket.IO adapters: one namespace per role. They check who is talking and what they sent,
+hand commands to the service, and answer every event with an ACK. No rules live here."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+import socketio
+
+from server import protocol as p
+from server.access import Access
+from server.core import commands as c
+from server.core.errors import ShowError
+from server.service import ShowService, Update
+
+log = logging.getLogger(__name__)
+
+# Which view each namespace's clients get, and so which room they sit in.
+PUBLIC_NAMESPACES = ("overlay", "team")
+
+
+class TokenBucket:
+    """At most ``rate`` events a second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Session:
+    __slots__ = ("actor", "audience", "bucket", "device")
+
+    def __init__(self, actor: c.Actor, audience: str, bucket: TokenBucket, device: str = "") -> None:
+        self.actor, self.audience, self.bucket, self.device = actor, audience, bucket, device
+
+
+class Hub:
+    """What the namespaces share: the service, the tokens, who is connected."""
+
+    def __init__(self, sio: socketio.AsyncServer, service: ShowService, access: Access) -> None:
+        self.sio = sio
+        self.service = service
+        self.access = access
+        self.sessions: dict[tuple[str, str], Session] = {}
+        self.team_pads: dict[str, str] = {}  # team -> sid of its pad
+        self.queue: asyncio.Queue[list[Update]] = asyncio.Queue()
+        service.subscribe(self.queue.put_nowait)
+
+    async def publish_forever(self) -> None:
+        """Send each batch of view updates to the rooms that watch them, in order."""
+        while True:
+            updates = await self.queue.get()
+            for update in updates:
+                message = {"rev": update.rev, "base": update.base, "patch": update.patch}
+                if update.audience == "public":
+                    for ns in PUBLIC_NAMESPACES:
+                        await self.sio.emit(p.PATCH, message, to="public", namespace=f"/{ns}")
+                elif update.audience == "producer":
+                    await self.sio.emit(p.PATCH, message, to="producer", namespace="/control")
+                elif update.audience == "audience":
+                    await self.sio.emit(p.PATCH, message, to="audience", namespace="/audience")
+                else:
+                    await self.sio.emit(p.PATCH, message, to=update.audience, namespace="/judge")
+
+    def presence(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        judges: set[str] = set()
+        for (ns, _), session in self.sessions.items():
+            counts[ns] = counts.get(ns, 0) + 1
+            if ns == "judge":
+                judges.add(session.actor.id)
+        return {
+            "teams": sorted(self.team_pads),
+            "judges": sorted(judges),
+            "overlays": counts.get("overlay", 0),
+            "audience": counts.get("audience", 0),
+            "controllers": counts.get("control", 0),
+        }
+
+    async def announce_presence(self) -> None:
+        await self.sio.emit(p.PRESENCE, self.presence(), to="producer", namespace="/control")
+
+
+class RoleNamespace(socketio.AsyncNamespace):
+    role = ""
+    rate, burst = 10.0, 30
+    max_payload = p.MAX_PAYLOAD
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(f"/{self.role}")
+        self.hub = hub
+
+    # -- connection -----------------------------------------------------------------------
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        """(actor, audience) for this connection, or raise ConnectionRefusedError."""
+        raise NotImplementedError
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        actor, audience = self.authenticate(auth if isinstance(auth, dict) else {})
+        await self.admit(sid, actor, audience, auth if isinstance(auth, dict) else {})
+        self.hub.sessions[(self.role, sid)] = Session(
+            actor, audience, TokenBucket(self.rate, self.burst), str((auth or {}).get("device", ""))
+        )
+        await self.enter_room(sid, audience)
+        await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid)
+        await self.hub.announce_presence()
+
+    async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
+        """A last say on a connection (the team pad's one-device rule)."""
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.hub.sessions.pop((self.role, sid), None)
+        await self.hub.announce_presence()
+
+    def refuse(self, code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+        return socketio.exceptions.ConnectionRefusedError({"code": code, "message": message})
+
+    # -- events ---------------------------------------------------------------------------
+
+    async def trigger_event(self, event: Any, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        sid = args[0] if args else None
+        session = self.hub.sessions.get((self.role, sid))
+        if session is None:
+            return p.error("unauthorized", "not connected")
+        try:
+            if not session.bucket.take():
+                return p.error("rate_limited", "too many events; slow down")
+            payload = args[1] if len(args) == 2 else (None if len(args) == 1 else list(args[1:]))
+            if _size(payload) > self.max_payload:
+                return p.error("too_large", f"payload over {self.max_payload} bytes")
+            return await self.handle(sid, session, event, payload)
+        except ShowError as exc:
+            return p.error_of(exc)
+        except Exception:  # never a traceback to a user, never a crashed server
+            log.exception("event %r on /%s failed", event, self.role)
+            return p.error("internal", "the server could not handle this event; nothing was changed")
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        service = self.hub.service
+        if event == p.SYNC:
+            return p.ok(**service.snapshot(session.audience))
+        if event == p.TIME:
+            return p.ok(server_time=service.clock())
+        if not isinstance(event, str):
+            raise p.ProtocolError("unknown_event", "an event name must be text")
+        command = p.parse_command(self.role, event, payload, session.actor)
+        action = service.submit(command)
+        return p.ok(rev=action.seq)
+
+
+class ControlNamespace(RoleNamespace):
+    role = "control"
+    rate, burst = 20.0, 60
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        actor = self.hub.access.actor(auth.get("token"))
+        if actor is None or actor.role != "producer":
+            raise self.refuse("unauthorized", "the producer's token is missing or wrong")
+        return actor, "producer"
+
+
+class JudgeNamespace(RoleNamespace):
+    role = "judge"
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        actor = self.hub.access.actor(auth.get("token"))
+        if actor is None or actor.role != "judge":
+            raise self.refuse("unauthorized", "this judge token is missing or wrong")
+        return actor, f"judge:{actor.id}"
+
+
+class TeamNamespace(RoleNamespace):
+    role = "team"
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        actor = self.hub.access.actor(auth.get("token"))
+        if actor is None or actor.role != "team":
+            raise self.refuse("unauthorized", "this team token is missing or wrong")
+        return actor, "public"
+
+    async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
+        current = self.hub.team_pads.get(actor.id)
+        if current is not None and current != sid:
+            if auth.get("takeover") is not True:
+                name = self.hub.service.config.team(actor.id).name
+                raise self.refuse("in_use", f"{name}'s pad is open on another device; take it over explicitly")
+            await self.emit(p.TAKEN_OVER, {"message": "another device took over this team's pad"}, to=current)
+            await self.disconnect(current)
+        self.hub.team_pads[actor.id] = sid
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = self.hub.sessions.get((self.role, sid))
+        if session is not None and self.hub.team_pads.get(session.actor.id) == sid:
+            del self.hub.team_pads[session.actor.id]
+        await super().on_disconnect(sid, reason)
+
+
+class OverlayNamespace(RoleNamespace):
+    role = "overlay"
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        return c.Actor("overlay"), "public"
+
+
+class AudienceNamespace(RoleNamespace):
+    role = "audience"
+    rate, burst = 2.0, 5
+    max_payload = p.MAX_AUDIENCE_PAYLOAD
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        device = auth.get("device")
+        if not isinstance(device, str) or not 8 <= len(device) <= 64:
+            raise self.refuse("unauthorized", "send a device id of 8 to 64 characters")
+        return c.Actor("audience"), "audience"
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        if event != "vote":
+            if event in (p.SYNC, p.TIME):
+                return await super().handle(sid, session, event, payload)
+            raise p.ProtocolError("unknown_event", f"unknown event '{str(event)[:40]}'; send 'vote', 'sync' or 'time'")
+        service = self.hub.service
+        vote = p.parse_vote(payload, session.device, service.clock())
+        action = service.submit(c.CastVotes(by=session.actor, votes=(vote,)))
+        return p.ok(rev=action.seq)
+
+
+NAMESPACES = (ControlNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace, AudienceNamespace)
+
+
+def _size(payload: Any) -> int:
+    try:
+        return len(json.dumps(payload, ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        return 1 << 30

@@ -1,0 +1,245 @@
+"""What each role sees: the show state projected to plain JSON-ready dicts.
+
+- ``producer``: everything, including correct answers and hidden judges' scores;
+- ``judge:<id>``: the public view plus that judge's own scores;
+- ``public`` (overlays and team pads): never a correct answer before the reveal, never a
+  judge's score before the producer reveals it, other teams' answers only once closed;
+- ``audience``: the open audience question or vote and its tally, nothing else.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from server.core.config import JudgedScoring, RoundType, ShowConfig
+from server.core.context import tiebreak_segment
+from server.core.judged import tally
+from server.core.standings import standings
+from server.core.state import JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
+
+
+def number(value: Decimal) -> int | float:
+    """Points on the wire: an int when whole, else a float (2 decimals at most)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def public_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
+    return _view(config, state, role="public")
+
+
+def producer_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
+    view = _view(config, state, role="producer")
+    board = state.board
+    view["awards"] = [
+        {
+            "seq": a.seq,
+            "team": a.team,
+            "points": number(a.points),
+            "kind": a.kind,
+            "segment": a.segment,
+            "question": a.question,
+            "reason": a.reason,
+        }
+        for a in board.awards
+    ]
+    view["undo"] = state.undo[-1].label if state.undo else None
+    view["redo"] = state.redo[-1].label if state.redo else None
+    return view
+
+
+def judge_view(config: ShowConfig, state: ShowState, judge: str, public: dict | None = None) -> dict[str, Any]:
+    view = dict(public) if public is not None else _view(config, state, role="public")
+    own: dict[str, dict] = {}
+    for segment_id, progress in state.board.judged.items():
+        scores = progress.scores.get(judge, {})
+        own[segment_id] = {
+            "scores": {team: {k: number(v) for k, v in s.items()} for team, s in scores.items()},
+            "locked": sorted(progress.locked),
+        }
+    view["me"] = {"judge": judge, "judged": own}
+    return view
+
+
+def audience_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
+    """Small on purpose: this goes to thousands of phones."""
+    board = state.board
+    out: dict[str, Any] = {"title": config.contest.title, "language": config.contest.language, "poll": None}
+    segment = _segment(config, state)
+    question = board.question
+    if segment is not None and segment.round is RoundType.AUDIENCE and question is not None:
+        qconf = config.questions[question.id]
+        key = poll_key(question.id, question.epoch)
+        revealed = question.phase is QPhase.REVEALED
+        out["poll"] = {
+            "id": key,
+            "kind": "question",
+            "text": qconf.text,
+            "options": qconf.options,
+            "open": question.phase is QPhase.OPEN,
+            "answer": qconf.answer if revealed else None,
+            "tally": tally(state, key) if question.phase in (QPhase.CLOSED, QPhase.REVEALED) else None,
+            "winners": [w.nickname for w in question.winners] if revealed else [],
+            "timer": _timer(board.timer),
+        }
+    elif segment is not None and isinstance(segment.scoring, JudgedScoring) and segment.scoring.audience_share:
+        progress = board.judged.get(segment.id, JudgedProgress())
+        if progress.voting is not VotePhase.IDLE:
+            out["poll"] = {
+                "id": poll_key(segment.id, progress.vote_epoch),
+                "kind": "team_vote",
+                "text": segment.title,
+                "options": {t.id: t.name for t in config.teams},
+                "open": progress.voting is VotePhase.OPEN,
+                "answer": None,
+                "tally": None,
+                "winners": [],
+                "timer": None,
+            }
+    return out
+
+
+def _segment(config: ShowConfig, state: ShowState):
+    index = state.board.segment
+    if 0 <= index < len(config.rundown):
+        return config.rundown[index]
+    if index == len(config.rundown) and state.board.tiebreak_teams:
+        return tiebreak_segment(config)
+    return None
+
+
+def _timer(timer) -> dict[str, Any]:
+    return {
+        "duration_ms": timer.duration_ms,
+        "remaining_ms": timer.remaining_ms,
+        "started_at": timer.started_at,
+        "running": timer.running,
+    }
+
+
+def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
+    board = state.board
+    producer = role == "producer"
+    segment = _segment(config, state)
+    contest = config.contest
+    return {
+        "show": {
+            "id": config.id,
+            "title": contest.title,
+            "organizer": contest.organizer,
+            "season": contest.season,
+            "stage": contest.stage.value,
+            "language": contest.language,
+            "logo": contest.logo,
+            "theme": {
+                "primary": contest.theme.primary,
+                "secondary": contest.theme.secondary,
+                "background": contest.theme.background,
+                "text": contest.theme.text,
+                "font": contest.theme.font,
+            },
+        },
+        "phase": board.phase.value,
+        "teams": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "unit": t.unit,
+                "members": [{"id": m.id, "name": m.name, "role": m.role} for m in t.members],
+                "score": number(board.scores.get(t.id, Decimal(0))),
+                "star_used": t.id in board.stars_used,
+            }
+            for t in config.teams
+        ],
+        "judges": [{"id": j.id, "name": j.name, "title": j.title} for j in config.judges],
+        "rundown": [
+            {"index": i, "id": s.id, "title": s.title, "round": s.round.value, "overlays": list(s.overlays)}
+            for i, s in enumerate(config.rundown)
+        ],
+        "segment": None
+        if segment is None
+        else {"index": board.segment, "id": segment.id, "title": segment.title, "round": segment.round.value},
+        "question": _question(config, state, board.question, producer),
+        "timer": _timer(board.timer),
+        "judged": _judged(config, state, producer),
+        "packages": {seg: {team: list(qs) for team, qs in by.items()} for seg, by in board.packages.items()},
+        "tiebreak": {"teams": list(board.tiebreak_teams), "order": list(board.tiebreak_order)}
+        if board.tiebreak_teams
+        else None,
+        "standings": [
+            {"rank": s.rank, "team": s.team, "points": number(s.points), "answer_ms": s.answer_ms}
+            for s in standings(config, board)
+        ],
+    }
+
+
+def _question(config: ShowConfig, state: ShowState, q: QuestionState | None, producer: bool) -> dict | None:
+    if q is None:
+        return None
+    qconf = config.questions[q.id]
+    revealed = q.phase is QPhase.REVEALED
+    closed = q.phase in (QPhase.CLOSED, QPhase.REVEALED)
+    segment = config.segment(q.segment)
+    # Speed answers are graded in secret until the reveal; other rounds judge on air.
+    secret_grades = not producer and not revealed and segment is not None and segment.round is RoundType.SPEED
+    answers: dict[str, Any] = {}
+    for team, answer in q.answers.items():
+        if producer or closed or not secret_grades:
+            answers[team] = {
+                "text": answer.text if (producer or closed) else "",
+                "elapsed_ms": answer.elapsed_ms,
+                "correct": None if secret_grades else answer.correct,
+            }
+        else:
+            answers[team] = {"answered": True}
+    out = {
+        "id": q.id,
+        "segment": q.segment,
+        "text": qconf.text,
+        "options": qconf.options,
+        "media": qconf.media,
+        "essay": qconf.essay,
+        "value": number(q.value),
+        "phase": q.phase.value,
+        "turn": q.turn,
+        "floor": q.floor,
+        "star": q.star,
+        "eligible": list(q.eligible),
+        "locked": sorted(q.locked),
+        "buzzes": [{"team": b.team, "at": b.at} for b in q.buzzes],
+        "answers": answers,
+        "opened_at": q.opened_at,
+        "answer": qconf.answer if producer or revealed else None,
+        "winners": [{"nickname": w.nickname, "at": w.at} for w in q.winners],
+    }
+    if segment is not None and segment.round is RoundType.AUDIENCE:
+        key = poll_key(q.id, q.epoch)
+        counts = tally(state, key)
+        out["tally"] = {"counts": counts, "total": sum(counts.values())}
+    return out
+
+
+def _judged(config: ShowConfig, state: ShowState, producer: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for segment in config.rundown:
+        if not isinstance(segment.scoring, JudgedScoring):
+            continue
+        progress = state.board.judged.get(segment.id, JudgedProgress())
+        visible = set(config.team_ids) if producer else progress.revealed
+        scores = {
+            judge: {team: {k: number(v) for k, v in s.items()} for team, s in by_team.items() if team in visible}
+            for judge, by_team in progress.scores.items()
+        }
+        submitted = {judge: sorted(by_team) for judge, by_team in progress.scores.items()}
+        counts = tally(state, poll_key(segment.id, progress.vote_epoch))
+        out[segment.id] = {
+            "criteria": [{"id": c.id, "name": c.name, "max": number(c.max)} for c in segment.scoring.criteria],
+            "submitted": submitted,
+            "scores": scores,
+            "locked": sorted(progress.locked),
+            "revealed": sorted(progress.revealed),
+            "voting": progress.voting.value,
+            "tally": {"counts": counts, "total": sum(counts.values())},
+            "audience_share": number(segment.scoring.audience_share),
+        }
+    return out
