@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -38,8 +39,8 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         cors_allowed_origins=[],
         max_http_buffer_size=MAX_BODY,
         http_compression=False,
-        ping_interval=10,
-        ping_timeout=10,
+        ping_interval=25,
+        ping_timeout=20,
     )
     sio.attach(app)
 
@@ -54,6 +55,9 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         app[SERVICE], app[ACCESS], app[HUB] = service, access, hub
         publisher = asyncio.create_task(hub.publish_forever())
         service.start()
+        # Long-lived objects (config, views, connections) need no re-scanning: fewer, shorter GC pauses.
+        gc.collect()
+        gc.freeze()
         yield
         service.stop()
         publisher.cancel()

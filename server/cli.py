@@ -90,6 +90,7 @@ def _demo(config_path: Path, db_path: Path | None) -> int:
 
 
 def _run(config_path: Path, db_path: Path | None, host: str, port: int) -> int:
+    import gc
     import logging
 
     from aiohttp import web
@@ -101,6 +102,7 @@ def _run(config_path: Path, db_path: Path | None, host: str, port: int) -> int:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port)
     app = create_app(settings)
+    gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
 
     async def announce(app: web.Application) -> None:
         print(urls_text(app[ACCESS], load_show(config_path), f"http://{host}:{port}", settings.db_path), flush=True)

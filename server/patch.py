@@ -16,11 +16,13 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in new.items():
         before = old.get(key, _MISSING)
+        if before is value or (before == value and type(before) is type(value)):
+            continue  # equal subtrees: one C-level comparison instead of a walk
         if isinstance(value, dict) and isinstance(before, dict):
             inner = diff(before, value)
             if inner:
                 out[key] = inner
-        elif before is _MISSING or before != value or type(before) is not type(value):
+        else:
             out[key] = value
     for key in old:
         if key not in new:

@@ -19,7 +19,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from server.core.audit import audit_trail
+from server.core.audit import AuditEntry, record
 from server.core.commands import SYSTEM, Command, Expire, RevealAnswer
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
@@ -31,6 +31,7 @@ from server.views import audience_view, judge_view, producer_view, public_view
 
 log = logging.getLogger(__name__)
 RECENT = 200
+AUDIT = 50  # actions in the producer's audit panel
 
 
 def now_ms() -> int:
@@ -56,8 +57,9 @@ class ShowService:
         self.engine = Engine(config, log_store)
         self.clock = clock
         self.recent: deque[Action] = deque(maxlen=RECENT)
-        self.recent.extend(log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)))
-        self.audiences = ["producer", "public", "audience", *(f"judge:{j}" for j in config.judge_ids)]
+        self.audit: dict[int, AuditEntry] = {}
+        for action in log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)):
+            self._remember(action)
         self.views: dict[str, tuple[int, dict[str, Any]]] = {}
         rev = self.engine.state.seq
         for audience, view in self._render().items():
@@ -98,10 +100,16 @@ class ShowService:
         except sqlite3.Error as exc:
             log.exception("could not write the log")
             raise StorageError(f"the show database refused the write ({exc}); nothing was changed") from None
-        self.recent.append(action)
+        self._remember(action)
         self._publish()
         self._schedule_expiry()
         return action
+
+    def _remember(self, action: Action) -> None:
+        self.recent.append(action)
+        record(self.audit, action)
+        while len(self.audit) > RECENT:
+            del self.audit[next(iter(self.audit))]
 
     # -- views ----------------------------------------------------------------------------
 
@@ -109,11 +117,12 @@ class ShowService:
         state, config = self.engine.state, self.config
         public = public_view(config, state)
         producer = producer_view(config, state)
-        producer["audit"] = [
-            {"seq": e.seq, "at": e.at, "by": e.by, "what": e.what, "undone": e.undone}
-            for e in audit_trail(self.recent)[-50:]
-        ]
-        views = {"producer": producer, "public": public, "audience": audience_view(config, state)}
+        producer["audit"] = {
+            str(e.seq): {"at": e.at, "by": e.by, "what": e.what, "undone": e.undone}
+            for e in list(self.audit.values())[-AUDIT:]
+        }
+        # On-air views first: their patches go out before anything else.
+        views = {"public": public, "producer": producer, "audience": audience_view(config, state)}
         for judge in config.judge_ids:
             views[f"judge:{judge}"] = judge_view(config, state, judge, public)
         return views

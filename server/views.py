@@ -16,7 +16,7 @@ from server.core.config import JudgedScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
 from server.core.standings import standings
-from server.core.state import JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
+from server.core.state import Award, JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
 
 
 def number(value: Decimal) -> int | float:
@@ -28,21 +28,27 @@ def public_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
     return _view(config, state, role="public")
 
 
+RECENT_AWARDS = 100
+
+
+def award_json(award: Award) -> dict[str, Any]:
+    return {
+        "seq": award.seq,
+        "team": award.team,
+        "points": number(award.points),
+        "kind": award.kind,
+        "segment": award.segment,
+        "question": award.question,
+        "reason": award.reason,
+    }
+
+
 def producer_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
+    """Everything; the ledger as its newest awards keyed by position, so a patch adds one key."""
     view = _view(config, state, role="producer")
-    board = state.board
-    view["awards"] = [
-        {
-            "seq": a.seq,
-            "team": a.team,
-            "points": number(a.points),
-            "kind": a.kind,
-            "segment": a.segment,
-            "question": a.question,
-            "reason": a.reason,
-        }
-        for a in board.awards
-    ]
+    awards = state.board.awards
+    first = max(0, len(awards) - RECENT_AWARDS)
+    view["awards"] = {str(index): award_json(a) for index, a in enumerate(awards[first:], start=first)}
     view["undo"] = state.undo[-1].label if state.undo else None
     view["redo"] = state.redo[-1].label if state.redo else None
     return view

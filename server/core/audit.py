@@ -61,14 +61,18 @@ class AuditEntry(Struct, frozen=True):
     undone: bool = False
 
 
+def record(entries: dict[int, AuditEntry], action: ev.Action) -> None:
+    """Add one action to an audit trail kept by sequence number, marking what it undid or redid."""
+    for event in action.events:
+        if isinstance(event, ev.Undone | ev.Redone) and event.seq in entries:
+            old = entries[event.seq]
+            entries[event.seq] = AuditEntry(old.seq, old.at, old.by, old.what, isinstance(event, ev.Undone))
+    entries[action.seq] = AuditEntry(action.seq, action.command.at, str(action.command.by), action.label)
+
+
 def audit_trail(actions: Iterable[ev.Action]) -> list[AuditEntry]:
     """Who did what and when, with reasons, marking what was undone (and not redone)."""
     entries: dict[int, AuditEntry] = {}
     for action in actions:
-        for event in action.events:
-            if isinstance(event, ev.Undone | ev.Redone) and event.seq in entries:
-                undone = isinstance(event, ev.Undone)
-                old = entries[event.seq]
-                entries[event.seq] = AuditEntry(old.seq, old.at, old.by, old.what, undone)
-        entries[action.seq] = AuditEntry(action.seq, action.command.at, str(action.command.by), action.label)
+        record(entries, action)
     return list(entries.values())

@@ -11,6 +11,7 @@ from aiohttp import web
 from server import protocol as p
 from server.core.errors import ShowError
 from server.transport.keys import ACCESS, HUB, SERVICE
+from server.views import award_json
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,13 @@ async def post_command(request: web.Request) -> web.Response:
         return reply(p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes"))
     try:
         payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        json.dumps(payload, ensure_ascii=False).encode()  # "\ud800" is valid JSON, but not valid text
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return reply(p.error("bad_request", f"the body is not valid JSON: {exc}"))
+    except UnicodeEncodeError:
+        return reply(p.error("bad_request", "the body holds text that is not valid Unicode (a lone surrogate)"))
+    except RecursionError:
+        return reply(p.error("bad_request", "the body is nested too deeply"))
     service = request.app[SERVICE]
     try:
         producer = request.app[ACCESS].actor(request.headers["Authorization"].partition(" ")[2].strip())
@@ -86,6 +92,15 @@ async def post_command(request: web.Request) -> web.Response:
     return reply(p.ok(rev=action.seq, label=action.label))
 
 
+async def get_awards(request: web.Request) -> web.Response:
+    """The whole points ledger (the producer's view holds only the newest awards)."""
+    if not _producer(request):
+        return reply(p.error("unauthorized", "send the producer token as 'Authorization: Bearer <token>'"))
+    service = request.app[SERVICE]
+    awards = [award_json(a) for a in service.state.board.awards]
+    return reply(p.ok(rev=service.revision, awards=awards))
+
+
 async def list_commands(request: web.Request) -> web.Response:
     return reply(p.ok(commands=sorted(p.COMMANDS["control"])))
 
@@ -93,5 +108,6 @@ async def list_commands(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/v1/state", get_state)
+    app.router.add_get("/api/v1/awards", get_awards)
     app.router.add_get("/api/v1/commands", list_commands)
     app.router.add_post("/api/v1/commands/{name}", post_command)

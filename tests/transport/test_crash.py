@@ -65,9 +65,9 @@ class ServerProcess:
             self.proc.wait(timeout=10)
 
 
-async def producer_state(url: str) -> dict:
+async def producer_get(url: str, path: str = "/api/v1/state") -> dict:
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{url}/api/v1/state", headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+        async with http.get(f"{url}{path}", headers={"Authorization": f"Bearer {TOKEN}"}) as response:
             body = await response.json()
             assert body["ok"], body
             return body
@@ -92,7 +92,7 @@ async def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
             ("start_timer", {"duration_ms": 600_000}),
         ]:
             assert (await client.call(event, payload, namespace="/control"))["ok"]
-        before = (await producer_state(server.url))["view"]
+        before = (await producer_get(server.url))["view"]
         timer = before["timer"]
         assert timer["running"] and before["question"]["phase"] == "open"
 
@@ -128,8 +128,8 @@ async def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
             async with asyncio.timeout(10):
                 while not (client.connected and len(snapshots) >= round_no + 2):
                     await asyncio.sleep(0.05)
-            state = await producer_state(server.url)
-            reasons = {a["reason"] for a in state["view"]["awards"]}
+            state = await producer_get(server.url)
+            reasons = {a["reason"] for a in (await producer_get(server.url, "/api/v1/awards"))["awards"]}
             lost = [r for r in acked if r not in reasons]
             assert not lost, f"acknowledged but lost after SIGKILL: {lost[:5]}"
             view = state["view"]
