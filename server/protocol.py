@@ -6,6 +6,7 @@ Documented for client authors in docs/protocol.md; keep the two in step.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -25,6 +26,8 @@ TIME = "time"  # ACK: {ok, server_time}; for the clock offset
 
 MAX_PAYLOAD = 16 * 1024  # bytes of JSON per event
 MAX_AUDIENCE_PAYLOAD = 1024
+MAX_INT = 2**53 - 1  # integers every JSON client reads exactly
+MAX_DIGITS = 15  # decimals below 10**16
 
 
 def _snake(name: str) -> str:
@@ -116,7 +119,25 @@ def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c
         command = msgspec.convert(payload, kind)
     except msgspec.ValidationError as exc:
         raise ProtocolError("bad_request", f"{event}: {_explain(exc)}") from None
+    for name in fields:
+        _check_numbers(event, getattr(command, name), name)
     return msgspec.structs.replace(command, by=actor)
+
+
+def _check_numbers(event: str, value: Any, path: str) -> None:
+    """Refuse numbers no show needs, before the rules do arithmetic on them (1e999999999 overflows)."""
+    if isinstance(value, Decimal):
+        if value.is_finite() and value.adjusted() > MAX_DIGITS:
+            raise ProtocolError("bad_request", f"{event}: {path}: number out of range")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_INT:
+            raise ProtocolError("bad_request", f"{event}: {path}: number out of range")
+    elif isinstance(value, tuple | list):
+        for index, item in enumerate(value):
+            _check_numbers(event, item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_numbers(event, item, f"{path}.{key}")
 
 
 def _explain(exc: msgspec.ValidationError) -> str:

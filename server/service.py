@@ -100,8 +100,12 @@ class ShowService:
         except sqlite3.Error as exc:
             log.exception("could not write the log")
             raise StorageError(f"the show database refused the write ({exc}); nothing was changed") from None
-        self._remember(action)
-        self._publish()
+        # Committed: from here on nothing may turn this into an error for the sender.
+        try:
+            self._remember(action)
+            self._publish()
+        except Exception:
+            log.exception("could not publish action %s; clients will resync", action.seq)
         self._schedule_expiry()
         return action
 

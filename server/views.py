@@ -84,7 +84,7 @@ def audience_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
             "options": qconf.options,
             "open": question.phase is QPhase.OPEN,
             "answer": qconf.answer if revealed else None,
-            "tally": tally(state, key) if question.phase in (QPhase.CLOSED, QPhase.REVEALED) else None,
+            "tally": _tally(state, key) if question.phase in (QPhase.CLOSED, QPhase.REVEALED) else None,
             "winners": [w.nickname for w in question.winners] if revealed else [],
             "timer": _timer(board.timer),
         }
@@ -103,6 +103,11 @@ def audience_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
                 "timer": None,
             }
     return out
+
+
+def _tally(state: ShowState, key: str) -> dict[str, Any]:
+    counts = tally(state, key)
+    return {"counts": counts, "total": sum(counts.values())}
 
 
 def _segment(config: ShowConfig, state: ShowState):
@@ -219,9 +224,7 @@ def _question(config: ShowConfig, state: ShowState, q: QuestionState | None, pro
         "winners": [{"nickname": w.nickname, "at": w.at} for w in q.winners],
     }
     if segment is not None and segment.round is RoundType.AUDIENCE:
-        key = poll_key(q.id, q.epoch)
-        counts = tally(state, key)
-        out["tally"] = {"counts": counts, "total": sum(counts.values())}
+        out["tally"] = _tally(state, poll_key(q.id, q.epoch))
     return out
 
 
@@ -237,7 +240,6 @@ def _judged(config: ShowConfig, state: ShowState, producer: bool) -> dict[str, A
             for judge, by_team in progress.scores.items()
         }
         submitted = {judge: sorted(by_team) for judge, by_team in progress.scores.items()}
-        counts = tally(state, poll_key(segment.id, progress.vote_epoch))
         out[segment.id] = {
             "criteria": [{"id": c.id, "name": c.name, "max": number(c.max)} for c in segment.scoring.criteria],
             "submitted": submitted,
@@ -245,7 +247,7 @@ def _judged(config: ShowConfig, state: ShowState, producer: bool) -> dict[str, A
             "locked": sorted(progress.locked),
             "revealed": sorted(progress.revealed),
             "voting": progress.voting.value,
-            "tally": {"counts": counts, "total": sum(counts.values())},
+            "tally": _tally(state, poll_key(segment.id, progress.vote_epoch)),
             "audience_share": number(segment.scoring.audience_share),
         }
     return out

@@ -22,6 +22,11 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command) -> str:
     match command:
         case c.GotoSegment(index=int(index)) if 0 <= index < len(config.rundown):
             return f"go to segment '{config.rundown[index].title}'"
+        case c.GotoSegment(index=None, step=step) if 0 <= state.board.segment + step < len(config.rundown):
+            return f"go to segment '{config.rundown[state.board.segment + step].title}'"
+        case c.LockScores(team=str(t)) | c.UnlockScores(team=str(t)) | c.RevealScores(team=str(t)):
+            verb = {c.LockScores: "lock", c.UnlockScores: "unlock", c.RevealScores: "reveal"}[type(command)]
+            return f"{verb} scores of {team(t)}"
         case c.ShowQuestion(question=qid):
             return f"show question {qid or '(next)'}"
         case c.Buzz(team=t):

@@ -111,10 +111,11 @@ class RoleNamespace(socketio.AsyncNamespace):
         raise NotImplementedError
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
-        actor, audience = self.authenticate(auth if isinstance(auth, dict) else {})
-        await self.admit(sid, actor, audience, auth if isinstance(auth, dict) else {})
+        auth = auth if isinstance(auth, dict) else {}
+        actor, audience = self.authenticate(auth)
+        await self.admit(sid, actor, audience, auth)
         self.hub.sessions[(self.role, sid)] = Session(
-            actor, audience, TokenBucket(self.rate, self.burst), str((auth or {}).get("device", ""))
+            actor, audience, TokenBucket(self.rate, self.burst), str(auth.get("device", ""))
         )
         await self.enter_room(sid, audience)
         await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid)
@@ -128,21 +129,26 @@ class RoleNamespace(socketio.AsyncNamespace):
         await self.hub.announce_presence()
 
     def refuse(self, code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
-        return socketio.exceptions.ConnectionRefusedError({"code": code, "message": message})
+        # The client's connect_error gets {"message": message, "data": {"code": code, "message": message}}.
+        return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
 
     # -- events ---------------------------------------------------------------------------
 
     async def trigger_event(self, event: Any, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
         sid = args[0] if args else None
+        if event in ("connect", "disconnect") and not self.server.manager.is_connected(sid, self.namespace):
+            # The server's own call while (dis)connecting; a connected client sending an event
+            # of that name gets an error like any other unknown event.
+            return await super().trigger_event(event, *args)
         session = self.hub.sessions.get((self.role, sid))
         if session is None:
             return p.error("unauthorized", "not connected")
         try:
             if not session.bucket.take():
                 return p.error("rate_limited", "too many events; slow down")
-            payload = args[1] if len(args) == 2 else (None if len(args) == 1 else list(args[1:]))
+            if len(args) > 2:
+                return p.error("bad_request", f"send one payload object, not {len(args) - 1} arguments")
+            payload = args[1] if len(args) == 2 else None
             if _size(payload) > self.max_payload:
                 return p.error("too_large", f"payload over {self.max_payload} bytes")
             return await self.handle(sid, session, event, payload)
@@ -167,7 +173,7 @@ class RoleNamespace(socketio.AsyncNamespace):
 
 class ControlNamespace(RoleNamespace):
     role = "control"
-    rate, burst = 20.0, 60
+    rate, burst = 50.0, 100  # a producer, a Stream Deck macro or a script; not a flood
 
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         actor = self.hub.access.actor(auth.get("token"))
@@ -247,5 +253,9 @@ NAMESPACES = (ControlNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace,
 def _size(payload: Any) -> int:
     try:
         return len(json.dumps(payload, ensure_ascii=False).encode())
-    except (TypeError, ValueError):
+    except TypeError:
+        raise p.ProtocolError("bad_request", "the payload must be JSON; binary data is not accepted") from None
+    except UnicodeEncodeError:
+        raise p.ProtocolError("bad_request", "the payload holds text that is not valid Unicode") from None
+    except ValueError:
         return 1 << 30
