@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from server.core.commands import Command
 from server.core.config import BuzzerScoring, Question, RoundType, Segment, ShowConfig, Team
-from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError
+from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError, quote
 from server.core.events import TimerChanged
 from server.core.state import Board, QuestionState, ShowState, Timer
 
@@ -40,13 +40,13 @@ class Ctx:
     def question_config(self, qid: str) -> Question:
         question = self.config.questions.get(qid)
         if question is None:
-            raise NotFound(f"there is no question '{qid}'")
+            raise NotFound(f"there is no question '{quote(qid)}'")
         return question
 
     def team(self, team_id: str) -> Team:
         team = self.config.team(team_id)
         if team is None:
-            raise NotFound(f"there is no team '{team_id}'")
+            raise NotFound(f"there is no team '{quote(team_id)}'")
         return team
 
     def team_name(self, team_id: str) -> str:

@@ -41,3 +41,9 @@ class InvalidCommand(RuleError):
     """A command whose values are out of range or malformed."""
 
     code = "invalid"
+
+
+def quote(text: object, limit: int = 40) -> str:
+    """User input as it appears inside a message: shortened, never a wall of text."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

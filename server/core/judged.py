@@ -8,7 +8,7 @@ from server.core import commands as c
 from server.core import events as ev
 from server.core.config import JudgedScoring, Segment
 from server.core.context import Ctx, check_points
-from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError
+from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError, quote
 from server.core.scoring import judged_points
 from server.core.state import Award, JudgedProgress, ShowState, VotePhase, poll_key
 
@@ -27,7 +27,7 @@ def submit_scores(x: Ctx, cmd: c.SubmitScores) -> list[ev.Event]:
     if by.role not in ("judge", "producer"):
         raise Forbidden("only judges and the producer can enter scores")
     if cmd.judge not in x.config.judge_ids:
-        raise NotFound(f"there is no judge '{cmd.judge}'")
+        raise NotFound(f"there is no judge '{quote(cmd.judge)}'")
     segment, scoring, progress = _judged(x)
     team = x.team(cmd.team)
     if team.id in progress.locked:

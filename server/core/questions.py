@@ -16,7 +16,7 @@ from server.core.config import (
     TurnsScoring,
 )
 from server.core.context import TIEBREAK_ID, Ctx
-from server.core.errors import InvalidCommand, NotFound, PhaseError, RuleError
+from server.core.errors import InvalidCommand, NotFound, PhaseError, RuleError, quote
 from server.core.scoring import draw_winners, first_winners, rank_points, steal_outcome, turn_outcome
 from server.core.state import Award, QPhase, QuestionState
 
@@ -28,9 +28,9 @@ def show_question(x: Ctx, cmd: c.ShowQuestion) -> list[ev.Event]:
     segment = x.segment()
     qid = cmd.question or _next_question(x, segment)
     if qid not in _playable(x, segment):
-        raise NotFound(f"question '{qid}' is not in the segment '{segment.title}'")
+        raise NotFound(f"question '{quote(qid)}' is not in the segment '{segment.title}'")
     if qid in x.board.played:
-        raise RuleError(f"question '{qid}' was already played")
+        raise RuleError(f"question '{quote(qid)}' was already played")
     question = x.question_config(qid)
     turn = _turn_of(x, segment, qid)
     eligible = x.config.team_ids

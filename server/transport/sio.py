@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Which view each namespace's clients get, and so which room they sit in.
 PUBLIC_NAMESPACES = ("overlay", "team")
+PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
 
 
 class TokenBucket:
@@ -58,6 +59,8 @@ class Hub:
         self.sessions: dict[tuple[str, str], Session] = {}
         self.team_pads: dict[str, str] = {}  # team -> sid of its pad
         self.queue: asyncio.Queue[list[Update]] = asyncio.Queue()
+        self._presence_due: asyncio.TimerHandle | None = None
+        self._presence_task: asyncio.Task | None = None
         service.subscribe(self.queue.put_nowait)
 
     async def publish_forever(self) -> None:
@@ -92,7 +95,15 @@ class Hub:
         }
 
     async def announce_presence(self) -> None:
-        await self.sio.emit(p.PRESENCE, self.presence(), to="producer", namespace="/control")
+        """Tell the controllers who is connected, at most every PRESENCE_EVERY seconds."""
+        if self._presence_due is None:
+            self._presence_due = asyncio.get_running_loop().call_later(PRESENCE_EVERY, self._send_presence)
+
+    def _send_presence(self) -> None:
+        self._presence_due = None
+        self._presence_task = asyncio.get_running_loop().create_task(
+            self.sio.emit(p.PRESENCE, self.presence(), to="producer", namespace="/control")
+        )
 
 
 class RoleNamespace(socketio.AsyncNamespace):
@@ -114,8 +125,9 @@ class RoleNamespace(socketio.AsyncNamespace):
         auth = auth if isinstance(auth, dict) else {}
         actor, audience = self.authenticate(auth)
         await self.admit(sid, actor, audience, auth)
+        device = auth.get("device", auth.get("pad", ""))
         self.hub.sessions[(self.role, sid)] = Session(
-            actor, audience, TokenBucket(self.rate, self.burst), str(auth.get("device", ""))
+            actor, audience, TokenBucket(self.rate, self.burst), device if isinstance(device, str) else ""
         )
         await self.enter_room(sid, audience)
         await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid)
@@ -204,11 +216,18 @@ class TeamNamespace(RoleNamespace):
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
         current = self.hub.team_pads.get(actor.id)
         if current is not None and current != sid:
-            if auth.get("takeover") is not True:
+            old = self.hub.sessions.get((self.role, current))
+            pad = auth.get("pad")
+            # The same tablet coming back (its old connection not yet timed out) simply replaces itself.
+            same_pad = isinstance(pad, str) and 8 <= len(pad) <= 64 and old is not None and old.device == pad
+            if same_pad:
+                await self.disconnect(current)
+            elif auth.get("takeover") is not True:
                 name = self.hub.service.config.team(actor.id).name
                 raise self.refuse("in_use", f"{name}'s pad is open on another device; take it over explicitly")
-            await self.emit(p.TAKEN_OVER, {"message": "another device took over this team's pad"}, to=current)
-            await self.disconnect(current)
+            else:
+                await self.emit(p.TAKEN_OVER, {"message": "another device took over this team's pad"}, to=current)
+                await self.disconnect(current)
         self.hub.team_pads[actor.id] = sid
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:

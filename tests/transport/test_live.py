@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.transport.conftest import LiveShow
+from tests.transport.test_permissions import refusal as refusal_of
 
 
 async def test_expiry_closes_answers_for_everyone(live: LiveShow) -> None:
@@ -82,3 +83,14 @@ async def test_http_control_api(live: LiveShow) -> None:
             health = await r.json()
             assert health["ok"] and health["clients"]["overlays"] == 1
     await overlay.wait_for(lambda: overlay.view["segment"] and overlay.view["segment"]["index"] == 1)
+
+
+async def test_the_same_tablet_reconnecting_replaces_itself(live: LiveShow) -> None:
+    first = await live.team("tam-ky", pad="tablet-podium-1")
+    # Its old connection has not timed out yet when the tablet comes back after a network drop.
+    again = await live.team("tam-ky", pad="tablet-podium-1")
+    await again.wait_for(lambda: not first.sio.connected or not first.sio.namespaces)
+    assert ("taken_over", {"message": "another device took over this team's pad"}) not in first.events
+    refusal = await refusal_of(live, "/team", {"token": live.token("team", "tam-ky"), "pad": "another-tablet"})
+    assert refusal["data"]["code"] == "in_use" and "take it over explicitly" in refusal["message"]
+    assert (await again.call("buzz"))["error"]["code"] == "phase"
