@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import resource
 import signal
@@ -180,6 +181,8 @@ async def main() -> None:
                 for task in phones:
                     task.cancel()
                 await asyncio.gather(*phones, return_exceptions=True)
+                phones.clear()
+                gc.collect()  # release the cancelled sockets while the loop still runs
         finally:
             server.send_signal(signal.SIGINT)
             try:
