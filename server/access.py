@@ -2,8 +2,8 @@
 
 A token comes from the environment (``SHOWCALLER_TOKEN_PRODUCER``,
 ``SHOWCALLER_TOKEN_JUDGE_<ID>``, ``SHOWCALLER_TOKEN_TEAM_<ID>``; ids upper-cased with
-``-`` as ``_``), else from the show database, else it is generated on first start and
-kept there, so pads keep working across restarts.
+``-`` as ``_``), else from the config's ``tokens`` section, else from the show database,
+else it is generated on first start and kept there, so pads keep working across restarts.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def load_access(config: ShowConfig, log: EventLog, env: Mapping[str, str] | None
     wanted = [("producer", ""), *(("judge", j) for j in config.judge_ids), *(("team", t) for t in config.team_ids)]
     tokens: dict[tuple[str, str], str] = {}
     for role, subject in wanted:
-        token = env.get(env_name(role, subject)) or stored.get((role, subject))
+        key = f"{role}:{subject}" if subject else role
+        token = env.get(env_name(role, subject)) or config.tokens.get(key) or stored.get((role, subject))
         if not token:
             token = secrets.token_urlsafe(12)
         if stored.get((role, subject)) != token:

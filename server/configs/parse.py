@@ -112,7 +112,7 @@ class _Builder:
 
     def show(self, root: Node) -> ShowConfig | None:
         root.mapping(
-            ("show", "teams", "judges", "rundown", "questions", "tiebreak", "ranking", "obs"),
+            ("show", "teams", "judges", "rundown", "questions", "tiebreak", "ranking", "obs", "tokens"),
             required=("show", "teams", "rundown"),
         )
         meta = self.attempt(
@@ -134,6 +134,7 @@ class _Builder:
         tiebreak = self.opt(root, "tiebreak", lambda n: self.tiebreak(n, ctx), Tiebreak())
         ranking = self.opt(root, "ranking", self.ranking, ("points", "sudden_death"))
         obs = self.opt(root, "obs", self.obs, None)
+        tokens = self.opt(root, "tokens", lambda n: self.tokens(n, ctx, [j.id for j in judges]), {})
         if show_id is None or contest is None or self.problems.items:
             return None
         return ShowConfig(
@@ -146,7 +147,30 @@ class _Builder:
             tiebreak=tiebreak,
             ranking=ranking,
             obs=obs,
+            tokens=tokens,
         )
+
+    def tokens(self, node: Node, ctx: _Refs, judges: list[str]) -> dict[str, str]:
+        """Fixed access tokens: ``producer``, ``judges: {id: token}``, ``teams: {id: token}``."""
+        node.mapping(("producer", "judges", "teams"))
+        out: dict[str, str] = {}
+        producer = self.attempt(lambda: _token(node["producer"])) if node.get("producer") is not None else None
+        if producer:
+            out["producer"] = producer
+        for role, known in (("judges", set(judges)), ("teams", ctx.teams)):
+            section = node.get(role)
+            if section is None:
+                continue
+            for key, child in section.items():
+                if key not in known:
+                    self.problems.add(child.fail(f"no {role[:-1]} '{key}' in this show"))
+                    continue
+                token = self.attempt(lambda child=child: _token(child))
+                if token:
+                    out[f"{role[:-1]}:{key}"] = token
+        if len(set(out.values())) != len(out):
+            raise node.fail("every token must be different")
+        return out
 
     def items(self, parent: Node, key: str, read: Callable[[Node], T], what: str, **sizes: int) -> list[T]:
         """A list of things with ids: each read on its own, duplicate ids reported."""
@@ -482,6 +506,13 @@ def _empty_mapping(node: Node):
     empty = LocatedDict()
     empty.line, empty.key_lines, empty.duplicates = node.line, {}, []
     return empty
+
+
+def _token(node: Node) -> str:
+    text = node.str(max_len=128)
+    if len(text) < 12 or not all(c.isascii() and (c.isalnum() or c in "-_.~") for c in text):
+        raise node.expected("a token of at least 12 letters, digits or -_.~")
+    return text
 
 
 def _color(node: Node) -> str:

@@ -212,6 +212,7 @@ class ShowConfig(Struct, frozen=True):
     tiebreak: Tiebreak = Tiebreak()
     ranking: tuple[str, ...] = ("points", "sudden_death")
     obs: ObsSettings | None = None
+    tokens: dict[str, str] = {}  # "producer", "judge:<id>", "team:<id>" -> access token
 
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.id == team_id), None)
