@@ -63,6 +63,7 @@ _PRODUCER_COMMANDS = [
     c.AdjustScore,
     c.Undo,
     c.Redo,
+    c.SetOverlay,
 ]
 
 # Which command events each namespace takes, and which field the connection fills in itself.

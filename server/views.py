@@ -151,6 +151,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             },
         },
         "phase": board.phase.value,
+        "on_air": sorted(board.on_air),
         "teams": [
             {
                 "id": t.id,

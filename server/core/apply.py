@@ -148,4 +148,5 @@ _BOARD: dict[type, Callable[[Board, Any], Board]] = {
         audience_winners={**b.audience_winners, e.question: e.winners},
     ),
     ev.TiebreakWon: lambda b, e: replace(b, tiebreak_order=(*b.tiebreak_order, e.team)),
+    ev.OverlaySet: lambda b, e: replace(b, on_air=b.on_air | {e.overlay} if e.visible else b.on_air - {e.overlay}),
 }

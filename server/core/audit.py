@@ -45,6 +45,8 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command) -> str:
             return f"{'+' if p > 0 else ''}{p} to {team(t)}: {' '.join(r.split())}"
         case c.StartTiebreak(teams=ts):
             return "tie-break: " + ", ".join(team(t) for t in ts)
+        case c.SetOverlay(overlay=o, visible=v):
+            return f"{'show' if v else 'hide'} the {o} overlay"
         case c.AddTime(ms=ms):
             return f"add {ms / 1000:g} s to the timer"
         case c.Undo() if state.undo:

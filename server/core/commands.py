@@ -164,6 +164,13 @@ class CastVotes(Command):
     votes: tuple[Vote, ...]
 
 
+class SetOverlay(Command):
+    """Put an overlay on air or take it off (``visible``)."""
+
+    overlay: str
+    visible: bool
+
+
 # -- points and history ------------------------------------------------------------------
 
 

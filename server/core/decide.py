@@ -12,9 +12,9 @@ from typing import Any
 from server.core import commands as c
 from server.core import events as ev
 from server.core import judged, questions, votes
-from server.core.config import ShowConfig
+from server.core.config import OVERLAYS, ShowConfig
 from server.core.context import Ctx, check_points
-from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError
+from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError, quote
 from server.core.state import Award, QPhase, ShowPhase, ShowState, Timer
 
 NONE = "none"  # no question on screen
@@ -55,6 +55,7 @@ PHASES: dict[type, tuple[str, frozenset]] = {
     c.AdjustScore: ("adjust a score", ANY),
     c.Undo: ("undo", ANY),
     c.Redo: ("redo", ANY),
+    c.SetOverlay: ("change what is on air", ANY),
 }
 
 _PHASE_WORDS = {
@@ -74,6 +75,7 @@ _SHOW_PHASES: dict[type, frozenset[ShowPhase]] = {
     c.AdjustScore: frozenset(ShowPhase),
     c.Undo: frozenset(ShowPhase),
     c.Redo: frozenset(ShowPhase),
+    c.SetOverlay: frozenset(ShowPhase),
 }
 _SHOW_WORDS = {
     ShowPhase.SETUP: "the show has not started",
@@ -220,6 +222,14 @@ def _adjust(x: Ctx, cmd: c.AdjustScore) -> list[ev.Event]:
     return [ev.PointsAwarded(Award(x.state.seq + 1, team.id, points, "adjust", segment, None, reason))]
 
 
+def _overlay(x: Ctx, cmd: c.SetOverlay) -> list[ev.Event]:
+    if cmd.overlay not in OVERLAYS:
+        raise InvalidCommand(f"overlay: expected one of {', '.join(OVERLAYS)}, got '{quote(cmd.overlay)}'")
+    if (cmd.overlay in x.board.on_air) == cmd.visible:
+        raise RuleError(f"the {cmd.overlay} overlay is already {'on' if cmd.visible else 'off'} air")
+    return [ev.OverlaySet(cmd.overlay, cmd.visible)]
+
+
 def _undo(x: Ctx, cmd: c.Undo) -> list[ev.Event]:
     if not x.state.undo:
         raise RuleError("nothing to undo")
@@ -263,4 +273,5 @@ _HANDLERS: dict[type, Callable[[Ctx, Any], list[ev.Event]]] = {
     c.AdjustScore: _adjust,
     c.Undo: _undo,
     c.Redo: _redo,
+    c.SetOverlay: _overlay,
 }

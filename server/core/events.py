@@ -136,6 +136,11 @@ class TiebreakWon(Event):
     team: str
 
 
+class OverlaySet(Event):
+    overlay: str
+    visible: bool
+
+
 class Undone(Event):
     seq: int
 

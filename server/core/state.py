@@ -129,6 +129,7 @@ class Board(Struct, frozen=True):
     audience_winners: dict[str, tuple[Winner, ...]] = {}
     tiebreak_teams: tuple[str, ...] = ()
     tiebreak_order: tuple[str, ...] = ()  # winners of the tie-break, best first
+    on_air: frozenset[str] = frozenset()  # overlays shown now
 
 
 class Ballot(Struct, frozen=True):
