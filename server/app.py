@@ -18,6 +18,7 @@ from server.log.store import EventLog
 from server.service import ShowService, now_ms
 from server.transport import http
 from server.transport.keys import ACCESS, HUB, SERVICE
+from server.transport.pages import add_pages
 from server.transport.sio import NAMESPACES, Hub
 
 MAX_BODY = 64 * 1024
@@ -36,7 +37,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     app = web.Application(client_max_size=MAX_BODY)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
-        cors_allowed_origins=[],
+        cors_allowed_origins=None,  # same origin only: our pages are served from here
         max_http_buffer_size=MAX_BODY,
         http_compression=False,
         ping_interval=25,
@@ -67,4 +68,5 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
 
     app.cleanup_ctx.append(lifecycle)
     http.add_routes(app)
+    add_pages(app, config)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from server.core.config import JudgedScoring, RoundType, ShowConfig
+from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
 from server.core.standings import standings
@@ -168,9 +168,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             {"index": i, "id": s.id, "title": s.title, "round": s.round.value, "overlays": list(s.overlays)}
             for i, s in enumerate(config.rundown)
         ],
-        "segment": None
-        if segment is None
-        else {"index": board.segment, "id": segment.id, "title": segment.title, "round": segment.round.value},
+        "segment": None if segment is None else _segment_json(board.segment, segment),
         "question": _question(config, state, board.question, producer),
         "timer": _timer(board.timer),
         "judged": _judged(config, state, producer),
@@ -183,6 +181,14 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             for s in standings(config, board)
         ],
     }
+
+
+def _segment_json(index: int, segment) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": index, "id": segment.id, "title": segment.title, "round": segment.round.value}
+    if isinstance(segment.scoring, PackagesScoring):
+        # What a team pad needs to offer its package choice (``choose_package``).
+        out["packages"] = {"values": [number(v) for v in segment.scoring.values], "size": segment.scoring.size}
+    return out
 
 
 def _question(config: ShowConfig, state: ShowState, q: QuestionState | None, producer: bool) -> dict | None:

@@ -1,0 +1,61 @@
+"""The pages people operate: the producer's controller, the judges' and the teams' pads.
+
+Rendered with jinja2 from the show config (theme, title) and the string catalogue; every
+script, style and font they load is served from here (studios are often offline).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from server.core.config import OVERLAYS, ShowConfig
+from server.i18n import LANGUAGES, strings
+from server.transport.keys import ACCESS
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = {"/control": "control.html", "/judge": "judge.html", "/team": "team.html"}
+ROLES = {"/control": "producer", "/judge": "judge", "/team": "team"}
+
+
+def add_pages(app: web.Application, config: ShowConfig) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "controller" / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+
+    def page(path: str, template: str):
+        async def handler(request: web.Request) -> web.Response:
+            lang = request.query.get("lang", config.contest.language)
+            lang = lang if lang in LANGUAGES else "vi"
+            t = strings(lang)
+            # Whose page this is (a team pad must know its team before the show starts; the
+            # public view it gets says nothing about who it is). Only the token's holder sees it.
+            actor = request.app[ACCESS].actor(request.query.get("token"))
+            me = actor.id if actor is not None and actor.role == ROLES[path] else ""
+            html = env.get_template(template).render(
+                t=t,
+                strings_json=json.dumps(t, ensure_ascii=False).replace("</", "<\\/"),
+                lang=lang,
+                theme=config.contest.theme,
+                title=config.contest.title,
+                overlays=OVERLAYS,
+                me=me,
+            )
+            return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+        return handler
+
+    for path, template in PAGES.items():
+        app.router.add_get(path, page(path, template))
+    app.router.add_get("/favicon.ico", _no_icon)
+    app.router.add_static("/static/", ROOT / "static", append_version=False)
+    app.router.add_static("/controller/", ROOT / "controller" / "static")
+
+
+async def _no_icon(request: web.Request) -> web.Response:
+    return web.Response(status=204)

@@ -1,0 +1,116 @@
+"""Headless Chromium (Debian's, driven by Playwright) against a live server on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.app import Settings, create_app
+from server.transport.keys import ACCESS, SERVICE
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
+SIZES = {"phone": (390, 844), "tablet": (1024, 768), "desktop": (1600, 1000)}
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator:
+    _need_chromium()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        await browser.close()
+
+
+class Studio:
+    """The live show and helpers to open its pages."""
+
+    def __init__(self, server, app, browser) -> None:
+        self.server, self.app, self.browser = server, app, browser
+        self.url = f"http://127.0.0.1:{server.port}"
+        self.pages = []
+
+    @property
+    def service(self):
+        return self.app[SERVICE]
+
+    def token(self, role: str, subject: str = "") -> str:
+        return self.app[ACCESS].token(role, subject)
+
+    async def open(self, path: str, size: str = "desktop", context=None):
+        width, height = SIZES[size]
+        if context is None:
+            context = await self.browser.new_context(viewport={"width": width, "height": height})
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.errors = errors
+        await page.goto(f"{self.url}{path}")
+        self.pages.append(page)
+        return page
+
+    async def control(self, size: str = "desktop", lang: str = "vi"):
+        page = await self.open(f"/control?token={self.token('producer')}&lang={lang}", size)
+        await page.wait_for_selector("body[data-status=live]")
+        return page
+
+    async def team(self, team: str, size: str = "tablet", context=None):
+        page = await self.open(f"/team?token={self.token('team', team)}", size, context)
+        await page.wait_for_selector("body[data-status=live]")
+        return page
+
+    async def judge(self, judge: str, size: str = "phone"):
+        page = await self.open(f"/judge?token={self.token('judge', judge)}", size)
+        await page.wait_for_selector("body[data-status=live]")
+        return page
+
+
+async def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot into artifacts/screenshots (kept by CI as test artefacts)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def show_files(tmp_path: Path) -> tuple[Path, Path]:
+    config = tmp_path / "show.yaml"
+    shutil.copy(DEMO, config)
+    shutil.copytree(DEMO.parent / "media", tmp_path / "media")
+    return config, tmp_path / "show.db"
+
+
+@pytest.fixture
+async def studio(aiohttp_server, show_files, browser) -> AsyncIterator[Studio]:
+    config, db = show_files
+    app = create_app(Settings(config_path=config, db_path=db))
+    server = await aiohttp_server(app, host="127.0.0.1")
+    yield Studio(server, app, browser)
