@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/system-deps.sh
 .venv/bin/ruff check server tests bench
 .venv/bin/ruff format --check server tests bench
 exec .venv/bin/python -m pytest -q "$@"
