@@ -1,0 +1,161 @@
+"""The producer's controller in headless Chromium: clicks, keys, confirmations, undo."""
+
+from __future__ import annotations
+
+import socketio
+
+from tests.browser.conftest import Studio, screenshot
+
+
+async def team_socket(studio: Studio, team: str) -> socketio.AsyncClient:
+    sio = socketio.AsyncClient(reconnection=False)
+    await sio.connect(studio.url, namespaces=["/team"], auth={"token": studio.token("team", team)})
+    return sio
+
+
+def scores(studio: Studio) -> dict[str, float]:
+    return {t: float(v) for t, v in studio.service.state.board.scores.items()}
+
+
+async def test_a_turn_played_with_the_keyboard_and_undone_in_one_keystroke(studio: Studio) -> None:
+    page = await studio.control()
+    await page.click("#start-show")
+    await page.wait_for_selector("#rundown li.is-current")
+    for _ in range(2):  # PgDn twice: to the turns round
+        await page.keyboard.press("PageDown")
+    await page.wait_for_function("document.querySelector('#segment-title').textContent.includes('Kỹ năng số')")
+    await page.keyboard.press("n")
+    await page.wait_for_selector("#question .text")
+    assert await page.text_content("#question .answer") != "—"  # only the producer sees the answer
+    await page.keyboard.press("o")
+    await page.wait_for_selector("#q-phase.open")
+    await page.wait_for_function("document.querySelector('#timer').classList.contains('running')")
+    turn = studio.service.state.board.question.turn
+    # A wrong click: the team on turn marked correct by mistake...
+    await page.keyboard.press("y")
+    await page.wait_for_function(f"document.querySelector('#scoreboard li[data-team={turn}] .pts').textContent == '10'")
+    assert scores(studio)[turn] == 10
+    # ...undone with one keystroke, then judged right.
+    await page.keyboard.press("Control+z")
+    await page.wait_for_function(f"document.querySelector('#scoreboard li[data-team={turn}] .pts').textContent == '0'")
+    assert studio.service.state.board.question.phase.value == "open"
+    await page.keyboard.press("x")
+    await page.wait_for_selector("#q-phase.steal")
+    await page.wait_for_selector("#audit li.undone")
+    assert "undone" in (await page.get_attribute("#audit li.undone", "class"))
+    await screenshot(page, "control-steal-desktop")
+    assert page.errors == []
+
+
+async def test_buzz_and_answers_show_up_and_are_judged_by_click(studio: Studio) -> None:
+    page = await studio.control()
+    service = studio.service
+    pads = {t: await team_socket(studio, t) for t in ("tam-ky", "dien-ban", "nam-tra-my")}
+    try:
+        await page.click("#start-show")
+        await page.click("#rundown button[data-goto='3']")  # a jump asks first
+        await page.wait_for_selector("#dialog:not([hidden])")
+        await page.click("#dialog-ok")
+        await page.wait_for_function("document.querySelector('#segment-title').textContent.includes('Tăng tốc')")
+        await page.click("#show-next")
+        await page.click("#open")
+        await page.wait_for_selector("#q-phase.open")
+        answer = service.config.questions[service.state.board.question.id].answer
+        wrong = next(o for o in "ABCD" if o != answer)
+        assert (await pads["dien-ban"].call("submit_answer", {"answer": answer}, namespace="/team"))["ok"]
+        assert (await pads["tam-ky"].call("submit_answer", {"answer": wrong}, namespace="/team"))["ok"]
+        await page.wait_for_selector(".teamrow[data-team=dien-ban] .ans.good")
+        await page.click("#close")
+        await page.wait_for_selector("#q-phase.closed")
+        await page.click("#reveal")
+        await page.wait_for_selector("#q-phase.revealed")
+        await page.wait_for_function(
+            "document.querySelector('#scoreboard li[data-team=dien-ban] .pts').textContent == '40'"
+        )
+        assert scores(studio) == {"dien-ban": 40}
+    finally:
+        for pad in pads.values():
+            await pad.disconnect()
+
+
+async def test_adjustments_ask_for_a_reason_and_dangerous_actions_ask_first(studio: Studio) -> None:
+    page = await studio.control()
+    await page.click("#start-show")
+    await page.click("#scoreboard li[data-team=nam-tra-my] [data-adjust]")
+    await page.fill("#dialog input[name=points]", "-2.5")
+    await page.fill("#dialog input[name=reason]", "Vi phạm thời gian trình bày")
+    await page.click("#dialog-ok")
+    await page.wait_for_function(
+        "document.querySelector('#scoreboard li[data-team=nam-tra-my] .pts').textContent == '-2.5'"
+    )
+    award = studio.service.state.board.awards[-1]
+    assert award.reason == "Vi phạm thời gian trình bày" and float(award.points) == -2.5
+    await page.click("#scoreboard li[data-team=tam-ky] [data-quick][data-points='5']")
+    await page.wait_for_function("document.querySelector('#scoreboard li[data-team=tam-ky] .pts').textContent == '5'")
+    # Ending the show asks first; cancelling changes nothing.
+    revision = studio.service.revision
+    await page.click("#end-show")
+    await page.click("#dialog-cancel")
+    assert studio.service.revision == revision and studio.service.state.board.phase.value == "live"
+    # No single key ends the show or resets a question.
+    for key in ("e", "Delete", "Escape", "Backspace"):
+        await page.keyboard.press(key)
+    assert studio.service.revision == revision
+
+
+async def test_client_status_warns_when_a_pad_drops_and_overlays_toggle(studio: Studio) -> None:
+    page = await studio.control()
+    await page.click("#start-show")
+    pads = [await team_socket(studio, t) for t in ("tam-ky", "dien-ban", "nam-tra-my")]
+    judges = []
+    for judge in studio.service.config.judges:
+        sio = socketio.AsyncClient(reconnection=False)
+        await sio.connect(studio.url, namespaces=["/judge"], auth={"token": studio.token("judge", judge.id)})
+        judges.append(sio)
+    await page.wait_for_selector("#dropped", state="hidden")
+    await pads[1].disconnect()
+    await page.wait_for_selector("#dropped:not([hidden])")
+    assert "Đội Thị xã Điện Bàn" in await page.text_content("#dropped")
+    await page.keyboard.press("1")  # the first overlay toggle: the scoreboard
+    await page.wait_for_function("document.querySelector('[data-overlay=scoreboard]').checked")
+    assert "scoreboard" in studio.service.state.board.on_air
+    await page.click("[data-overlay=timer]")
+    await page.wait_for_function("document.querySelector('[data-overlay=timer]').checked")
+    assert studio.service.state.board.on_air == {"scoreboard", "timer"}
+    await screenshot(page, "control-dropped-desktop")
+    for sio in [pads[0], pads[2], *judges]:
+        await sio.disconnect()
+
+
+async def test_judged_round_panel(studio: Studio) -> None:
+    page = await studio.control(size="tablet")
+    await page.click("#start-show")
+    config = studio.service.config
+    await page.wait_for_selector("table.judged")
+    for judge in config.judges:
+        sio = socketio.AsyncClient(reconnection=False)
+        await sio.connect(studio.url, namespaces=["/judge"], auth={"token": studio.token("judge", judge.id)})
+        for team in config.teams:
+            scores_ = {c.id: float(c.max) for c in config.rundown[0].scoring.criteria}
+            ack = await sio.call("submit_scores", {"team": team.id, "scores": scores_}, namespace="/judge")
+            assert ack["ok"], ack
+        await sio.disconnect()
+    await page.wait_for_function("!document.querySelector('table.judged').textContent.includes('chờ chấm')")
+    await page.click("[data-reveal-team=tam-ky]")
+    await page.wait_for_function("document.querySelector('#scoreboard li[data-team=tam-ky] .pts').textContent == '20'")
+    await page.click("#reveal-all")
+    await page.wait_for_function("document.querySelectorAll('table.judged .good-text').length == 3")
+    await screenshot(page, "control-judged-tablet")
+
+
+async def test_english_and_every_size(studio: Studio) -> None:
+    for size in ("phone", "tablet", "desktop"):
+        page = await studio.control(size=size, lang="en")
+        assert await page.text_content("#start-show") == "Start the show"
+        assert "Shortcuts" in await page.text_content("#help h2")
+        await screenshot(page, f"control-setup-{size}-en")
+        overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not overflow, f"the controller is wider than a {size} screen"
+    page = await studio.control(size="phone")
+    assert await page.text_content("#start-show") == "Bắt đầu chương trình"
+    await screenshot(page, "control-setup-phone-vi")
