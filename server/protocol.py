@@ -80,8 +80,8 @@ IDENTITY_FIELD = {"team": "team", "judge": "judge"}
 class ProtocolError(ShowError):
     """A malformed or unknown event; ``code`` says which kind."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, vi: str = "") -> None:
+        super().__init__(message, vi)
         self.code = code
 
 
@@ -89,29 +89,42 @@ def ok(**fields: Any) -> dict[str, Any]:
     return {"ok": True, **fields}
 
 
-def error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def error(code: str, message: str, vi: str = "") -> dict[str, Any]:
+    """A refusal: ``message`` in English, ``message_vi`` in Vietnamese (the English one if none is given)."""
+    return {"ok": False, "error": {"code": code, "message": message, "message_vi": vi or message}}
 
 
 def error_of(exc: ShowError) -> dict[str, Any]:
-    return error(exc.code, exc.message)
+    return error(exc.code, exc.message, exc.vi)
 
 
 def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c.Command:
     """Turn an event and its JSON payload into a command from ``actor``, or raise ProtocolError."""
     kind = COMMANDS.get(namespace, {}).get(event)
     if kind is None:
-        known = ", ".join(sorted(COMMANDS.get(namespace, {}))) or "none"
-        raise ProtocolError("unknown_event", f"unknown event '{str(event)[:40]}'; commands here: {known}")
+        known = ", ".join(sorted(COMMANDS.get(namespace, {})))
+        raise ProtocolError(
+            "unknown_event",
+            f"unknown event '{str(event)[:40]}'; commands here: {known or 'none'}",
+            vi=f"không có sự kiện '{str(event)[:40]}'; các lệnh ở đây: {known or 'không có'}",
+        )
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise ProtocolError("bad_request", f"{event}: expected a JSON object, got {type(payload).__name__}")
+        raise ProtocolError(
+            "bad_request",
+            f"{event}: expected a JSON object, got {type(payload).__name__}",
+            vi=f"{event}: cần một đối tượng JSON, nhận được {type(payload).__name__}",
+        )
     fields = set(kind.__struct_fields__) - {"at", "by"}
     unknown = [k for k in payload if k not in fields]
     if unknown:
-        allowed = ", ".join(sorted(fields)) or "no fields"
-        raise ProtocolError("bad_request", f"{event}: unknown field '{str(unknown[0])[:40]}'; allowed: {allowed}")
+        allowed = ", ".join(sorted(fields))
+        raise ProtocolError(
+            "bad_request",
+            f"{event}: unknown field '{str(unknown[0])[:40]}'; allowed: {allowed or 'no fields'}",
+            vi=f"{event}: không có trường '{str(unknown[0])[:40]}'; các trường được phép: {allowed or 'không có'}",
+        )
     payload = dict(payload)
     identity = IDENTITY_FIELD.get(actor.role)
     if identity and identity in fields:
@@ -119,7 +132,7 @@ def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c
     try:
         command = msgspec.convert(payload, kind)
     except msgspec.ValidationError as exc:
-        raise ProtocolError("bad_request", f"{event}: {_explain(exc)}") from None
+        raise ProtocolError("bad_request", f"{event}: {_explain(exc)}", vi=f"{event}: {_explain_vi(exc)}") from None
     for name in fields:
         _check_numbers(event, getattr(command, name), name)
     return msgspec.structs.replace(command, by=actor)
@@ -129,16 +142,22 @@ def _check_numbers(event: str, value: Any, path: str) -> None:
     """Refuse numbers no show needs, before the rules do arithmetic on them (1e999999999 overflows)."""
     if isinstance(value, Decimal):
         if value.is_finite() and value.adjusted() > MAX_DIGITS:
-            raise ProtocolError("bad_request", f"{event}: {path}: number out of range")
+            raise _out_of_range(event, path)
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_INT:
-            raise ProtocolError("bad_request", f"{event}: {path}: number out of range")
+            raise _out_of_range(event, path)
     elif isinstance(value, tuple | list):
         for index, item in enumerate(value):
             _check_numbers(event, item, f"{path}[{index}]")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_numbers(event, item, f"{path}.{key}")
+
+
+def _out_of_range(event: str, path: str) -> ProtocolError:
+    return ProtocolError(
+        "bad_request", f"{event}: {path}: number out of range", vi=f"{event}: {path}: số nằm ngoài phạm vi cho phép"
+    )
 
 
 def _explain(exc: msgspec.ValidationError) -> str:
@@ -149,16 +168,58 @@ def _explain(exc: msgspec.ValidationError) -> str:
     return text[0].lower() + text[1:]
 
 
+# msgspec's validation sentences, in Vietnamese; anything else is quoted as it is.
+_MSGSPEC_VI = (
+    (re.compile(r"Expected `(.+?)`, got `(.+?)`"), r"cần `\1`, nhận được `\2`"),
+    (re.compile(r"Object missing required field `(.+?)`"), r"thiếu trường bắt buộc `\1`"),
+    (re.compile(r"Invalid decimal string"), "chuỗi số thập phân không hợp lệ"),
+    (re.compile(r"Invalid enum value (.+)"), r"giá trị không hợp lệ \1"),
+    (re.compile(r"Integer value out of range"), "số nguyên nằm ngoài phạm vi"),
+)
+
+
+def _explain_vi(exc: msgspec.ValidationError) -> str:
+    """``_explain`` in Vietnamese."""
+    text, where, tail = str(exc), "", ""
+    match = re.match(r"(.*) - at `\$\.?(.*)`$", text)
+    if match:
+        text, where = match.group(1), match.group(2) or "payload"
+    elif " - at " in text:
+        text, _, tail = text.partition(" - at ")
+    for pattern, words in _MSGSPEC_VI:
+        if pattern.fullmatch(text):
+            text = pattern.sub(words, text)
+            break
+    else:
+        text = f"dữ liệu không hợp lệ ({text})"
+    if tail:
+        text += f" (tại {tail})"
+    return f"{where}: {text}" if where else text
+
+
 def parse_vote(payload: Any, device: str, at: int) -> c.Vote:
     """An audience vote event: ``{"option": "A", "nickname": "Lan"}``."""
     if not isinstance(payload, dict):
-        raise ProtocolError("bad_request", 'vote: expected a JSON object like {"option": "A"}')
+        raise ProtocolError(
+            "bad_request",
+            'vote: expected a JSON object like {"option": "A"}',
+            vi='vote: cần một đối tượng JSON như {"option": "A"}',
+        )
     option, nickname = payload.get("option"), payload.get("nickname", "")
     extra = set(payload) - {"option", "nickname"}
     if extra:
-        raise ProtocolError("bad_request", f"vote: unknown field '{str(sorted(extra)[0])[:40]}'")
+        field = str(sorted(extra)[0])[:40]
+        raise ProtocolError("bad_request", f"vote: unknown field '{field}'", vi=f"vote: không có trường '{field}'")
     if not isinstance(option, str) or not 0 < len(option) <= 64:
-        raise ProtocolError("bad_request", "vote.option: expected the option's letter or id")
+        raise ProtocolError(
+            "bad_request",
+            "vote.option: expected the option's letter or id",
+            vi="vote.option: cần chữ cái hoặc mã của phương án",
+        )
     if not isinstance(nickname, str) or len(nickname) > 100:
-        raise ProtocolError("bad_request", "vote.nickname: expected text of at most 100 characters")
+        raise ProtocolError(
+            "bad_request",
+            "vote.nickname: expected text of at most 100 characters",
+            vi="vote.nickname: cần văn bản dài tối đa 100 ký tự",
+        )
     return c.Vote(device, option, at, nickname)

@@ -19,7 +19,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from server.core.audit import AuditEntry, record
+from server.core.audit import AuditEntry, label_vi, record
 from server.core.commands import SYSTEM, Command, Expire, RevealAnswer
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
@@ -58,6 +58,7 @@ class ShowService:
         self.clock = clock
         self.recent: deque[Action] = deque(maxlen=RECENT)
         self.audit: dict[int, AuditEntry] = {}
+        self.audit_vi: dict[int, str] = {}  # seq -> the audit entry's words in Vietnamese
         for action in log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)):
             self._remember(action)
         self.views: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -99,7 +100,10 @@ class ShowService:
             action = self.engine.run(command)
         except sqlite3.Error as exc:
             log.exception("could not write the log")
-            raise StorageError(f"the show database refused the write ({exc}); nothing was changed") from None
+            raise StorageError(
+                f"the show database refused the write ({exc}); nothing was changed",
+                vi=f"cơ sở dữ liệu của chương trình từ chối ghi ({exc}); không có gì thay đổi",
+            ) from None
         # Committed: from here on nothing may turn this into an error for the sender.
         try:
             self._remember(action)
@@ -112,8 +116,11 @@ class ShowService:
     def _remember(self, action: Action) -> None:
         self.recent.append(action)
         record(self.audit, action)
+        self.audit_vi[action.seq] = label_vi(action)
         while len(self.audit) > RECENT:
             del self.audit[next(iter(self.audit))]
+        while len(self.audit_vi) > RECENT:
+            del self.audit_vi[next(iter(self.audit_vi))]
 
     # -- views ----------------------------------------------------------------------------
 
@@ -121,8 +128,17 @@ class ShowService:
         state, config = self.engine.state, self.config
         public = public_view(config, state)
         producer = producer_view(config, state)
+        # The labels in Vietnamese too (server/views.py gives the English ones).
+        producer["undo_vi"] = (state.undo[-1].label_vi or state.undo[-1].label) if state.undo else None
+        producer["redo_vi"] = (state.redo[-1].label_vi or state.redo[-1].label) if state.redo else None
         producer["audit"] = {
-            str(e.seq): {"at": e.at, "by": e.by, "what": e.what, "undone": e.undone}
+            str(e.seq): {
+                "at": e.at,
+                "by": e.by,
+                "what": e.what,
+                "what_vi": self.audit_vi.get(e.seq, e.what),
+                "undone": e.undone,
+            }
             for e in list(self.audit.values())[-AUDIT:]
         }
         # On-air views first: their patches go out before anything else.

@@ -1,6 +1,6 @@
 // The producer's controller: renders the producer view and turns clicks and keys into commands.
 import { ShowClient, esc, seconds } from "/static/js/show-client.js";
-import { ask, dialogOpen, report, showStatus, t, toast } from "/controller/ui.js";
+import { ask, dialogOpen, report, said, showStatus, t, toast } from "/controller/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token") || "";
@@ -12,7 +12,7 @@ const client = new ShowClient("/control", { token }, {
   onStatus: (status, detail) => {
     document.body.dataset.status = status;
     showStatus($("status"), status);
-    if (status === "refused") toast(detail.message);
+    if (status === "refused") toast(said(detail));
   },
   onEvent: (name, data) => { if (name === "presence") { presence = data; renderClients(); } },
 });
@@ -44,11 +44,13 @@ function renderHeader() {
   const seg = view.segment;
   $("segment-title").textContent = seg ? `${seg.title} · ${t(`control.round.${seg.round}`)}`
     : t(view.phase === "ended" ? "common.ended" : "common.no_segment");
+  const undo = said(view, "undo");
+  const redo = said(view, "redo");
   $("undo").disabled = !view.undo;
   $("redo").disabled = !view.redo;
-  $("undo-label").textContent = view.undo ? `${t("control.undo")}: ${view.undo}` : "";
-  $("undo").title = view.undo || t("control.nothing");
-  $("redo").title = view.redo || t("control.nothing");
+  $("undo-label").textContent = undo ? `${t("control.undo")}: ${undo}` : "";
+  $("undo").title = undo || t("control.nothing");
+  $("redo").title = redo || t("control.nothing");
 }
 
 function renderRundown() {
@@ -232,7 +234,7 @@ function renderAudit() {
   $("audit").innerHTML = entries.map(([seq, e]) => {
     const time = new Date(e.at).toLocaleTimeString("vi-VN", { hour12: false });
     return `<li class="${e.undone ? "undone" : ""}"><span class="muted">#${seq} ${time} ${esc(e.by)}</span>
-      <span class="what">${esc(e.what)}</span>${e.undone ? ` <span class="muted">(${esc(t("control.undone"))})</span>` : ""}</li>`;
+      <span class="what">${esc(said(e, "what"))}</span>${e.undone ? ` <span class="muted">(${esc(t("control.undone"))})</span>` : ""}</li>`;
   }).join("");
 }
 

@@ -7,6 +7,27 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
 }
 
+/** Whether the page speaks Vietnamese (the server's words then come from their `_vi` twins). */
+export const inVietnamese = () => document.documentElement.lang === "vi";
+
+/**
+ * A server text in the page's language: ``obj[key + "_vi"]`` on a Vietnamese page (when the
+ * server sent one), else ``obj[key]``. For messages, audit entries and undo/redo labels.
+ */
+export function said(obj, key = "message") {
+  if (!obj) return "";
+  return (inVietnamese() && obj[`${key}_vi`]) || obj[key] || "";
+}
+
+// Refusals the client makes up itself (show-client.js) carry English only.
+const CLIENT_ERRORS_VI = { offline: "chưa kết nối tới máy chủ", timeout: "máy chủ không trả lời" };
+
+/** An error ACK's message in the page's language. */
+export function errorText(error) {
+  if (inVietnamese() && error && !error.message_vi && CLIENT_ERRORS_VI[error.code]) return CLIENT_ERRORS_VI[error.code];
+  return said(error);
+}
+
 let toastTimer = null;
 /** Show a short message at the bottom; errors stay longer. */
 export function toast(message, ok = false) {
@@ -26,7 +47,7 @@ export function toast(message, ok = false) {
 
 /** Report an ACK: nothing on success (unless a message is given), the server's words on failure. */
 export function report(ack, okMessage = "") {
-  if (!ack.ok) toast(`${t("common.error")}: ${ack.error.message}`);
+  if (!ack.ok) toast(`${t("common.error")}: ${errorText(ack.error)}`);
   else if (okMessage) toast(okMessage, true);
   return ack;
 }

@@ -28,6 +28,16 @@ class RoundType(StrEnum):
     AUDIENCE = "audience"
 
 
+# A round type as a Vietnamese sentence names it ("phần thi tốc độ").
+ROUND_NAMES_VI = {
+    RoundType.JUDGED: "giám khảo chấm",
+    RoundType.TURNS: "theo lượt",
+    RoundType.SPEED: "tốc độ",
+    RoundType.BUZZER: "bấm chuông",
+    RoundType.PACKAGES: "gói câu hỏi",
+    RoundType.AUDIENCE: "khán giả",
+}
+
 OVERLAYS = (
     "scoreboard",
     "lower_third",
@@ -40,6 +50,19 @@ OVERLAYS = (
     "bracket",
     "winner",
 )
+# Each overlay as the controller names it in Vietnamese.
+OVERLAY_NAMES_VI = {
+    "scoreboard": "bảng điểm",
+    "lower_third": "giới thiệu (lower third)",
+    "question": "câu hỏi",
+    "timer": "đồng hồ",
+    "buzzer": "thứ tự trả lời",
+    "judges": "điểm giám khảo",
+    "audience": "kết quả khán giả",
+    "standings": "xếp hạng mùa giải",
+    "bracket": "sơ đồ thi đấu",
+    "winner": "đội thắng cuộc",
+}
 
 
 class Theme(Struct, frozen=True):

@@ -1,4 +1,8 @@
-"""Errors the show engine raises; every message is one a producer can act on."""
+"""Errors the show engine raises; every message is one a producer can act on.
+
+Each carries its sentence in English (``message``, what logs, tests and API clients read) and in
+Vietnamese (``vi``, what the controller shows by default).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ class ShowError(Exception):
 
     code = "show_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, vi: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.vi = vi or message  # an untranslated message still says something
 
 
 class RuleError(ShowError):

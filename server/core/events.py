@@ -185,3 +185,4 @@ class Action(Struct, frozen=True):
     command: AnyCommand
     events: tuple[AnyEvent, ...]
     label: str = ""
+    label_vi: str = ""  # ``label`` in Vietnamese; empty in actions logged before it existed

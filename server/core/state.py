@@ -142,6 +142,7 @@ class HistoryEntry(Struct, frozen=True):
     seq: int
     label: str
     board: Board  # before the action (undo stack) or after it (redo stack)
+    label_vi: str = ""  # the label in Vietnamese; empty in snapshots written before it existed
 
 
 class ShowState(Struct, frozen=True):

@@ -27,41 +27,48 @@ def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
     """The ballot box taking votes now, its options, opening and closing time; or a RuleError."""
     question = x.board.question
     if x.board.segment < 0:
-        raise RuleError("no vote is open")
+        raise RuleError("no vote is open", vi="không có cuộc bình chọn nào đang mở")
     segment = x.segment()
     if segment.round is RoundType.AUDIENCE and question is not None:
         if question.phase is not QPhase.OPEN:
-            raise RuleError("voting is closed for this question")
+            raise RuleError("voting is closed for this question", vi="câu hỏi này đã đóng bình chọn")
         options = tuple(x.config.questions[question.id].options or {})
         return poll_key(question.id, question.epoch), options, question.opened_at, x.board.timer.deadline
     if segment.round is RoundType.JUDGED:
         progress = x.board.judged.get(segment.id, JudgedProgress())
         if progress.voting is VotePhase.OPEN:
             return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None, None
-    raise RuleError("no vote is open")
+    raise RuleError("no vote is open", vi="không có cuộc bình chọn nào đang mở")
 
 
-def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], list[tuple[c.Vote, str]]]:
+Reason = tuple[str, str]  # why a vote was refused: (English, Vietnamese)
+
+
+def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], list[tuple[c.Vote, Reason]]]:
     """Split a batch into accepted votes (cleaned) and refused ones with the reason."""
     key, options, opened_at, deadline = open_poll(x)
     box = x.state.ballots.get(key, {})
     accepted: list[c.Vote] = []
-    refused: list[tuple[c.Vote, str]] = []
+    refused: list[tuple[c.Vote, Reason]] = []
     seen: set[str] = set()
     for vote in votes:
-        reason = None
+        reason: Reason | None = None
         # Letters are case-blind ("a" is A); team ids are taken as written.
         option = vote.option.upper() if vote.option.upper() in options else vote.option
         if not vote.device or len(vote.device) > DEVICE_MAX:
-            reason = "invalid device id"
+            reason = ("invalid device id", "mã thiết bị không hợp lệ")
         elif option not in options:
-            reason = f"no option '{vote.option[:10]}'; choose one of {', '.join(options)}"
+            choices = ", ".join(options)
+            reason = (
+                f"no option '{vote.option[:10]}'; choose one of {choices}",
+                f"không có phương án '{vote.option[:10]}'; hãy chọn một trong {choices}",
+            )
         elif vote.device in box or vote.device in seen:
-            reason = "this phone has already voted on this question"
+            reason = ("this phone has already voted on this question", "điện thoại này đã bình chọn câu hỏi này rồi")
         elif deadline is not None and vote.at >= deadline:
-            reason = "too late: voting has closed"
+            reason = ("too late: voting has closed", "quá muộn: bình chọn đã đóng")
         elif opened_at is not None and vote.at < opened_at:
-            reason = "too early: voting had not opened"
+            reason = ("too early: voting had not opened", "quá sớm: bình chọn chưa mở")
         if reason:
             refused.append((vote, reason))
         else:
@@ -72,8 +79,11 @@ def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], 
 
 def cast_votes(x: Ctx, cmd: c.CastVotes) -> list[ev.Event]:
     if cmd.by.role not in ("audience", "producer", "system"):
-        raise RuleError("only the audience votes")
+        raise RuleError("only the audience votes", vi="chỉ khán giả mới được bình chọn")
     key, accepted, refused = screen_votes(x, cmd.votes)
     if not accepted:
-        raise RuleError(refused[0][1] if refused else "no votes given")
+        if refused:
+            english, vietnamese = refused[0][1]
+            raise RuleError(english, vi=vietnamese)
+        raise RuleError("no votes given", vi="không có lượt bình chọn nào")
     return [ev.VotesCast(key, tuple(accepted))]

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from server import protocol as p
+from server.core.audit import label_vi
 from server.core.errors import ShowError
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.views import award_json
@@ -25,6 +26,18 @@ _STATUS = {
     "storage": 503,
     "internal": 500,
 }
+
+
+def _no_token() -> dict[str, Any]:
+    return p.error(
+        "unauthorized",
+        "send the producer token as 'Authorization: Bearer <token>'",
+        "hãy gửi mã truy cập của bàn điều khiển dưới dạng 'Authorization: Bearer <token>'",
+    )
+
+
+def _too_large() -> dict[str, Any]:
+    return p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes", f"nội dung vượt quá {p.MAX_PAYLOAD} byte")
 
 
 def reply(body: dict[str, Any], status: int | None = None) -> web.Response:
@@ -56,29 +69,37 @@ async def get_state(request: web.Request) -> web.Response:
     """The producer's view with the producer token, the public view without one."""
     audience = "producer" if _producer(request) else "public"
     if request.headers.get("Authorization") and audience == "public":
-        return reply(p.error("unauthorized", "wrong bearer token"))
+        return reply(p.error("unauthorized", "wrong bearer token", "mã truy cập (bearer token) không đúng"))
     return reply(p.ok(**request.app[SERVICE].snapshot(audience)))
 
 
 async def post_command(request: web.Request) -> web.Response:
     if not _producer(request):
-        return reply(p.error("unauthorized", "send the producer token as 'Authorization: Bearer <token>'"))
+        return reply(_no_token())
     name = request.match_info["name"]
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return reply(p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes"))
+        return reply(_too_large())
     if len(raw) > p.MAX_PAYLOAD:
-        return reply(p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes"))
+        return reply(_too_large())
     try:
         payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         json.dumps(payload, ensure_ascii=False).encode()  # "\ud800" is valid JSON, but not valid text
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return reply(p.error("bad_request", f"the body is not valid JSON: {exc}"))
+        return reply(
+            p.error("bad_request", f"the body is not valid JSON: {exc}", f"nội dung không phải JSON hợp lệ: {exc}")
+        )
     except UnicodeEncodeError:
-        return reply(p.error("bad_request", "the body holds text that is not valid Unicode (a lone surrogate)"))
+        return reply(
+            p.error(
+                "bad_request",
+                "the body holds text that is not valid Unicode (a lone surrogate)",
+                "nội dung chứa văn bản không phải Unicode hợp lệ (một surrogate đứng riêng)",
+            )
+        )
     except RecursionError:
-        return reply(p.error("bad_request", "the body is nested too deeply"))
+        return reply(p.error("bad_request", "the body is nested too deeply", "nội dung lồng nhau quá sâu"))
     service = request.app[SERVICE]
     try:
         producer = request.app[ACCESS].actor(request.headers["Authorization"].partition(" ")[2].strip())
@@ -88,14 +109,20 @@ async def post_command(request: web.Request) -> web.Response:
         return reply(p.error_of(exc))
     except Exception:
         log.exception("HTTP command %s failed", name)
-        return reply(p.error("internal", "the server could not handle this command; nothing was changed"))
-    return reply(p.ok(rev=action.seq, label=action.label))
+        return reply(
+            p.error(
+                "internal",
+                "the server could not handle this command; nothing was changed",
+                "máy chủ không xử lý được lệnh này; không có gì thay đổi",
+            )
+        )
+    return reply(p.ok(rev=action.seq, label=action.label, label_vi=label_vi(action)))
 
 
 async def get_awards(request: web.Request) -> web.Response:
     """The whole points ledger (the producer's view holds only the newest awards)."""
     if not _producer(request):
-        return reply(p.error("unauthorized", "send the producer token as 'Authorization: Bearer <token>'"))
+        return reply(_no_token())
     service = request.app[SERVICE]
     awards = [award_json(a) for a in service.state.board.awards]
     return reply(p.ok(rev=service.revision, awards=awards))

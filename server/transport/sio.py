@@ -140,9 +140,10 @@ class RoleNamespace(socketio.AsyncNamespace):
         self.hub.sessions.pop((self.role, sid), None)
         await self.hub.announce_presence()
 
-    def refuse(self, code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
-        # The client's connect_error gets {"message": message, "data": {"code": code, "message": message}}.
-        return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
+    def refuse(self, code: str, message: str, vi: str) -> socketio.exceptions.ConnectionRefusedError:
+        # The client's connect_error gets
+        # {"message": message, "data": {"code": code, "message": message, "message_vi": vi}}.
+        return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message, "message_vi": vi})
 
     # -- events ---------------------------------------------------------------------------
 
@@ -154,21 +155,31 @@ class RoleNamespace(socketio.AsyncNamespace):
             return await super().trigger_event(event, *args)
         session = self.hub.sessions.get((self.role, sid))
         if session is None:
-            return p.error("unauthorized", "not connected")
+            return p.error("unauthorized", "not connected", "chưa kết nối")
         try:
             if not session.bucket.take():
-                return p.error("rate_limited", "too many events; slow down")
+                return p.error("rate_limited", "too many events; slow down", "gửi quá nhiều thao tác; hãy chậm lại")
             if len(args) > 2:
-                return p.error("bad_request", f"send one payload object, not {len(args) - 1} arguments")
+                return p.error(
+                    "bad_request",
+                    f"send one payload object, not {len(args) - 1} arguments",
+                    f"hãy gửi một đối tượng dữ liệu, không phải {len(args) - 1} tham số",
+                )
             payload = args[1] if len(args) == 2 else None
             if _size(payload) > self.max_payload:
-                return p.error("too_large", f"payload over {self.max_payload} bytes")
+                return p.error(
+                    "too_large", f"payload over {self.max_payload} bytes", f"dữ liệu vượt quá {self.max_payload} byte"
+                )
             return await self.handle(sid, session, event, payload)
         except ShowError as exc:
             return p.error_of(exc)
         except Exception:  # never a traceback to a user, never a crashed server
             log.exception("event %r on /%s failed", event, self.role)
-            return p.error("internal", "the server could not handle this event; nothing was changed")
+            return p.error(
+                "internal",
+                "the server could not handle this event; nothing was changed",
+                "máy chủ không xử lý được thao tác này; không có gì thay đổi",
+            )
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         service = self.hub.service
@@ -177,7 +188,7 @@ class RoleNamespace(socketio.AsyncNamespace):
         if event == p.TIME:
             return p.ok(server_time=service.clock())
         if not isinstance(event, str):
-            raise p.ProtocolError("unknown_event", "an event name must be text")
+            raise p.ProtocolError("unknown_event", "an event name must be text", vi="tên sự kiện phải là văn bản")
         command = p.parse_command(self.role, event, payload, session.actor)
         action = service.submit(command)
         return p.ok(rev=action.seq)
@@ -190,7 +201,11 @@ class ControlNamespace(RoleNamespace):
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         actor = self.hub.access.actor(auth.get("token"))
         if actor is None or actor.role != "producer":
-            raise self.refuse("unauthorized", "the producer's token is missing or wrong")
+            raise self.refuse(
+                "unauthorized",
+                "the producer's token is missing or wrong",
+                "mã truy cập của bàn điều khiển bị thiếu hoặc không đúng",
+            )
         return actor, "producer"
 
 
@@ -200,7 +215,9 @@ class JudgeNamespace(RoleNamespace):
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         actor = self.hub.access.actor(auth.get("token"))
         if actor is None or actor.role != "judge":
-            raise self.refuse("unauthorized", "this judge token is missing or wrong")
+            raise self.refuse(
+                "unauthorized", "this judge token is missing or wrong", "mã truy cập giám khảo bị thiếu hoặc không đúng"
+            )
         return actor, f"judge:{actor.id}"
 
 
@@ -210,7 +227,9 @@ class TeamNamespace(RoleNamespace):
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         actor = self.hub.access.actor(auth.get("token"))
         if actor is None or actor.role != "team":
-            raise self.refuse("unauthorized", "this team token is missing or wrong")
+            raise self.refuse(
+                "unauthorized", "this team token is missing or wrong", "mã truy cập của đội bị thiếu hoặc không đúng"
+            )
         return actor, "public"
 
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
@@ -224,9 +243,17 @@ class TeamNamespace(RoleNamespace):
                 await self.disconnect(current)
             elif auth.get("takeover") is not True:
                 name = self.hub.service.config.team(actor.id).name
-                raise self.refuse("in_use", f"{name}'s pad is open on another device; take it over explicitly")
+                raise self.refuse(
+                    "in_use",
+                    f"{name}'s pad is open on another device; take it over explicitly",
+                    f"máy tính bảng của {name} đang mở trên thiết bị khác; hãy xác nhận để chuyển sang thiết bị này",
+                )
             else:
-                await self.emit(p.TAKEN_OVER, {"message": "another device took over this team's pad"}, to=current)
+                message = {
+                    "message": "another device took over this team's pad",
+                    "message_vi": "một thiết bị khác đã tiếp quản máy tính bảng của đội",
+                }
+                await self.emit(p.TAKEN_OVER, message, to=current)
                 await self.disconnect(current)
         self.hub.team_pads[actor.id] = sid
 
@@ -252,14 +279,20 @@ class AudienceNamespace(RoleNamespace):
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         device = auth.get("device")
         if not isinstance(device, str) or not 8 <= len(device) <= 64:
-            raise self.refuse("unauthorized", "send a device id of 8 to 64 characters")
+            raise self.refuse(
+                "unauthorized", "send a device id of 8 to 64 characters", "hãy gửi mã thiết bị dài từ 8 đến 64 ký tự"
+            )
         return c.Actor("audience"), "audience"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         if event != "vote":
             if event in (p.SYNC, p.TIME):
                 return await super().handle(sid, session, event, payload)
-            raise p.ProtocolError("unknown_event", f"unknown event '{str(event)[:40]}'; send 'vote', 'sync' or 'time'")
+            raise p.ProtocolError(
+                "unknown_event",
+                f"unknown event '{str(event)[:40]}'; send 'vote', 'sync' or 'time'",
+                vi=f"không có sự kiện '{str(event)[:40]}'; hãy gửi 'vote', 'sync' hoặc 'time'",
+            )
         service = self.hub.service
         vote = p.parse_vote(payload, session.device, service.clock())
         action = service.submit(c.CastVotes(by=session.actor, votes=(vote,)))
@@ -273,8 +306,16 @@ def _size(payload: Any) -> int:
     try:
         return len(json.dumps(payload, ensure_ascii=False).encode())
     except TypeError:
-        raise p.ProtocolError("bad_request", "the payload must be JSON; binary data is not accepted") from None
+        raise p.ProtocolError(
+            "bad_request",
+            "the payload must be JSON; binary data is not accepted",
+            vi="dữ liệu phải là JSON; không nhận dữ liệu nhị phân",
+        ) from None
     except UnicodeEncodeError:
-        raise p.ProtocolError("bad_request", "the payload holds text that is not valid Unicode") from None
+        raise p.ProtocolError(
+            "bad_request",
+            "the payload holds text that is not valid Unicode",
+            vi="dữ liệu chứa văn bản không phải Unicode hợp lệ",
+        ) from None
     except ValueError:
         return 1 << 30

@@ -90,7 +90,7 @@ async def test_the_same_tablet_reconnecting_replaces_itself(live: LiveShow) -> N
     # Its old connection has not timed out yet when the tablet comes back after a network drop.
     again = await live.team("tam-ky", pad="tablet-podium-1")
     await again.wait_for(lambda: not first.sio.connected or not first.sio.namespaces)
-    assert ("taken_over", {"message": "another device took over this team's pad"}) not in first.events
+    assert "taken_over" not in [event for event, _ in first.events]
     refusal = await refusal_of(live, "/team", {"token": live.token("team", "tam-ky"), "pad": "another-tablet"})
     assert refusal["data"]["code"] == "in_use" and "take it over explicitly" in refusal["message"]
     assert (await again.call("buzz"))["error"]["code"] == "phase"
