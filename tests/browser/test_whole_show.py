@@ -56,45 +56,56 @@ async def test_whole_demo_show_through_the_pages(studio: Studio) -> None:
     await until(lambda: board().question is not None)
     await producer.keyboard.press("o")
     await until(lambda: board().question.phase.value == "open")
+    await producer.wait_for_selector("#q-phase.open")  # keys act on what the page shows
     turn = board().question.turn
     await producer.keyboard.press("y")  # the wrong click...
     await until(lambda: board().scores[turn] == expected[turn] + 10)
     await producer.keyboard.press("Control+z")  # ...undone
     await until(lambda: board().scores[turn] == expected[turn])
+    await producer.wait_for_selector("#q-phase.open")
     await producer.keyboard.press("x")
     await until(lambda: board().question.phase.value == "steal")
     stealer = next(t for t in config.team_ids if t != turn)
+    await pads[stealer].wait_for_selector("#buzz-area[data-state=open]")
     await pads[stealer].locator("#buzz").click()
     await until(lambda: board().question.floor == stealer)
+    await producer.wait_for_selector(f".teamrow.floor[data-team={stealer}]")
     await producer.keyboard.press("y")
     await until(lambda: board().question.phase.value == "closed")
     expected[stealer] += 5
+    await producer.wait_for_selector("#q-phase.closed")
     await producer.keyboard.press("r")
     # The next question: the team on turn answers right.
     await producer.keyboard.press("n")
     await until(lambda: board().question.phase.value == "ready")
+    await producer.wait_for_selector("#q-phase.ready")
     await producer.keyboard.press("o")
     await until(lambda: board().question.phase.value == "open")
+    await producer.wait_for_selector("#q-phase.open")
     turn, value = board().question.turn, board().question.value
     await producer.keyboard.press("y")
     expected[turn] += value
     await until(lambda: board().scores == expected)
+    await producer.wait_for_selector("#q-phase.closed")
     await producer.keyboard.press("r")
 
     # The speed round: every pad answers on its A-D buttons; ranked by the server's clock.
     await producer.keyboard.press("PageDown")
     await until(lambda: board().segment == 3)
     await producer.keyboard.press("n")
-    await until(lambda: board().question is not None)
+    await until(lambda: board().question is not None and board().segment == 3)
     question = config.questions[board().question.id]
+    await producer.wait_for_selector("#q-phase.ready")
     await producer.keyboard.press("o")
     await until(lambda: board().question.phase.value == "open")
     wrong = next(letter for letter in question.options if letter != question.answer)
     for team, letter in (("dien-ban", question.answer), ("tam-ky", question.answer), ("nam-tra-my", wrong)):
         await pads[team].locator(f'button[data-letter="{letter}"]').click()
         await until(lambda team=team: team in board().question.answers)
+    await producer.wait_for_selector("#q-phase.open")
     await producer.keyboard.press("c")
     await until(lambda: board().question.phase.value == "closed")
+    await producer.wait_for_selector("#q-phase.closed")
     await producer.keyboard.press("r")
     expected["dien-ban"] += 40
     expected["tam-ky"] += 30
