@@ -12,100 +12,83 @@ from server.core.config import OVERLAY_NAMES_VI, ShowConfig
 from server.core.state import ShowState
 
 
-def describe(config: ShowConfig, state: ShowState, command: c.Command) -> str:
-    """A short line saying what a command does, with names, as a producer would say it."""
+def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool = False) -> str:
+    """A short line saying what a command does, with names, as a producer would say it.
+
+    English by default; ``vi`` gives the same line in Vietnamese.
+    """
+
+    def say(english: str, vietnamese: str, **values: object) -> str:
+        return (vietnamese if vi else english).format(**values)
 
     def team(team_id: str | None) -> str:
         found = config.team(team_id or "")
         return found.name if found else str(team_id)
 
+    def label(entry) -> str:
+        return (entry.label_vi or entry.label) if vi else entry.label
+
     match command:
         case c.GotoSegment(index=int(index)) if 0 <= index < len(config.rundown):
-            return f"go to segment '{config.rundown[index].title}'"
+            return say("go to segment '{t}'", "chuyển đến phần thi '{t}'", t=config.rundown[index].title)
         case c.GotoSegment(index=None, step=step) if 0 <= state.board.segment + step < len(config.rundown):
-            return f"go to segment '{config.rundown[state.board.segment + step].title}'"
+            title = config.rundown[state.board.segment + step].title
+            return say("go to segment '{t}'", "chuyển đến phần thi '{t}'", t=title)
         case c.LockScores(team=str(t)) | c.UnlockScores(team=str(t)) | c.RevealScores(team=str(t)):
-            verb = {c.LockScores: "lock", c.UnlockScores: "unlock", c.RevealScores: "reveal"}[type(command)]
-            return f"{verb} scores of {team(t)}"
+            verbs = {
+                c.LockScores: ("lock", "khoá"),
+                c.UnlockScores: ("unlock", "mở khoá"),
+                c.RevealScores: ("reveal", "công bố"),
+            }
+            return say("{v} scores of {t}", "{v} điểm của {t}", v=verbs[type(command)][vi], t=team(t))
         case c.ShowQuestion(question=qid):
-            return f"show question {qid or '(next)'}"
+            return say("show question {q}", "hiện câu hỏi {q}", q=qid or say("(next)", "(tiếp theo)"))
         case c.Buzz(team=t):
-            return f"{team(t)} buzzes"
+            return say("{t} buzzes", "{t} bấm chuông", t=team(t))
         case c.SubmitAnswer(team=t, answer=a):
-            return f"{team(t)} answers '{a[:40]}'"
+            return say("{t} answers '{a}'", "{t} trả lời '{a}'", t=team(t), a=a[:40])
         case c.JudgeAnswer(team=t, correct=ok):
-            return f"mark {team(t)} {'correct' if ok else 'wrong'}"
+            return say(
+                "mark {t} {r}", "chấm {t} {r}", t=team(t), r=say("correct", "đúng") if ok else say("wrong", "sai")
+            )
         case c.ChoosePackage(team=t, values=v):
-            return f"{team(t)} chooses package {'/'.join(str(x) for x in v)}"
+            return say("{t} chooses package {v}", "{t} chọn gói {v}", t=team(t), v="/".join(str(x) for x in v))
         case c.PlaceStar(team=t):
-            return f"{team(t)} places the star of hope"
+            return say("{t} places the star of hope", "{t} đặt ngôi sao hy vọng", t=team(t))
         case c.SubmitScores(judge=j, team=t, scores=s):
-            return f"judge {j} scores {team(t)}: {sum(s.values())}"
+            return say("judge {j} scores {t}: {s}", "giám khảo {j} chấm {t}: {s}", j=j, t=team(t), s=sum(s.values()))
         case c.AdjustScore(team=t, points=p, reason=r):
-            return f"{'+' if p > 0 else ''}{p} to {team(t)}: {' '.join(r.split())}"
+            return say(
+                "{p} to {t}: {r}",
+                "{p} điểm cho {t}: {r}",
+                p=f"{'+' if p > 0 else ''}{p}",
+                t=team(t),
+                r=" ".join(r.split()),
+            )
         case c.StartTiebreak(teams=ts):
-            return "tie-break: " + ", ".join(team(t) for t in ts)
+            return say("tie-break: {t}", "câu hỏi phụ: {t}", t=", ".join(team(t) for t in ts))
         case c.SetOverlay(overlay=o, visible=v):
+            if vi:
+                return f"{'bật' if v else 'tắt'} overlay {OVERLAY_NAMES_VI.get(o, o)}"
             return f"{'show' if v else 'hide'} the {o} overlay"
         case c.AddTime(ms=ms):
+            if vi:
+                return f"thêm {ms / 1000:g} giây cho đồng hồ" if ms > 0 else f"bớt {-ms / 1000:g} giây của đồng hồ"
             return f"add {ms / 1000:g} s to the timer"
         case c.Undo() if state.undo:
-            return f"undo: {state.undo[-1].label}"
+            return say("undo: {l}", "hoàn tác: {l}", l=label(state.undo[-1]))
         case c.Redo() if state.redo:
-            return f"redo: {state.redo[-1].label}"
+            return say("redo: {l}", "làm lại: {l}", l=label(state.redo[-1]))
         case c.CastVotes(votes=votes):
-            return f"{len(votes)} audience vote(s)"
+            return say("{n} audience vote(s)", "{n} lượt bình chọn của khán giả", n=len(votes))
     from server.core.decide import PHASES
 
-    return PHASES[type(command)][0]
+    return PHASES[type(command)][2 if vi else 0]
 
 
 def describe_vi(config: ShowConfig, state: ShowState, command: c.Command) -> str:
     """``describe`` in Vietnamese, for the controller's undo button and audit panel."""
-
-    def team(team_id: str | None) -> str:
-        found = config.team(team_id or "")
-        return found.name if found else str(team_id)
-
-    match command:
-        case c.GotoSegment(index=int(index)) if 0 <= index < len(config.rundown):
-            return f"chuyển đến phần thi '{config.rundown[index].title}'"
-        case c.GotoSegment(index=None, step=step) if 0 <= state.board.segment + step < len(config.rundown):
-            return f"chuyển đến phần thi '{config.rundown[state.board.segment + step].title}'"
-        case c.LockScores(team=str(t)) | c.UnlockScores(team=str(t)) | c.RevealScores(team=str(t)):
-            verb = {c.LockScores: "khoá", c.UnlockScores: "mở khoá", c.RevealScores: "công bố"}[type(command)]
-            return f"{verb} điểm của {team(t)}"
-        case c.ShowQuestion(question=qid):
-            return f"hiện câu hỏi {qid or '(tiếp theo)'}"
-        case c.Buzz(team=t):
-            return f"{team(t)} bấm chuông"
-        case c.SubmitAnswer(team=t, answer=a):
-            return f"{team(t)} trả lời '{a[:40]}'"
-        case c.JudgeAnswer(team=t, correct=ok):
-            return f"chấm {team(t)} {'đúng' if ok else 'sai'}"
-        case c.ChoosePackage(team=t, values=v):
-            return f"{team(t)} chọn gói {'/'.join(str(x) for x in v)}"
-        case c.PlaceStar(team=t):
-            return f"{team(t)} đặt ngôi sao hy vọng"
-        case c.SubmitScores(judge=j, team=t, scores=s):
-            return f"giám khảo {j} chấm {team(t)}: {sum(s.values())}"
-        case c.AdjustScore(team=t, points=p, reason=r):
-            return f"{'+' if p > 0 else ''}{p} điểm cho {team(t)}: {' '.join(r.split())}"
-        case c.StartTiebreak(teams=ts):
-            return "câu hỏi phụ: " + ", ".join(team(t) for t in ts)
-        case c.SetOverlay(overlay=o, visible=v):
-            return f"{'bật' if v else 'tắt'} overlay {OVERLAY_NAMES_VI.get(o, o)}"
-        case c.AddTime(ms=ms):
-            return f"thêm {ms / 1000:g} giây cho đồng hồ" if ms > 0 else f"bớt {-ms / 1000:g} giây của đồng hồ"
-        case c.Undo() if state.undo:
-            return f"hoàn tác: {state.undo[-1].label_vi or state.undo[-1].label}"
-        case c.Redo() if state.redo:
-            return f"làm lại: {state.redo[-1].label_vi or state.redo[-1].label}"
-        case c.CastVotes(votes=votes):
-            return f"{len(votes)} lượt bình chọn của khán giả"
-    from server.core.decide import PHASES
-
-    return PHASES[type(command)][2]
+    return describe(config, state, command, vi=True)
 
 
 def label_vi(action: ev.Action) -> str:
