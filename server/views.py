@@ -15,7 +15,7 @@ from typing import Any
 from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
-from server.core.standings import standings
+from server.core.standings import standings, ties
 from server.core.state import Award, JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
 
 
@@ -133,6 +133,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
     producer = role == "producer"
     segment = _segment(config, state)
     contest = config.contest
+    table = standings(config, board)
     return {
         "show": {
             "id": config.id,
@@ -177,9 +178,9 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
         if board.tiebreak_teams
         else None,
         "standings": [
-            {"rank": s.rank, "team": s.team, "points": number(s.points), "answer_ms": s.answer_ms}
-            for s in standings(config, board)
+            {"rank": s.rank, "team": s.team, "points": number(s.points), "answer_ms": s.answer_ms} for s in table
         ],
+        "ties": [list(group) for group in ties(table)],  # tied for a place that matters (winner, runner-up)
     }
 
 

@@ -74,10 +74,7 @@ function renderRundown() {
 }
 
 function tiedTeams() {
-  const top = view.standings.filter((s) => s.rank <= 2);
-  const byRank = {};
-  for (const s of top) (byRank[s.rank] ||= []).push(s.team);
-  return Object.values(byRank).find((teams) => teams.length > 1) || [];
+  return (view.ties && view.ties[0]) || [];
 }
 
 function renderQuestion() {
