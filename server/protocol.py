@@ -64,6 +64,7 @@ _PRODUCER_COMMANDS = [
     c.Undo,
     c.Redo,
     c.SetOverlay,
+    c.ShowLowerThird,
 ]
 
 # Which command events each namespace takes, and which field the connection fills in itself.

@@ -149,4 +149,5 @@ _BOARD: dict[type, Callable[[Board, Any], Board]] = {
     ),
     ev.TiebreakWon: lambda b, e: replace(b, tiebreak_order=(*b.tiebreak_order, e.team)),
     ev.OverlaySet: lambda b, e: replace(b, on_air=b.on_air | {e.overlay} if e.visible else b.on_air - {e.overlay}),
+    ev.LowerThirdSet: lambda b, e: replace(b, lower_third=e.strap),
 }

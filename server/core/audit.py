@@ -10,6 +10,7 @@ from server.core import commands as c
 from server.core import events as ev
 from server.core.config import OVERLAY_NAMES_VI, ShowConfig
 from server.core.state import ShowState
+from server.core.text import clean
 
 
 def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool = False) -> str:
@@ -71,6 +72,10 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool 
             if vi:
                 return f"{'bật' if v else 'tắt'} overlay {OVERLAY_NAMES_VI.get(o, o)}"
             return f"{'show' if v else 'hide'} the {o} overlay"
+        case c.ShowLowerThird(team=t, member=m, judge=j, name=n):
+            people = {p.id: p.name for p in (*config.judges, *(m for t in config.teams for m in t.members))}
+            who = team(t) if t else people.get(m or j or "", n)
+            return say("lower third: {w}", "giới thiệu: {w}", w=clean(who)[:60])
         case c.AddTime(ms=ms):
             if vi:
                 return f"thêm {ms / 1000:g} giây cho đồng hồ" if ms > 0 else f"bớt {-ms / 1000:g} giây của đồng hồ"

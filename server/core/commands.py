@@ -171,6 +171,16 @@ class SetOverlay(Command):
     visible: bool
 
 
+class ShowLowerThird(Command):
+    """Put a name strap on air: a team, one of its members, a judge, or a guest by name and title."""
+
+    team: str | None = None
+    member: str | None = None
+    judge: str | None = None
+    name: str = ""
+    title: str = ""
+
+
 # -- points and history ------------------------------------------------------------------
 
 
@@ -219,4 +229,6 @@ AnyCommand = (
     | AdjustScore
     | Undo
     | Redo
+    | SetOverlay
+    | ShowLowerThird
 )

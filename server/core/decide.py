@@ -11,10 +11,10 @@ from typing import Any
 
 from server.core import commands as c
 from server.core import events as ev
-from server.core import judged, questions, votes
-from server.core.config import OVERLAY_NAMES_VI, OVERLAYS, ShowConfig
+from server.core import judged, onair, questions, votes
+from server.core.config import ShowConfig
 from server.core.context import Ctx, check_points
-from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError, quote
+from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError
 from server.core.state import Award, QPhase, ShowPhase, ShowState, Timer
 
 NONE = "none"  # no question on screen
@@ -56,6 +56,7 @@ PHASES: dict[type, tuple[str, frozenset, str]] = {
     c.Undo: ("undo", ANY, "hoàn tác"),
     c.Redo: ("redo", ANY, "làm lại"),
     c.SetOverlay: ("change what is on air", ANY, "thay đổi nội dung trên sóng"),
+    c.ShowLowerThird: ("show a lower third", ANY, "hiện dòng giới thiệu"),
 }
 
 _PHASE_WORDS = {
@@ -85,6 +86,7 @@ _SHOW_PHASES: dict[type, frozenset[ShowPhase]] = {
     c.Undo: frozenset(ShowPhase),
     c.Redo: frozenset(ShowPhase),
     c.SetOverlay: frozenset(ShowPhase),
+    c.ShowLowerThird: frozenset(ShowPhase),
 }
 _SHOW_WORDS = {
     ShowPhase.SETUP: "the show has not started",
@@ -279,21 +281,6 @@ def _adjust(x: Ctx, cmd: c.AdjustScore) -> list[ev.Event]:
     return [ev.PointsAwarded(Award(x.state.seq + 1, team.id, points, "adjust", segment, None, reason))]
 
 
-def _overlay(x: Ctx, cmd: c.SetOverlay) -> list[ev.Event]:
-    if cmd.overlay not in OVERLAYS:
-        raise InvalidCommand(
-            f"overlay: expected one of {', '.join(OVERLAYS)}, got '{quote(cmd.overlay)}'",
-            vi=f"overlay: cần một trong {', '.join(OVERLAYS)}, nhận được '{quote(cmd.overlay)}'",
-        )
-    if (cmd.overlay in x.board.on_air) == cmd.visible:
-        name_vi = OVERLAY_NAMES_VI[cmd.overlay]
-        raise RuleError(
-            f"the {cmd.overlay} overlay is already {'on' if cmd.visible else 'off'} air",
-            vi=f"overlay {name_vi} {'đang ở trên sóng' if cmd.visible else 'đã tắt'} rồi",
-        )
-    return [ev.OverlaySet(cmd.overlay, cmd.visible)]
-
-
 def _undo(x: Ctx, cmd: c.Undo) -> list[ev.Event]:
     if not x.state.undo:
         raise RuleError("nothing to undo", vi="không có gì để hoàn tác")
@@ -337,5 +324,6 @@ _HANDLERS: dict[type, Callable[[Ctx, Any], list[ev.Event]]] = {
     c.AdjustScore: _adjust,
     c.Undo: _undo,
     c.Redo: _redo,
-    c.SetOverlay: _overlay,
+    c.SetOverlay: onair.set_overlay,
+    c.ShowLowerThird: onair.show_lower_third,
 }

@@ -11,7 +11,7 @@ from decimal import Decimal
 from msgspec import Struct
 
 from server.core.commands import AnyCommand, Vote
-from server.core.state import Award, QPhase, Timer, VotePhase, Winner
+from server.core.state import Award, QPhase, Strap, Timer, VotePhase, Winner
 
 
 class Event(Struct, frozen=True, tag=True):
@@ -141,6 +141,10 @@ class OverlaySet(Event):
     visible: bool
 
 
+class LowerThirdSet(Event):
+    strap: Strap
+
+
 class Undone(Event):
     seq: int
 
@@ -173,6 +177,8 @@ AnyEvent = (
     | VotesCast
     | WinnersDrawn
     | TiebreakWon
+    | OverlaySet
+    | LowerThirdSet
     | Undone
     | Redone
 )

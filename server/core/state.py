@@ -113,6 +113,16 @@ class JudgedProgress(Struct, frozen=True):
     vote_epoch: int = 0
 
 
+class Strap(Struct, frozen=True):
+    """A lower third on air: who is being introduced."""
+
+    kind: str  # team | member | judge | guest
+    name: str
+    title: str = ""
+    subject: str | None = None  # the team's, member's or judge's id
+    team: str | None = None  # the team a team or member strap belongs to
+
+
 class Board(Struct, frozen=True):
     """Everything undo restores: the show as the producer, judges and teams made it."""
 
@@ -130,6 +140,7 @@ class Board(Struct, frozen=True):
     tiebreak_teams: tuple[str, ...] = ()
     tiebreak_order: tuple[str, ...] = ()  # winners of the tie-break, best first
     on_air: frozenset[str] = frozenset()  # overlays shown now
+    lower_third: Strap | None = None
 
 
 class Ballot(Struct, frozen=True):

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from server.core import commands as c
 from server.core import events as ev
 from server.core.config import RoundType
 from server.core.context import Ctx
 from server.core.errors import RuleError
 from server.core.state import JudgedProgress, QPhase, VotePhase, poll_key
+from server.core.text import clean
 
 NICKNAME_MAX = 24
 DEVICE_MAX = 64
-_TAGS = re.compile(r"<[^>]*>")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>&\"'`]")
 
 
 def clean_nickname(raw: str) -> str:
     """Strip markup and control characters, fold spaces, cut to the length limit."""
-    text = _UNSAFE.sub("", _TAGS.sub("", raw))
-    return " ".join(text.split())[:NICKNAME_MAX].rstrip()
+    return clean(raw)[:NICKNAME_MAX].rstrip()
 
 
 def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:

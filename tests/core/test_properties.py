@@ -50,6 +50,7 @@ def commands(draw: st.DrawFn) -> tuple[type[c.Command], dict]:
             + [c.RevealScores, c.LockScores, c.OpenVoting, c.CloseVoting, c.CastVotes, c.ChoosePackage]
             + [c.PlaceStar, c.AdjustScore, c.Undo, c.Undo, c.Redo, c.StartTimer, c.PauseTimer, c.ResumeTimer]
             + [c.AddTime, c.Expire, c.ResetQuestion, c.StartTiebreak, c.EndShow, c.StartShow, c.UnlockScores]
+            + [c.SetOverlay, c.ShowLowerThird]
         )
     )
     fields: dict = {}
@@ -97,6 +98,16 @@ def commands(draw: st.DrawFn) -> tuple[type[c.Command], dict]:
         fields["teams"] = tuple(draw(st.lists(st.sampled_from(TEAMS), max_size=3)))
     elif kind is c.Expire:
         fields["by"] = c.SYSTEM
+    elif kind is c.SetOverlay:
+        fields = {
+            "overlay": draw(st.sampled_from(["scoreboard", "lower_third", "nope"])),
+            "visible": draw(st.booleans()),
+        }
+    elif kind is c.ShowLowerThird:
+        key, value = draw(
+            st.sampled_from([("team", team), ("member", "m1"), ("judge", "j1"), ("name", "<b>Khách</b>")])
+        )
+        fields = {key: value}
     if "by" not in fields:
         fields["by"] = draw(st.sampled_from([c.PRODUCER] * 6 + ACTORS))
     return kind, fields
