@@ -18,6 +18,7 @@ from server.log.store import EventLog
 from server.service import ShowService, now_ms
 from server.transport import http
 from server.transport.keys import ACCESS, HUB, SERVICE
+from server.transport.overlays import add_overlays
 from server.transport.pages import add_pages
 from server.transport.sio import NAMESPACES, Hub
 
@@ -29,6 +30,7 @@ class Settings(Struct, frozen=True):
     db_path: Path
     host: str = "127.0.0.1"
     port: int = 8080
+    public_url: str | None = None  # where phones reach this server, e.g. https://vote.example.vn
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
@@ -69,4 +71,5 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     app.cleanup_ctx.append(lifecycle)
     http.add_routes(app)
     add_pages(app, config)
+    add_overlays(app, config, settings.config_path.parent, settings.public_url)
     return app

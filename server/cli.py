@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8080)
     run.add_argument("--db", type=Path, default=None, help="show database (default: beside the config)")
+    run.add_argument(
+        "--public-url",
+        default=os.environ.get("SHOWCALLER_PUBLIC_URL") or None,
+        help="where phones reach this server, for the QR code on air (default: this machine's network address)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
@@ -38,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             return _replay(args.db, args.show, args.audit)
         if args.command == "run":
-            return _run(args.config, args.db, args.host, args.port)
+            return _run(args.config, args.db, args.host, args.port, args.public_url)
         return _demo(args.config, args.db)
     except (ConfigError, LogError) as exc:
         print(exc, file=sys.stderr)
@@ -89,7 +95,7 @@ def _demo(config_path: Path, db_path: Path | None) -> int:
     return 0
 
 
-def _run(config_path: Path, db_path: Path | None, host: str, port: int) -> int:
+def _run(config_path: Path, db_path: Path | None, host: str, port: int, public_url: str | None = None) -> int:
     import gc
     import logging
 
@@ -100,7 +106,7 @@ def _run(config_path: Path, db_path: Path | None, host: str, port: int) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port)
+    settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port, public_url)
     app = create_app(settings)
     gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
 

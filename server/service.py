@@ -61,6 +61,7 @@ class ShowService:
         self.audit_vi: dict[int, str] = {}  # seq -> the audit entry's words in Vietnamese
         for action in log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)):
             self._remember(action)
+        self.season: dict[str, Any] | None = None
         self.views: dict[str, tuple[int, dict[str, Any]]] = {}
         rev = self.engine.state.seq
         for audience, view in self._render().items():
@@ -122,12 +123,18 @@ class ShowService:
         while len(self.audit_vi) > RECENT:
             del self.audit_vi[next(iter(self.audit_vi))]
 
+    def set_season(self, season: dict[str, Any] | None) -> None:
+        """The season's standings and bracket (``docs/protocol.md``) for the overlays and the controller."""
+        self.season = season
+        self._publish()
+
     # -- views ----------------------------------------------------------------------------
 
     def _render(self) -> dict[str, dict[str, Any]]:
         state, config = self.engine.state, self.config
         public = public_view(config, state)
         producer = producer_view(config, state)
+        public["season"] = producer["season"] = self.season
         # The labels in Vietnamese too (server/views.py gives the English ones).
         producer["undo_vi"] = (state.undo[-1].label_vi or state.undo[-1].label) if state.undo else None
         producer["redo_vi"] = (state.redo[-1].label_vi or state.redo[-1].label) if state.redo else None

@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
@@ -153,6 +155,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
         },
         "phase": board.phase.value,
         "on_air": sorted(board.on_air),
+        "lower_third": None if board.lower_third is None else msgspec.structs.asdict(board.lower_third),
         "teams": [
             {
                 "id": t.id,
@@ -243,6 +246,7 @@ def _judged(config: ShowConfig, state: ShowState, producer: bool) -> dict[str, A
             continue
         progress = state.board.judged.get(segment.id, JudgedProgress())
         visible = set(config.team_ids) if producer else progress.revealed
+        results = {a.team: a.points for a in state.board.awards if a.kind == "judged" and a.segment == segment.id}
         scores = {
             judge: {team: {k: number(v) for k, v in s.items()} for team, s in by_team.items() if team in visible}
             for judge, by_team in progress.scores.items()
@@ -254,6 +258,7 @@ def _judged(config: ShowConfig, state: ShowState, producer: bool) -> dict[str, A
             "scores": scores,
             "locked": sorted(progress.locked),
             "revealed": sorted(progress.revealed),
+            "results": {team: number(points) for team, points in results.items() if team in progress.revealed},
             "voting": progress.voting.value,
             "tally": _tally(state, poll_key(segment.id, progress.vote_epoch)),
             "audience_share": number(segment.scoring.audience_share),

@@ -1,0 +1,114 @@
+// The season (view.season, see docs/protocol.md): standings of every team, and the bracket from
+// the qualifiers through the semi-finals to the final.
+import { el, keyed, points, text } from "../dom.js";
+
+export class Standings {
+  constructor(node, ctx) {
+    this.t = ctx.t;
+    const panel = el("div", "panel season-panel");
+    const head = el("div", "card-head");
+    this.title = el("div", "round-name fit", ctx.t("overlay.standings"));
+    this.subtitle = el("div", "season-title fit");
+    head.append(this.title, this.subtitle);
+    this.rows = el("div", "standings-rows");
+    panel.append(head, this.rows);
+    node.append(panel);
+  }
+
+  update(view) {
+    const season = view.season;
+    if (!season || !season.standings || !season.standings.length) return false;
+    text(this.subtitle, season.title || "");
+    const rows = season.standings;
+    this.rows.style.setProperty("--rows", String(rows.length > 10 ? Math.ceil(rows.length / 2) : rows.length));
+    this.rows.classList.toggle("two-columns", rows.length > 10);
+    keyed(this.rows, rows, (r) => r.team, makeStandingRow, (row, r) => {
+      text(row.rank, r.rank);
+      text(row.name, r.name);
+      text(row.played, r.played === undefined || r.played === null ? "" : `${r.played} ${this.t("overlay.played")}`);
+      text(row.points, points(r.points));
+      text(row.status, r.status === "qualified" ? this.t("overlay.qualified") : r.status === "champion" ? this.t("overlay.champion") : "");
+      row.dataset.status = r.status || "";
+    });
+    return true;
+  }
+}
+
+function makeStandingRow() {
+  const row = el("div", "standing-row");
+  row.rank = el("span", "st-rank num");
+  row.name = el("span", "st-name fit");
+  row.status = el("span", "st-status");
+  row.played = el("span", "st-played num");
+  row.points = el("span", "st-points num");
+  row.append(row.rank, row.name, row.status, row.played, row.points);
+  return row;
+}
+
+export class Bracket {
+  constructor(node, ctx) {
+    this.t = ctx.t;
+    const panel = el("div", "panel season-panel bracket-panel");
+    const head = el("div", "card-head");
+    this.title = el("div", "round-name fit", ctx.t("overlay.bracket"));
+    this.subtitle = el("div", "season-title fit");
+    head.append(this.title, this.subtitle);
+    this.columns = el("div", "bracket-columns");
+    panel.append(head, this.columns);
+    node.append(panel);
+  }
+
+  update(view) {
+    const season = view.season;
+    if (!season || !season.bracket || !season.bracket.length) return false;
+    text(this.subtitle, season.title || "");
+    // A stage of many shows (the qualifiers) lays its cards out two abreast.
+    const wide = (stage) => stage.shows.length > 4;
+    this.columns.style.gridTemplateColumns = season.bracket.map((s) => (wide(s) ? "2fr" : "1fr")).join(" ");
+    keyed(this.columns, season.bracket, (s) => s.id, makeStage, (col, stage) => {
+      text(col.caption, stage.title);
+      col.classList.toggle("wide", wide(stage));
+      col.style.setProperty("--shows", String(stage.shows.length));
+      keyed(col.shows, stage.shows, (s) => s.id, makeShow, (card, show) => {
+        text(card.caption, show.title);
+        text(card.status, show.status === "live" ? this.t("overlay.live") : show.status === "upcoming" ? this.t("overlay.upcoming") : "");
+        card.dataset.status = show.status;
+        keyed(card.teams, show.teams, (r) => r.team, makeBracketRow, (row, r) => {
+          text(row.name, r.name);
+          text(row.points, r.points === null || r.points === undefined ? "" : points(r.points));
+          row.dataset.result = r.result || "";
+          text(row.note, r.result === "advances" ? this.t("overlay.best_runner_up") : "");
+        });
+      });
+    });
+    return true;
+  }
+}
+
+function makeStage() {
+  const col = el("div", "stage-col");
+  col.caption = el("div", "stage-title");
+  col.shows = el("div", "stage-shows");
+  col.append(col.caption, col.shows);
+  return col;
+}
+
+function makeShow() {
+  const card = el("div", "show-card");
+  const head = el("div", "show-head");
+  card.caption = el("span", "show-title fit");
+  card.status = el("span", "show-status");
+  head.append(card.caption, card.status);
+  card.teams = el("div", "show-teams");
+  card.append(head, card.teams);
+  return card;
+}
+
+function makeBracketRow() {
+  const row = el("div", "bracket-row");
+  row.name = el("span", "br-name fit");
+  row.note = el("span", "br-note");
+  row.points = el("span", "br-points num");
+  row.append(row.name, row.note, row.points);
+  return row;
+}

@@ -1,0 +1,72 @@
+// An overlay page: one or all layers (the "program" overlay), driven by the /overlay namespace,
+// or by sample data with ?preview=1. A lost connection keeps the last picture; the client
+// reconnects and resyncs by itself, and layers only change what changed (no flash).
+import { ShowClient } from "/static/js/show-client.js";
+import { refitAll } from "./dom.js";
+import { LAYERS } from "./layers/index.js";
+
+const boot = JSON.parse(document.getElementById("boot").textContent);
+const strings = boot.strings;
+const ctx = {
+  boot,
+  t: (key) => strings[key] ?? key,
+  now: () => Date.now(),
+  remaining: (timer) => {
+    if (!timer) return 0;
+    if (!timer.running) return timer.remaining_ms;
+    return Math.max(0, timer.remaining_ms - (ctx.now() - timer.started_at));
+  },
+};
+
+function fitStage() {
+  document.documentElement.style.setProperty("--scale", String(window.innerWidth / 1920));
+}
+fitStage();
+window.addEventListener("resize", fitStage);
+
+const layers = boot.layers.map((name) => {
+  const node = document.querySelector(`[data-layer="${name}"]`);
+  const layer = new LAYERS[name](node, ctx);
+  return { name, node, layer };
+});
+
+function show(view, only = null) {
+  for (const { name, node, layer } of layers) {
+    if (only && only !== name) continue;
+    let empty = true;
+    try {
+      empty = layer.update(view) === false;
+    } catch (err) {
+      console.error(`overlay ${name}:`, err); // one broken layer must not blank the others
+    }
+    const on = !empty && (boot.always || (view.on_air || []).includes(name));
+    node.dataset.empty = empty ? "1" : "0";
+    node.dataset.on = on ? "1" : "0";
+  }
+  document.body.dataset.rev = String(client ? client.rev : 0);
+}
+
+let client = null;
+if (boot.preview) {
+  document.body.dataset.status = "preview";
+  const started = Date.now();
+  const render = () => {
+    for (const { name } of layers) {
+      const view = boot.preview[name];
+      // The sample countdown restarts every 40 s so designers see its last seconds too.
+      view.timer = { ...view.timer, started_at: started + Math.floor((Date.now() - started) / 40000) * 40000 };
+      show(view, name);
+    }
+  };
+  render();
+  setInterval(render, 1000);
+} else {
+  client = new ShowClient("/overlay", {}, {
+    onView: (view) => show(view),
+    onStatus: (status) => { document.body.dataset.status = status; },
+  });
+  ctx.now = () => client.serverNow();
+}
+
+document.fonts.ready.then(refitAll);
+document.fonts.addEventListener("loadingdone", refitAll);

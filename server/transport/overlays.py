@@ -1,0 +1,131 @@
+"""The broadcast overlays: pages OBS loads as browser sources, and what they show besides the view.
+
+``/overlay/<name>`` is one overlay, ``/overlay/program`` all of them in layers. ``?preview=1``
+shows sample data (``&on=scoreboard,timer`` picks the program's layers); ``?always=1`` ignores
+the producer's on-air toggles (for a source OBS shows and hides by itself). ``/join.svg`` is the
+QR code of the audience's join address, ``/a`` that short address itself.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import json
+import socket
+from pathlib import Path
+
+import jinja2
+import segno
+from aiohttp import web
+
+from server.core.config import OVERLAYS, ShowConfig
+from server.i18n import LANGUAGES, strings
+from server.preview import Preview
+from server.service import now_ms
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = "program"
+PROGRAM_PREVIEW = ("scoreboard", "question", "timer", "buzzer")  # a quiz moment, unless ?on=a,b names others
+JOIN_PATH = "/a"
+AUDIENCE_PAGE = "/audience"
+PUBLIC_URL: web.AppKey[str | None] = web.AppKey("public_url")
+
+
+def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, public_url: str | None) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "overlays" / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    preview = Preview(config)
+    logo = (config_dir / config.contest.logo).resolve() if config.contest.logo else None
+    app[PUBLIC_URL] = public_url
+
+    async def overlay(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name != PROGRAM and name not in OVERLAYS:
+            raise web.HTTPNotFound(
+                text=f"no overlay '{name[:40]}'; overlays: {', '.join(OVERLAYS)}, or {PROGRAM} for all in layers",
+            )
+        lang = request.query.get("lang", config.contest.language)
+        lang = lang if lang in LANGUAGES else "vi"
+        layers = list(OVERLAYS) if name == PROGRAM else [name]
+        url = join_url(request)
+        sample = preview.views(now_ms()) if request.query.get("preview") == "1" else None
+        if sample is not None and name == PROGRAM:
+            on = [n for n in request.query.get("on", ",".join(PROGRAM_PREVIEW)).split(",") if n in OVERLAYS]
+            for view in sample.values():
+                view["on_air"] = on
+        boot = {
+            "name": name,
+            "layers": layers,
+            "preview": sample,
+            "always": request.query.get("always") == "1",
+            "strings": {k: v for k, v in strings(lang).items() if k.startswith(("overlay.", "common."))},
+            "join": {"url": url, "short": url.split("://", 1)[-1], "qr": "/join.svg"},
+            "logo": "/show/logo" if logo else None,
+        }
+        html = env.get_template("overlay.html").render(
+            name=name,
+            layers=layers,
+            lang=lang,
+            theme=config.contest.theme,
+            title=config.contest.title,
+            boot_json=json.dumps(boot, ensure_ascii=False).replace("</", "<\\/"),
+        )
+        return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+    async def join_qr(request: web.Request) -> web.Response:
+        out = io.BytesIO()
+        segno.make(join_url(request), error="m").save(out, kind="svg", scale=10, border=2, dark="#000", light="#fff")
+        return web.Response(body=out.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+    async def join(request: web.Request) -> web.Response:
+        raise web.HTTPFound(AUDIENCE_PAGE + (f"?{request.query_string}" if request.query_string else ""))
+
+    async def show_logo(request: web.Request) -> web.StreamResponse:
+        if logo is None or not logo.is_file():
+            raise web.HTTPNotFound(text="this show has no logo (contest.logo in the show config)")
+        return web.FileResponse(logo)
+
+    app.router.add_get("/overlay/{name}", overlay)
+    app.router.add_get("/join.svg", join_qr)
+    app.router.add_get(JOIN_PATH, join)
+    app.router.add_get("/show/logo", show_logo)
+    app.router.add_static("/overlays/", ROOT / "overlays" / "static")
+
+
+def join_url(request: web.Request) -> str:
+    """Where phones join: the configured public address, else this server as the hall's network sees it.
+
+    OBS usually loads overlays from 127.0.0.1, an address no phone can reach; the machine's
+    own network address is used instead.
+    """
+    public = request.app[PUBLIC_URL]
+    if public:
+        return public.rstrip("/") + JOIN_PATH
+    host, port = request.url.host or "127.0.0.1", request.url.port
+    if _loopback(host):
+        host = lan_address()
+    netloc = f"[{host}]" if ":" in host else host
+    default_port = 443 if request.scheme == "https" else 80
+    return f"{request.scheme}://{netloc}{'' if port in (None, default_port) else f':{port}'}{JOIN_PATH}"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_address() -> str:
+    """This machine's address on its default route (no packet is sent); loopback if it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
