@@ -14,6 +14,7 @@ from typing import TypeVar
 from server.configs.reader import Node, Problem, Problems
 from server.configs.source import YamlSyntaxError, load_yaml
 from server.core.config import (
+    FONTS,
     OVERLAYS,
     AudienceScoring,
     BuzzerScoring,
@@ -214,7 +215,7 @@ class _Builder:
             child = node.get(key)
             if child is not None:
                 values[key] = self.attempt(lambda child=child: _color(child)) or getattr(Theme(), key)
-        return Theme(**values, font=self.opt(node, "font", Node.str, Theme().font))
+        return Theme(**values, font=self.opt(node, "font", lambda n: n.choice(FONTS), Theme().font))
 
     def media(self, node: Node) -> str:
         rel = node.str()

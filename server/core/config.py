@@ -65,6 +65,10 @@ OVERLAY_NAMES_VI = {
 }
 
 
+# Fonts served with showcaller (static/fonts), all with full Vietnamese coverage.
+FONTS = ("Be Vietnam Pro",)
+
+
 class Theme(Struct, frozen=True):
     primary: str = "#0b5fa5"
     secondary: str = "#f2b705"

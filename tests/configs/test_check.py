@@ -135,6 +135,11 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
             "show:\n  stage: quarterfinal\n",
             "show.stage: expected one of qualifier, semi-final, final, other",
         ),
+        (
+            "show:\n",
+            "show:\n  theme: {font: Comic Sans}\n",
+            "show.theme.font: expected one of Be Vietnam Pro, got 'Comic Sans'",
+        ),
     ],
 )
 def test_broken_config_gives_precise_message(tmp_path: Path, old: str, new: str, expected: str) -> None:
