@@ -38,10 +38,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def start_server(db: Path, port: int) -> subprocess.Popen:
+async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
     env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

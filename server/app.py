@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from msgspec import Struct
 from server.access import load_access
 from server.configs import load_show
 from server.log.store import EventLog
+from server.obs.link import ObsLink
 from server.service import ShowService, now_ms
 from server.transport import http
 from server.transport.keys import ACCESS, HUB, SERVICE
@@ -31,6 +33,7 @@ class Settings(Struct, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = None  # where phones reach this server, e.g. https://vote.example.vn
+    obs: bool = True  # False: run without OBS even if the show config has an obs section
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
@@ -58,11 +61,17 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         app[SERVICE], app[ACCESS], app[HUB] = service, access, hub
         publisher = asyncio.create_task(hub.publish_forever())
         service.start()
+        obs = _obs_link(config, settings, hub) if settings.obs else None
+        if obs is not None:
+            service.subscribe(lambda _: obs.follow(service.state.board))
+            obs.start(service.state.board)
         # Long-lived objects (config, views, connections) need no re-scanning: fewer, shorter GC pauses.
         gc.collect()
         gc.freeze()
         yield
         service.stop()
+        if obs is not None:
+            await obs.stop()
         publisher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
@@ -73,3 +82,12 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     add_pages(app, config)
     add_overlays(app, config, settings.config_path.parent, settings.public_url)
     return app
+
+
+def _obs_link(config, settings: Settings, hub: Hub) -> ObsLink | None:
+    """The OBS link, if the show has an ``obs`` section; the password may come from the environment."""
+    if config.obs is None:
+        return None
+    password = os.environ.get("SHOWCALLER_OBS_PASSWORD") or config.obs.password
+    hub.obs = ObsLink(config, config.obs, password, on_status=lambda _: hub.presence_changed())
+    return hub.obs

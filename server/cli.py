@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("SHOWCALLER_PUBLIC_URL") or None,
         help="where phones reach this server, for the QR code on air (default: this machine's network address)",
     )
+    run.add_argument("--no-obs", action="store_true", help="run without OBS even if the config has an obs section")
+    setup = sub.add_parser("obs-setup", help="create in OBS the scenes and overlay sources the show needs")
+    setup.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
+    setup.add_argument("--url", default="http://127.0.0.1:8080", help="where OBS reaches this server's overlay pages")
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
@@ -44,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             return _replay(args.db, args.show, args.audit)
         if args.command == "run":
-            return _run(args.config, args.db, args.host, args.port, args.public_url)
+            return _run(args.config, args.db, args.host, args.port, args.public_url, not args.no_obs)
+        if args.command == "obs-setup":
+            return _obs_setup(args.config, args.url)
         return _demo(args.config, args.db)
     except (ConfigError, LogError) as exc:
         print(exc, file=sys.stderr)
@@ -95,7 +101,36 @@ def _demo(config_path: Path, db_path: Path | None) -> int:
     return 0
 
 
-def _run(config_path: Path, db_path: Path | None, host: str, port: int, public_url: str | None = None) -> int:
+def _obs_setup(config_path: Path, url: str) -> int:
+    from server.obs.client import ObsClient, ObsError
+    from server.obs.setup import obs_setup
+
+    config = load_show(config_path)
+    if config.obs is None:
+        print(f"{config_path}: the show config has no 'obs' section (host, port, password)", file=sys.stderr)
+        return 1
+    password = os.environ.get("SHOWCALLER_OBS_PASSWORD") or config.obs.password
+    client = ObsClient(config.obs.host, config.obs.port, password)
+    try:
+        client.connect()
+        for line in obs_setup(config, client, url):
+            print(line)
+    except ObsError as exc:
+        print(f"obs-setup: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    return 0
+
+
+def _run(
+    config_path: Path,
+    db_path: Path | None,
+    host: str,
+    port: int,
+    public_url: str | None = None,
+    obs: bool = True,
+) -> int:
     import gc
     import logging
 
@@ -106,7 +141,7 @@ def _run(config_path: Path, db_path: Path | None, host: str, port: int, public_u
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port, public_url)
+    settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port, public_url, obs)
     app = create_app(settings)
     gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
 

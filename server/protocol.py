@@ -23,6 +23,7 @@ TAKEN_OVER = "taken_over"  # /team: another device took this team's pad over
 # -- client -> server events on every namespace --------------------------------------------
 SYNC = "sync"  # ACK: {ok, rev, view, server_time}
 TIME = "time"  # ACK: {ok, server_time}; for the clock offset
+OBS_TAKE = "obs_take"  # /control: studio mode, transition OBS's preview to program
 
 MAX_PAYLOAD = 16 * 1024  # bytes of JSON per event
 MAX_AUDIENCE_PAYLOAD = 1024

@@ -15,6 +15,7 @@ from server import protocol as p
 from server.access import Access
 from server.core import commands as c
 from server.core.errors import ShowError
+from server.obs.link import ObsLink
 from server.service import ShowService, Update
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Hub:
         self.queue: asyncio.Queue[list[Update]] = asyncio.Queue()
         self._presence_due: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task | None = None
+        self.obs: ObsLink | None = None
         service.subscribe(self.queue.put_nowait)
 
     async def publish_forever(self) -> None:
@@ -92,10 +94,14 @@ class Hub:
             "overlays": counts.get("overlay", 0),
             "audience": counts.get("audience", 0),
             "controllers": counts.get("control", 0),
+            "obs": self.obs.status() if self.obs is not None else {"configured": False},
         }
 
     async def announce_presence(self) -> None:
-        """Tell the controllers who is connected, at most every PRESENCE_EVERY seconds."""
+        self.presence_changed()
+
+    def presence_changed(self) -> None:
+        """Tell the controllers who is connected (and how OBS is), at most every PRESENCE_EVERY seconds."""
         if self._presence_due is None:
             self._presence_due = asyncio.get_running_loop().call_later(PRESENCE_EVERY, self._send_presence)
 
@@ -207,6 +213,21 @@ class ControlNamespace(RoleNamespace):
                 "mã truy cập của bàn điều khiển bị thiếu hoặc không đúng",
             )
         return actor, "producer"
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        if event != p.OBS_TAKE:
+            return await super().handle(sid, session, event, payload)
+        obs = self.hub.obs
+        if obs is None:
+            return p.error("no_obs", "OBS is not connected to this show", "chương trình này không kết nối OBS")
+        if not obs.settings.studio_mode:
+            return p.error(
+                "no_studio_mode",
+                "OBS is not in studio mode: segments switch the program scene directly",
+                "OBS không ở chế độ studio: mỗi phần thi chuyển thẳng cảnh phát sóng",
+            )
+        obs.take()
+        return p.ok()
 
 
 class JudgeNamespace(RoleNamespace):

@@ -1,0 +1,110 @@
+"""One connection to OBS (obs-websocket v5 through obs-websocket-py), with short timeouts.
+
+obs-websocket-py is synchronous and threaded: use this from a worker thread, never from the event
+loop. Its handshake has no timeout (a frozen OBS would hang it) and a failed request does not
+raise; here both become exceptions: ``ObsLost`` (the connection is gone or OBS does not answer)
+and ``ObsRefused`` (OBS answered no).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import websocket
+from obswebsocket import obsws, requests
+from obswebsocket.core import RecvThread
+from obswebsocket.exceptions import ConnectionFailure, MessageTimeout
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 2.0  # seconds; a frozen OBS must not hold the show's OBS worker for long
+_LOST = (OSError, websocket.WebSocketException, MessageTimeout, ConnectionFailure, ValueError, KeyError)
+
+
+class ObsError(Exception):
+    """Something about OBS, in words for the producer (``vi``: the same in Vietnamese)."""
+
+    def __init__(self, message: str, vi: str = "") -> None:
+        super().__init__(message)
+        self.message, self.vi = message, vi or message
+
+
+class ObsLost(ObsError):
+    """No connection, or OBS did not answer in time."""
+
+
+class ObsRefused(ObsError):
+    """OBS answered a request with a failure."""
+
+
+class ObsClient:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        password: str | None,
+        timeout: float = TIMEOUT,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.address = f"{host}:{port}"
+        self.timeout = timeout
+        self.ws = obsws(host, port, password or "", legacy=False, timeout=timeout)
+        if on_event is not None:
+            self.ws.register(lambda event: on_event(event.name, dict(event.datain)))
+
+    def connect(self) -> None:
+        ws = self.ws
+        try:
+            ws.ws = websocket.WebSocket()
+            ws.ws.connect(f"ws://{self.address}", timeout=self.timeout)
+            ws._auth()
+            ws.ws.settimeout(None)  # the receive thread blocks; requests have their own timeout
+        except _LOST as exc:
+            self._drop()
+            raise ObsLost(
+                f"can't reach OBS at {self.address}: {_words(exc)}",
+                vi=f"không kết nối được OBS tại {self.address}: {_words(exc)}",
+            ) from None
+        ws.thread_recv = RecvThread(ws)
+        ws.thread_recv.daemon = True
+        ws.thread_recv.start()
+
+    def call(self, request: str, **fields: Any) -> dict[str, Any]:
+        """Send one request; its response data, or ObsLost / ObsRefused."""
+        if self.ws.ws is None or not self.ws.ws.connected:
+            raise ObsLost("not connected to OBS", vi="chưa kết nối OBS")
+        try:
+            response = self.ws.call(getattr(requests, request)(**fields))
+        except _LOST as exc:
+            raise ObsLost(
+                f"OBS did not answer {request}: {_words(exc)}", vi=f"OBS không trả lời {request}: {_words(exc)}"
+            ) from None
+        if not response.status:
+            shown = ", ".join(f"{k}={v!r}" for k, v in fields.items())
+            raise ObsRefused(f"OBS refused {request}({shown})", vi=f"OBS từ chối {request}({shown})")
+        return dict(response.datain)
+
+    def close(self) -> None:
+        self._drop()
+
+    def _drop(self) -> None:
+        ws = self.ws
+        if ws.thread_recv is not None:
+            ws.thread_recv.running = False
+        if ws.ws is not None:
+            try:
+                ws.ws.close(timeout=0.2)
+            except Exception:  # closing a dead socket may fail in many ways; it is gone either way
+                log.debug("closing the OBS socket", exc_info=True)
+        ws.thread_recv = None
+
+
+def _words(exc: BaseException) -> str:
+    if isinstance(exc, MessageTimeout | TimeoutError | websocket.WebSocketTimeoutException):
+        return "no answer in time (is OBS frozen?)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is OBS running, with its WebSocket server on?)"
+    text = str(exc).strip()
+    return text or type(exc).__name__
