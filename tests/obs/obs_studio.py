@@ -22,12 +22,16 @@ PROFILE, COLLECTION = "showcaller", "showcaller"
 PASSWORD = "showcaller-test"
 
 
-def show_config(tmp_path: Path, port: int, password: str, cues: bool = True, transitions: bool = True) -> Path:
+def show_config(
+    tmp_path: Path, port: int, password: str, cues: bool = True, transitions: bool = True, studio_mode: bool = False
+) -> Path:
     """The demo show pointed at a test OBS; the greeting's cue also shows the camera and hides the logo."""
     text = DEMO.read_text(encoding="utf-8")
     if not transitions:
         text = re.sub(r"\n      transition(_duration)?: .*", "", text)
-    text = re.sub(r"\nobs:\n(  .*\n)+", f"\nobs:\n  host: 127.0.0.1\n  port: {port}\n  password: {password}\n", text)
+    mode = "true" if studio_mode else "false"
+    obs = f"\nobs:\n  host: 127.0.0.1\n  port: {port}\n  password: {password}\n  studio_mode: {mode}\n"
+    text = re.sub(r"\nobs:\n(  .*\n)+", obs, text)
     if cues:
         text = text.replace(
             '      scene: "Chào hỏi"\n',

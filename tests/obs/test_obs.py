@@ -164,3 +164,28 @@ async def test_no_obs_runs_quietly(aiohttp_server, tmp_path: Path, caplog) -> No
     assert (await producer.call("obs_take"))["error"]["code"] == "no_obs"
     assert not [r for r in caplog.records if "OBS" in r.getMessage()]
     await producer.close()
+
+
+async def test_studio_mode_sets_the_preview_and_the_producer_takes_it(
+    aiohttp_server, tmp_path: Path, obs: ObsStudio
+) -> None:
+    await asyncio.to_thread(obs.start)
+    config = show_config(tmp_path, obs.port, obs.password, transitions=False, studio_mode=True)
+    app = create_app(Settings(config_path=config, db_path=tmp_path / "s.db"))
+    show = LiveShow(await aiohttp_server(app, host="127.0.0.1"), app)
+    producer = await show.producer()
+    assert (await producer.call("start_show"))["ok"]
+
+    def preview() -> str:
+        with connected(obs) as client:
+            return client.call("GetCurrentPreviewScene")["currentPreviewSceneName"]
+
+    await until(lambda: preview() == "Chào hỏi", what="the preview scene")
+    assert await asyncio.to_thread(program, obs) == "Chờ"  # nothing goes to air before the cue
+    assert (await producer.call("obs_take"))["ok"]
+    await until(lambda: program(obs) == "Chào hỏi", what="the take")
+    await goto(producer, 1)
+    await until(lambda: preview() == "Sáng tạo số")
+    assert await asyncio.to_thread(program, obs) == "Chào hỏi"
+    await until(lambda: obs_status(producer).get("preview") == "Sáng tạo số", what="the controller to see the preview")
+    await producer.close()
