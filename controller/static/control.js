@@ -37,6 +37,7 @@ function render() {
   renderScoreboard();
   renderAudit();
   renderOverlays();
+  renderStrap();
   renderClients();
 }
 
@@ -239,6 +240,59 @@ function renderOverlays() {
   for (const box of document.querySelectorAll("[data-overlay]")) box.checked = view.on_air.includes(box.dataset.overlay);
 }
 
+// The lower third: who can be introduced (built once per cast, so a choice survives updates) and
+// what the strap says now.
+let strapCast = "";
+function renderStrap() {
+  const cast = JSON.stringify([view.teams.map((x) => [x.id, x.name, x.members]), view.judges]);
+  if (cast !== strapCast) {
+    strapCast = cast;
+    const select = $("strap-who");
+    const chosen = select.value;
+    const option = (value, label) => `<option value="${esc(value)}">${esc(label)}</option>`;
+    const teams = view.teams.map((team) => `<optgroup label="${esc(team.name)}">
+      ${option(`team:${team.id}`, t("control.strap_team", { team: team.name }))}
+      ${team.members.map((m) => option(`member:${m.id}`, m.role ? `${m.name} — ${m.role}` : m.name)).join("")}</optgroup>`);
+    const judges = view.judges.length ? `<optgroup label="${esc(t("control.judges"))}">
+      ${view.judges.map((j) => option(`judge:${j.id}`, j.name)).join("")}</optgroup>` : "";
+    select.innerHTML = `${teams.join("")}${judges}<optgroup label="${esc(t("control.strap_guest"))}">
+      ${option("guest", t("control.strap_guest_option"))}</optgroup>`;
+    if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+    $("strap-guest").hidden = select.value !== "guest";
+  }
+  const strap = view.lower_third;
+  const on = view.on_air.includes("lower_third");
+  const now = $("strap-now");
+  now.dataset.on = strap && on ? "1" : "0";
+  now.innerHTML = strap
+    ? `<span class="tag">${esc(t(on ? "control.strap_on_air" : "control.strap_hidden"))}</span>
+      <span class="who"><b>${esc(strap.name)}</b>${strap.title ? `<span class="muted">${esc(strap.title)}</span>` : ""}</span>`
+    : `<span class="muted">${esc(t("control.strap_none"))}</span>`;
+}
+
+/** Put the chosen team, member, judge or guest on air. */
+function showStrap() {
+  const value = $("strap-who").value;
+  if (value === "guest") return cmd("show_lower_third", { name: $("strap-name").value, title: $("strap-title").value });
+  const colon = value.indexOf(":");
+  return cmd("show_lower_third", { [value.slice(0, colon)]: value.slice(colon + 1) });
+}
+
+$("strap").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (view) showStrap();
+});
+$("strap-who").addEventListener("change", () => {
+  const guest = $("strap-who").value === "guest";
+  $("strap-guest").hidden = !guest;
+  if (guest) $("strap-name").focus();
+});
+{
+  const toggles = [...document.querySelectorAll("[data-overlay]")].map((box) => box.dataset.overlay);
+  const index = toggles.indexOf("lower_third");
+  $("strap-hint").textContent = index >= 0 && index < 10 ? t("control.strap_hide_hint", { key: (index + 1) % 10 }) : "";
+}
+
 function renderClients() {
   if (!view) return;
   const p = presence || { teams: [], judges: [], overlays: 0, audience: 0 };
@@ -342,8 +396,9 @@ document.addEventListener("click", async (e) => {
 });
 
 // Keyboard: everything done often, one key; nothing irreversible on a single key.
+// Typing in a field is typing; a clicked on-air toggle keeps the shortcuts working.
 document.addEventListener("keydown", (e) => {
-  if (!view || dialogOpen() || e.target.closest("input, select, textarea")) return;
+  if (!view || dialogOpen() || e.target.closest("input:not([type=checkbox]), select, textarea")) return;
   const key = e.key;
   const ctrl = e.ctrlKey || e.metaKey;
   if (ctrl && key.toLowerCase() === "z") { e.preventDefault(); cmd(e.shiftKey ? "redo" : "undo"); return; }

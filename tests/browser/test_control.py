@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import socketio
 
-from tests.browser.conftest import Studio, screenshot
+from server.core.config import OVERLAYS
+from server.i18n import strings
+from tests.browser.conftest import ROOT, Studio, screenshot
 
 
 async def team_socket(studio: Studio, team: str) -> socketio.AsyncClient:
@@ -159,3 +163,126 @@ async def test_english_and_every_size(studio: Studio) -> None:
     page = await studio.control(size="phone")
     assert await page.text_content("#start-show") == "Bắt đầu chương trình"
     await screenshot(page, "control-setup-phone-vi")
+
+
+# -- the lower third and the overlay previews ---------------------------------------------------
+
+
+def strap(studio: Studio) -> tuple[str, str, str] | None:
+    s = studio.service.state.board.lower_third
+    return None if s is None else (s.kind, s.name, s.title)
+
+
+async def test_a_member_then_a_judge_on_the_lower_third_hidden_by_its_toggle_and_undone(studio: Studio) -> None:
+    page = await studio.control()
+    board = lambda: studio.service.state.board  # noqa: E731
+    options = await page.eval_on_selector_all("#strap-who optgroup", "gs => gs.map(g => g.label)")
+    teams = [team.name for team in studio.service.config.teams]
+    assert options == [*teams, "Ban giám khảo", "Khách mời"]
+    assert await page.is_hidden("#strap-guest")
+    # Works before the show starts too: the teams are introduced first.
+    await page.select_option("#strap-who", "member:db-2")
+    await page.click("#strap-show")
+    await page.wait_for_selector("#strap-now[data-on='1']")
+    assert strap(studio) == ("member", "Võ Thị Ngọc Ánh", "Thành viên — Đội Thị xã Điện Bàn")
+    assert "lower_third" in board().on_air
+    assert "Võ Thị Ngọc Ánh" in await page.text_content("#strap-now")
+    await page.wait_for_function("document.querySelector('[data-overlay=lower_third]').checked")
+    # Another subject replaces the strap on air; the choice survives the update.
+    await page.select_option("#strap-who", "judge:gk-1")
+    await page.click("#strap-show")
+    await page.wait_for_function("document.querySelector('#strap-now').textContent.includes('Nguyễn Văn Hòa')")
+    assert strap(studio)[:2] == ("judge", "Nguyễn Văn Hòa")
+    assert await page.input_value("#strap-who") == "judge:gk-1"
+    await screenshot(page, "control-lower-third-desktop")
+    # Ctrl+Z: back to the member, still on air.
+    await page.keyboard.press("Control+z")
+    await page.wait_for_function("document.querySelector('#strap-now').textContent.includes('Võ Thị Ngọc Ánh')")
+    assert strap(studio)[:2] == ("member", "Võ Thị Ngọc Ánh") and "lower_third" in board().on_air
+    # The toggle takes it off air; the strap stays, shown as hidden.
+    await page.click("[data-overlay=lower_third]")
+    await page.wait_for_selector("#strap-now[data-on='0']")
+    assert "lower_third" not in board().on_air and strap(studio) is not None
+    assert "Đã ẩn" in await page.text_content("#strap-now")
+    # Undo twice more: nothing was ever shown.
+    await page.keyboard.press("Control+z")
+    await page.wait_for_selector("#strap-now[data-on='1']")
+    await page.keyboard.press("Control+z")
+    await page.wait_for_function("document.querySelector('#strap-now').textContent.includes('Chưa hiện')")
+    assert board().lower_third is None and "lower_third" not in board().on_air
+    assert page.errors == []
+
+
+async def test_a_guest_on_the_lower_third_and_a_refusal_changes_nothing(studio: Studio) -> None:
+    page = await studio.control(size="tablet")
+    await page.click("#start-show")
+    await page.wait_for_selector("#rundown li.is-current")
+    await page.select_option("#strap-who", "guest")
+    await page.wait_for_selector("#strap-guest:not([hidden])")
+    assert await page.evaluate("document.activeElement.id") == "strap-name"
+    # No name: the server refuses, in Vietnamese, and nothing changes.
+    revision = studio.service.revision
+    await page.click("#strap-show")
+    await page.wait_for_selector("#toast:not([hidden])")
+    message = await page.text_content("#toast")
+    assert message.startswith("Lỗi: ") and "tên khách mời" in message, message
+    assert studio.service.revision == revision and strap(studio) is None
+    assert "lower_third" not in studio.service.state.board.on_air
+    # Name and title, markup stripped by the server; Enter in the field sends it.
+    await page.fill("#strap-name", "PGS.TS. <b>Trần Văn Nam</b>")
+    await page.fill("#strap-title", "Giám đốc Sở Thông tin và Truyền thông tỉnh Quảng Nam")
+    await page.press("#strap-title", "Enter")
+    await page.wait_for_selector("#strap-now[data-on='1']")
+    assert strap(studio) == ("guest", "PGS.TS. Trần Văn Nam", "Giám đốc Sở Thông tin và Truyền thông tỉnh Quảng Nam")
+    assert "lower_third" in studio.service.state.board.on_air
+    assert "Giám đốc Sở" in await page.text_content("#strap-now")
+    await screenshot(page, "control-lower-third-tablet")
+    overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow
+    # Ctrl+Z (focus off the text fields) takes the guest off again.
+    await page.click("#strap-now")
+    await page.keyboard.press("Control+z")
+    await page.wait_for_selector("#strap-now[data-on='0']")
+    assert strap(studio) is None and "lower_third" not in studio.service.state.board.on_air
+    assert page.errors == []
+
+
+async def test_the_lower_third_in_english(studio: Studio) -> None:
+    page = await studio.control(lang="en")
+    assert await page.text_content("#strap-show") == "Show"
+    assert "key 2" in await page.text_content("#strap-hint")
+    labels = await page.eval_on_selector_all("#strap-who option", "os => os.map(o => o.textContent)")
+    assert labels[0] == "Đội Thành phố Tam Kỳ — whole team" and labels[-1] == "A guest (type the name)…"
+    await page.select_option("#strap-who", "team:tam-ky")
+    await page.click("#strap-show")
+    await page.wait_for_function("document.querySelector('#strap-now').textContent.includes('On air')")
+    assert strap(studio) == ("team", "Đội Thành phố Tam Kỳ", "Thành phố Tam Kỳ")
+
+
+async def test_overlay_preview_links_open_sample_overlays(studio: Studio) -> None:
+    page = await studio.control()
+    links = await page.eval_on_selector_all(
+        ".previews a", "as => as.map(a => [a.getAttribute('href'), a.target, a.textContent])"
+    )
+    assert [href for href, _, _ in links] == [f"/overlay/{n}?preview=1" for n in OVERLAYS] + [
+        "/overlay/program?preview=1"
+    ]
+    assert all(target == "_blank" and text.strip() for _, target, text in links)
+    await page.click(".previews summary")
+    await screenshot(page, "control-previews-desktop")
+    async with page.context.expect_page() as opened:
+        await page.click(".previews a[href='/overlay/lower_third?preview=1']")
+    overlay = await opened.value
+    await overlay.wait_for_selector("[data-layer=lower_third][data-on='1']")
+    await overlay.close()
+
+
+def test_the_controller_uses_only_catalogue_keys() -> None:
+    used: set[str] = set()
+    for name in ("static/control.js", "templates/control.html"):
+        text = (ROOT / "controller" / name).read_text(encoding="utf-8")
+        used |= set(re.findall(r"""t\(\s*["'`]((?:control|common)\.[\w.]+)["'`]""", text))
+        used |= set(re.findall(r"""t\[["']((?:control|common)\.[\w.]+)["']\]""", text))
+    used |= {f"control.overlay.{name}" for name in OVERLAYS}
+    assert {"control.strap", "control.strap_show", "control.previews"} <= used
+    assert sorted(k for k in used if k not in strings("vi")) == []
