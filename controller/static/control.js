@@ -1,6 +1,6 @@
 // The producer's controller: renders the producer view and turns clicks and keys into commands.
 import { ShowClient, esc, seconds } from "/static/js/show-client.js";
-import { ask, dialogOpen, report, said, showStatus, t, toast } from "/controller/ui.js";
+import { ask, dialogOpen, inVietnamese, report, said, showStatus, t, toast } from "/controller/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token") || "";
@@ -293,6 +293,26 @@ $("strap-who").addEventListener("change", () => {
   $("strap-hint").textContent = index >= 0 && index < 10 ? t("control.strap_hide_hint", { key: (index + 1) % 10 }) : "";
 }
 
+/** OBS as the server's link sees it: connection, program (and preview) scene, the last error. */
+function obsStatus(obs) {
+  if (!obs || !obs.configured) return `<span class="muted">${esc(t("control.obs_none"))}</span>`;
+  const state = { connected: "good-text", offline: "bad-text" }[obs.state] || "muted";
+  const row = (label, value) => (value ? `<br><span class="muted">${esc(label)}:</span> ${esc(value)}` : "");
+  const error = inVietnamese() ? obs.error_vi : obs.error;
+  const at = obs.error_at ? new Date(obs.error_at).toLocaleTimeString(document.documentElement.lang) : "";
+  return `<span class="${state}" data-obs-state="${esc(obs.state)}">● ${esc(t(`control.obs_${obs.state}`))}</span>
+    <span class="muted">${esc(obs.address)}</span>
+    ${row(t("control.obs_program"), obs.program)}
+    ${obs.studio_mode ? row(t("control.obs_preview"), obs.preview) : ""}
+    ${obs.manual ? `<br><span class="bad-text" data-obs-elsewhere>${esc(t("control.obs_elsewhere", { scene: obs.target }))}</span>` : ""}
+    ${obs.studio_mode ? `<br><button type="button" class="btn btn-primary" data-obs-take>${esc(t("control.obs_take"))}</button>` : ""}
+    ${error ? `<br><span class="bad-text" data-obs-error>${esc(t("control.obs_error"))} (${esc(at)}): ${esc(error)}</span>` : ""}`;
+}
+
+$("clients").addEventListener("click", (e) => {
+  if (e.target.closest("[data-obs-take]")) cmd("obs_take");
+});
+
 function renderClients() {
   if (!view) return;
   const p = presence || { teams: [], judges: [], overlays: 0, audience: 0 };
@@ -305,7 +325,7 @@ function renderClients() {
     <dt>${esc(t("control.judge_pads"))}</dt><dd>${list(view.judges, p.judges) || "—"}</dd>
     <dt>${esc(t("control.overlay_count"))}</dt><dd class="${p.overlays ? "" : "bad-text"}">${p.overlays || esc(t("control.no_overlay"))}</dd>
     <dt>${esc(t("control.audience_count"))}</dt><dd>${p.audience}</dd>
-    <dt>${esc(t("control.obs"))}</dt><dd class="muted">${esc(t("control.obs_none"))}</dd>`;
+    <dt>${esc(t("control.obs"))}</dt><dd id="obs">${obsStatus(p.obs)}</dd>`;
   // A pad that drops during the live show must stand out.
   const dropped = view.phase === "live" && presence ? [...missingTeams, ...missingJudges].map((x) => x.name) : [];
   $("dropped").hidden = dropped.length === 0;

@@ -65,7 +65,7 @@ class ObsClient:
             self._drop()
             raise ObsLost(
                 f"can't reach OBS at {self.address}: {_words(exc)}",
-                vi=f"không kết nối được OBS tại {self.address}: {_words(exc)}",
+                vi=f"không kết nối được OBS tại {self.address}: {_words(exc, vi=True)}",
             ) from None
         ws.thread_recv = RecvThread(ws)
         ws.thread_recv.daemon = True
@@ -78,9 +78,9 @@ class ObsClient:
         try:
             response = self.ws.call(getattr(requests, request)(**fields))
         except _LOST as exc:
-            raise ObsLost(
-                f"OBS did not answer {request}: {_words(exc)}", vi=f"OBS không trả lời {request}: {_words(exc)}"
-            ) from None
+            english, vietnamese = _words(exc), _words(exc, vi=True)
+            message = f"OBS did not answer {request}: {english}"
+            raise ObsLost(message, vi=f"OBS không trả lời {request}: {vietnamese}") from None
         if not response.status:
             shown = ", ".join(f"{k}={v!r}" for k, v in fields.items())
             raise ObsRefused(f"OBS refused {request}({shown})", vi=f"OBS từ chối {request}({shown})")
@@ -101,10 +101,12 @@ class ObsClient:
         ws.thread_recv = None
 
 
-def _words(exc: BaseException) -> str:
+def _words(exc: BaseException, vi: bool = False) -> str:
     if isinstance(exc, MessageTimeout | TimeoutError | websocket.WebSocketTimeoutException):
-        return "no answer in time (is OBS frozen?)"
+        return "không phản hồi kịp (OBS bị treo?)" if vi else "no answer in time (is OBS frozen?)"
     if isinstance(exc, ConnectionRefusedError):
+        if vi:
+            return "bị từ chối kết nối (OBS có đang chạy và bật WebSocket server không?)"
         return "connection refused (is OBS running, with its WebSocket server on?)"
     text = str(exc).strip()
     return text or type(exc).__name__

@@ -52,6 +52,7 @@ class ObsLink:
             "program": None,
             "preview": None,
             "target": None,
+            "manual": False,  # OBS's program scene was switched by hand, away from the show's
             "error": None,
             "error_vi": None,
             "error_at": None,
@@ -64,6 +65,7 @@ class ObsLink:
         self._thread: threading.Thread | None = None
         self._leaving: dict[str, float] = {}  # overlay -> when it left the air (loop time)
         self._board: Board | None = None
+        self._asked: str | None = None  # the scene the worker last put on air (or in preview)
 
     # -- the event loop's side --------------------------------------------------------------
 
@@ -158,7 +160,7 @@ class ObsLink:
         preview = None
         if self.settings.studio_mode:
             preview = client.call("GetCurrentPreviewScene").get("currentPreviewSceneName")
-        self._set_status(state="connected", program=program, preview=preview)
+        self._set_status(state="connected", program=program, preview=preview, manual=False)
         log.info("OBS connected at %s (program scene %r)", client.address, program)
 
     def _serve(self, client: ObsClient) -> None:
@@ -191,6 +193,7 @@ class ObsLink:
                 ms = want.transition_ms
                 self._attempt(lambda: client.call("SetCurrentSceneTransitionDuration", transitionDuration=ms))
             request = "SetCurrentPreviewScene" if self.settings.studio_mode else "SetCurrentProgramScene"
+            self._asked = want.scene
             self._attempt(lambda: client.call(request, sceneName=want.scene))
         return want
 
@@ -227,7 +230,9 @@ class ObsLink:
     def _on_event(self, name: str, data: dict[str, Any]) -> None:
         """OBS's receive thread: hand what matters to the loop, never call OBS from here."""
         if name == "CurrentProgramSceneChanged":
-            self._set_status(program=data.get("sceneName"))
+            scene = data.get("sceneName")
+            manual = self._asked is not None and scene != self._asked and not self.settings.studio_mode
+            self._set_status(program=scene, manual=manual)
         elif name == "CurrentPreviewSceneChanged":
             self._set_status(preview=data.get("sceneName"))
         elif name == "ExitStarted":

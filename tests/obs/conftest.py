@@ -14,6 +14,7 @@ from server.app import Settings, create_app
 from server.core.config import OVERLAYS
 from server.obs.client import ObsClient, ObsRefused
 from server.obs.plan import overlay_source
+from tests.browser.conftest import browser  # noqa: F401 (the controller test's Chromium)
 from tests.obs.obs_studio import CAMERA, LOGO, SCENES, ObsStudio, free_port, obs_available, show_config
 from tests.transport.conftest import LiveShow
 

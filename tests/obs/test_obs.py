@@ -63,7 +63,10 @@ async def test_a_scene_switched_by_hand_shows_on_the_controller(live_obs: LiveSh
     with connected(obs) as operator:
         await asyncio.to_thread(operator.call, "SetCurrentProgramScene", sceneName="Khán giả")
     await until(lambda: obs_status(producer).get("program") == "Khán giả", what="the hand switch on the controller")
-    assert obs_status(producer)["target"] == "Chào hỏi"
+    assert obs_status(producer)["target"] == "Chào hỏi" and obs_status(producer)["manual"] is True
+    await goto(producer, 1)  # the next segment change takes OBS back
+    await until(lambda: obs_status(producer).get("program") == "Sáng tạo số")
+    assert obs_status(producer)["manual"] is False
 
 
 async def test_a_missing_scene_is_reported_not_retried(live_obs: LiveShow, obs: ObsStudio, tmp_path: Path) -> None:
