@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from pathlib import Path
+
+import pytest
 
 from server.app import Settings, create_app
 from server.cli import main
@@ -155,10 +158,14 @@ def test_obs_setup_without_obs_fails_clearly(tmp_path: Path, capsys) -> None:
     assert "can't reach OBS at 127.0.0.1:1" in capsys.readouterr().err
 
 
-async def test_no_obs_runs_quietly(aiohttp_server, tmp_path: Path, caplog) -> None:
+@pytest.mark.parametrize("how", ["--no-obs", "no obs section"])
+async def test_no_obs_runs_quietly(aiohttp_server, tmp_path: Path, caplog, how: str) -> None:
     caplog.set_level(logging.INFO)
     config = show_config(tmp_path, 1, "x", cues=False)
-    app = create_app(Settings(config_path=config, db_path=tmp_path / "s.db", obs=False))
+    if how == "no obs section":
+        text = config.read_text(encoding="utf-8")
+        config.write_text(re.sub(r"\nobs:\n(  .*\n)+", "\n", text), encoding="utf-8")
+    app = create_app(Settings(config_path=config, db_path=tmp_path / "s.db", obs=how != "--no-obs"))
     show = LiveShow(await aiohttp_server(app, host="127.0.0.1"), app)
     producer = await show.producer()
     assert (await producer.call("start_show"))["ok"]
