@@ -48,22 +48,36 @@ function fitAll() {
   const nodes = [...fitQueue].filter((n) => n.isConnected);
   fitQueue.clear();
   // All writes first, then one read per element: one layout per step, not one per element.
-  for (const n of nodes) n.style.fontSize = "";
+  for (const n of nodes) { n.style.fontSize = ""; n.classList.remove("wrapped"); }
+  const unfit = shrink(nodes);
+  // A one-line box marked data-wrap="auto" that still overflows at its smallest may take two lines.
+  const wrap = unfit.filter((n) => n.dataset.wrap === "auto");
+  if (wrap.length) {
+    for (const n of wrap) { n.style.fontSize = ""; n.classList.add("wrapped"); }
+    shrink(wrap);
+  }
+}
+
+/** Shrink each node's font in steps down to its minimum until it fits; returns those that never did. */
+function shrink(nodes) {
   const base = nodes.map((n) => parseFloat(getComputedStyle(n).fontSize));
   const min = nodes.map((n, i) => base[i] * (parseFloat(n.dataset.min || "0.5")));
   const size = [...base];
-  for (let step = 0; step < 14; step++) {
-    let again = false;
-    const over = nodes.map((n) => n.scrollWidth > n.clientWidth + 1 || n.scrollHeight > n.clientHeight + 1);
+  let over = nodes.map(overflows);
+  for (let step = 0; step < 14 && over.some(Boolean); step++) {
     nodes.forEach((n, i) => {
       if (over[i] && size[i] > min[i]) {
         size[i] = Math.max(min[i], size[i] * 0.92);
         n.style.fontSize = `${size[i].toFixed(1)}px`;
-        again = true;
       }
     });
-    if (!again) break;
+    over = nodes.map((n, i) => overflows(n) && size[i] > min[i] + 0.01);
   }
+  return nodes.filter(overflows);
+}
+
+function overflows(n) {
+  return n.scrollWidth > n.clientWidth + 1 || n.scrollHeight > n.clientHeight + 1;
 }
 
 /**

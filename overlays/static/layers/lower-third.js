@@ -11,6 +11,7 @@ export class LowerThird {
     const body = el("div", "strap-body");
     this.name = el("div", "strap-name fit");
     this.title = el("div", "strap-title fit");
+    this.name.dataset.wrap = this.title.dataset.wrap = "auto"; // a long guest name takes two lines
     this.members = el("div", "strap-members fit");
     body.append(this.name, this.title, this.members);
     panel.append(this.logo, body);
