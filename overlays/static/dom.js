@@ -108,10 +108,11 @@ export function keyed(container, items, key, make, update) {
 /** A number counting up or down to its new value, with a flash; `data-value` holds the target. */
 export function countTo(node, value, format = (v) => String(v)) {
   const target = Number(value);
-  const from = node.dataset.value === undefined ? target : Number(node.dataset.value);
-  if (from === target && node.textContent !== "") return;
+  const first = node.dataset.value === undefined;
+  const from = first ? target : Number(node.dataset.value);
+  if (!first && from === target) return;
   node.dataset.value = String(target);
-  if (from === target || document.hidden) { node.textContent = format(target); return; }
+  if (first || document.hidden) { node.textContent = format(target); return; }
   pulse(node);
   const start = performance.now();
   const whole = Number.isInteger(from) && Number.isInteger(target);

@@ -14,7 +14,7 @@ const ctx = {
   remaining: (timer) => {
     if (!timer) return 0;
     if (!timer.running) return timer.remaining_ms;
-    return Math.max(0, timer.remaining_ms - (ctx.now() - timer.started_at));
+    return Math.max(0, timer.remaining_ms - Math.max(0, ctx.now() - timer.started_at));
   },
 };
 

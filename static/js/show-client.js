@@ -66,7 +66,8 @@ export class ShowClient {
   replace(data) {
     this.view = data.view;
     this.rev = data.rev;
-    if (data.server_time) this.learnOffset(data.server_time, Date.now(), Date.now());
+    // A first guess only: the snapshot's travel time is unknown; the `time` round trips refine it.
+    if (data.server_time && this.bestRtt === Infinity) this.offset = data.server_time - Date.now();
     this.changed();
   }
 
@@ -110,7 +111,7 @@ export class ShowClient {
   remaining(timer) {
     if (!timer) return 0;
     if (!timer.running) return timer.remaining_ms;
-    return Math.max(0, timer.remaining_ms - (this.serverNow() - timer.started_at));
+    return Math.max(0, timer.remaining_ms - Math.max(0, this.serverNow() - timer.started_at));
   }
 
   /** Send an event; resolves to its ACK, or an error ACK if the server can't be reached. */

@@ -12,6 +12,7 @@ import pytest
 
 from server.app import Settings, create_app
 from server.cli import main
+from server.obs.client import ObsRefused
 from server.obs.plan import overlay_source
 from tests.obs.conftest import CAMERA, LOGO, SCENES, add_sources, connected, enabled, program, show_config, until
 from tests.obs.obs_studio import ObsStudio
@@ -121,13 +122,14 @@ async def test_a_frozen_obs_stalls_nothing_else(live_obs: LiveShow, obs: ObsStud
     await until(lambda: program(obs) == "Chào hỏi")
     await asyncio.to_thread(obs.freeze)
     try:
-        slowest = 0.0
+        took = []
         for index in (1, 2, 3, 2, 1):
             started = time.monotonic()
             await goto(producer, index)
             await overlay.wait_for(lambda index=index: overlay.view["segment"]["index"] == index, timeout=2)
-            slowest = max(slowest, time.monotonic() - started)
-        assert slowest < 0.5, f"a command took {slowest:.3f} s with OBS frozen"
+            took.append(time.monotonic() - started)
+        # Waiting on OBS would cost its 2 s request timeout; a busy machine costs far less.
+        assert max(took) < 1.5 and sorted(took)[2] < 0.5, f"commands took {took} s with OBS frozen"
         await until(lambda: obs_status(producer).get("state") == "offline", timeout=12, what="the fault shown")
         assert "no answer in time" in obs_status(producer)["error"]
     finally:
@@ -186,9 +188,12 @@ async def test_studio_mode_sets_the_preview_and_the_producer_takes_it(
     producer = await show.producer()
     assert (await producer.call("start_show"))["ok"]
 
-    def preview() -> str:
+    def preview() -> str | None:
         with connected(obs) as client:
-            return client.call("GetCurrentPreviewScene")["currentPreviewSceneName"]
+            try:
+                return client.call("GetCurrentPreviewScene")["currentPreviewSceneName"]
+            except ObsRefused:  # studio mode not on yet: the show's link turns it on when it connects
+                return None
 
     await until(lambda: preview() == "Chào hỏi", what="the preview scene")
     assert await asyncio.to_thread(program, obs) == "Chờ"  # nothing goes to air before the cue

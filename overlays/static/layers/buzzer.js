@@ -17,11 +17,13 @@ export class Buzzer {
     const q = view.question;
     if (!q) return false;
     const names = new Map((view.teams || []).map((t) => [t.id, t.name]));
-    const speed = view.segment && view.segment.round === "speed" && q.segment === view.segment.id;
+    const round = view.segment && q.segment === view.segment.id ? view.segment.round : null;
+    if (round === "audience") return false; // the audience overlay shows the audience's answers
+    const speed = round === "speed";
     const rows = speed ? speedRows(q, this.t) : buzzRows(q, this.t);
     if (!rows.length) {
       if (q.phase !== "open" && q.phase !== "steal") return false;
-      text(this.note, this.t("overlay.waiting"));
+      text(this.note, this.t(speed ? "overlay.waiting_answers" : "overlay.waiting"));
     } else text(this.note, "");
     text(this.title, this.t(speed ? "overlay.speed_ranking" : "overlay.buzz_order"));
     keyed(this.rows, rows, (r) => r.team, makeRow, (row, r, index) => {

@@ -50,7 +50,10 @@ export class Judges {
     text(this.team, this.focus ? names.get(this.focus) : this.t("overlay.not_revealed"));
     this.renderTable(view, j);
     if (this.focus) countTo(this.resultValue, j.results[this.focus] ?? 0, points);
-    else text(this.resultValue, "–");
+    else {
+      delete this.resultValue.dataset.value; // the next reveal shows its result at once
+      text(this.resultValue, "–");
+    }
     text(this.share, j.audience_share ? `${this.t("overlay.audience_share")}: ${Math.round(j.audience_share * 100)} %` : "");
     this.share.hidden = !j.audience_share;
     keyed(this.strip, view.teams, (t) => t.id, makeChip, (chip, t) => {
