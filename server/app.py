@@ -22,6 +22,7 @@ from server.transport import http
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.overlays import add_overlays
 from server.transport.pages import add_pages
+from server.transport.plain_ws import without_deflate
 from server.transport.sio import NAMESPACES, Hub
 
 MAX_BODY = 64 * 1024
@@ -48,6 +49,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         ping_interval=25,
         ping_timeout=20,
     )
+    without_deflate(sio)
     sio.attach(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -23,6 +23,8 @@ TAKEN_OVER = "taken_over"  # /team: another device took this team's pad over
 # -- client -> server events on every namespace --------------------------------------------
 SYNC = "sync"  # ACK: {ok, rev, view, server_time}
 TIME = "time"  # ACK: {ok, server_time}; for the clock offset
+VOTE = "vote"  # /audience: {option, nickname?} -> ACK {ok, poll, option, rev}
+MINE = "mine"  # /audience: ACK {ok, poll, vote: {option, nickname, at} | null}: this phone's ballot
 OBS_TAKE = "obs_take"  # /control: studio mode, transition OBS's preview to program
 
 MAX_PAYLOAD = 16 * 1024  # bytes of JSON per event

@@ -13,14 +13,14 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from msgspec import Struct
 
+from server.ballot_box import VoteQueue
 from server.core.audit import AuditEntry, label_vi, record
-from server.core.commands import SYSTEM, Command, Expire, RevealAnswer
+from server.core.commands import SYSTEM, CastVotes, Command, Expire, RevealAnswer
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
 from server.core.events import Action
@@ -32,6 +32,7 @@ from server.views import audience_view, judge_view, producer_view, public_view
 log = logging.getLogger(__name__)
 RECENT = 200
 AUDIT = 50  # actions in the producer's audit panel
+TALLY_EVERY = 0.25  # seconds: votes alone change the views at most this often (a few times a second)
 
 
 def now_ms() -> int:
@@ -56,7 +57,6 @@ class ShowService:
         self.config = config
         self.engine = Engine(config, log_store)
         self.clock = clock
-        self.recent: deque[Action] = deque(maxlen=RECENT)
         self.audit: dict[int, AuditEntry] = {}
         self.audit_vi: dict[int, str] = {}  # seq -> the audit entry's words in Vietnamese
         for action in log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)):
@@ -68,6 +68,9 @@ class ShowService:
             self.views[audience] = (rev, view)
         self.listeners: list[Callable[[list[Update]], None]] = []
         self._expiry: asyncio.TimerHandle | None = None
+        self.votes = VoteQueue(self)
+        self.last: Action | None = None  # the last action committed by this service
+        self._tally_due: asyncio.TimerHandle | None = None
 
     @property
     def state(self):
@@ -91,12 +94,20 @@ class ShowService:
 
         The service supplies what the core may not invent: the time, and a seed for draws.
         """
+        self.votes.flush()  # votes received before this command count before it
         fields = {**_fields(command), "at": self.clock()}
         if isinstance(command, RevealAnswer) and command.seed is None:
             fields["seed"] = secrets.randbits(32)
         return self._run(command.__class__(**fields))
 
-    def _run(self, command: Command) -> Action:
+    def run_votes(self, command: CastVotes) -> Action:
+        """A batch of audience votes (from ``VoteQueue``): committed now, shown with the next tally."""
+        action = self._run(command, publish=False)
+        if self._tally_due is None:
+            self._tally_due = asyncio.get_running_loop().call_later(TALLY_EVERY, self._publish)
+        return action
+
+    def _run(self, command: Command, publish: bool = True) -> Action:
         try:
             action = self.engine.run(command)
         except sqlite3.Error as exc:
@@ -106,22 +117,32 @@ class ShowService:
                 vi=f"cơ sở dữ liệu của chương trình từ chối ghi ({exc}); không có gì thay đổi",
             ) from None
         # Committed: from here on nothing may turn this into an error for the sender.
+        self.last = action
         try:
             self._remember(action)
-            self._publish()
+            if publish:
+                self._publish()
         except Exception:
             log.exception("could not publish action %s; clients will resync", action.seq)
         self._schedule_expiry()
         return action
 
     def _remember(self, action: Action) -> None:
-        self.recent.append(action)
+        if isinstance(action.command, CastVotes):
+            return  # ballots are in the log and the tallies; the audit panel is for what people did
         record(self.audit, action)
         self.audit_vi[action.seq] = label_vi(action)
         while len(self.audit) > RECENT:
             del self.audit[next(iter(self.audit))]
         while len(self.audit_vi) > RECENT:
             del self.audit_vi[next(iter(self.audit_vi))]
+
+    def ballot_of(self, device: str) -> dict[str, Any]:
+        """A phone's vote in the poll the audience sees now (after a reconnect the phone shows it again)."""
+        poll = (self.views["audience"][1].get("poll") or {}).get("id")
+        ballot = self.state.ballots.get(poll, {}).get(device) if poll else None
+        vote = None if ballot is None else {"option": ballot.option, "nickname": ballot.nickname, "at": ballot.at}
+        return {"poll": poll, "vote": vote}
 
     def set_season(self, season: dict[str, Any] | None) -> None:
         """The season's standings and bracket (``docs/protocol.md``) for the overlays and the controller."""
@@ -155,6 +176,9 @@ class ShowService:
         return views
 
     def _publish(self) -> None:
+        if self._tally_due is not None:
+            self._tally_due.cancel()
+            self._tally_due = None
         rev = self.engine.state.seq
         updates = []
         for audience, view in self._render().items():
@@ -176,6 +200,9 @@ class ShowService:
         self._schedule_expiry()
 
     def stop(self) -> None:
+        self.votes.flush()
+        if self._tally_due is not None:
+            self._publish()
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
@@ -203,6 +230,7 @@ class ShowService:
         if at < deadline:  # woke a little early
             self._schedule_expiry()
             return
+        self.votes.flush()  # votes received before the deadline count
         try:
             self._run(Expire(at=at, by=SYSTEM))
         except ShowError as exc:

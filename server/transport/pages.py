@@ -1,4 +1,5 @@
-"""The pages people operate: the producer's controller, the judges' and the teams' pads.
+"""The pages people operate: the producer's controller, the judges' and the teams' pads, and
+the audience's phone page (``/audience``, reached from the QR code's short address ``/a``).
 
 Rendered with jinja2 from the show config (theme, title) and the string catalogue; every
 script, style and font they load is served from here (studios are often offline).
@@ -23,7 +24,7 @@ ROLES = {"/control": "producer", "/judge": "judge", "/team": "team"}
 
 def add_pages(app: web.Application, config: ShowConfig) -> None:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(ROOT / "controller" / "templates"),
+        loader=jinja2.FileSystemLoader([ROOT / "controller" / "templates", ROOT / "audience" / "templates"]),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
@@ -50,11 +51,28 @@ def add_pages(app: web.Application, config: ShowConfig) -> None:
 
         return handler
 
+    async def audience(request: web.Request) -> web.Response:
+        lang = request.query.get("lang", config.contest.language)
+        lang = lang if lang in LANGUAGES else "vi"
+        t = strings(lang)
+        # Only the page's own strings: every byte goes to thousands of phones.
+        own = {key: text for key, text in t.items() if key.startswith("audience.")}
+        html = env.get_template("audience.html").render(
+            t=t,
+            strings_json=json.dumps(own, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"),
+            lang=lang,
+            theme=config.contest.theme,
+            title=config.contest.title,
+        )
+        return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
     for path, template in PAGES.items():
         app.router.add_get(path, page(path, template))
+    app.router.add_get("/audience", audience)
     app.router.add_get("/favicon.ico", _no_icon)
     app.router.add_static("/static/", ROOT / "static", append_version=False)
     app.router.add_static("/controller/", ROOT / "controller" / "static")
+    app.router.add_static("/audience/static/", ROOT / "audience" / "static")
 
 
 async def _no_icon(request: web.Request) -> web.Response:

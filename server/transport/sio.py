@@ -296,6 +296,39 @@ class AudienceNamespace(RoleNamespace):
     role = "audience"
     rate, burst = 2.0, 5
     max_payload = p.MAX_AUDIENCE_PAYLOAD
+    # Per network address, against scripted stuffing; generous, since a hall's phones may all share
+    # one address (the venue's Wi-Fi, a carrier's NAT).
+    address_votes = (100.0, 2000)  # votes a second, burst
+    address_joins = (50.0, 1000)  # new connections a second, burst
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(hub)
+        self.addresses: dict[str, str] = {}  # sid -> network address
+        self.limits: dict[tuple[str, str], TokenBucket] = {}  # (what, address) -> bucket
+
+    def _bucket(self, what: str, address: str) -> TokenBucket:
+        bucket = self.limits.get((what, address))
+        if bucket is None:
+            if len(self.limits) > 100_000:  # forget idle addresses rather than grow without end
+                self.limits.clear()
+            rate, burst = self.address_votes if what == "vote" else self.address_joins
+            bucket = self.limits[(what, address)] = TokenBucket(rate, burst)
+        return bucket
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        address = _address(environ)
+        if not self._bucket("join", address).take():
+            raise self.refuse(
+                "rate_limited",
+                "too many phones joining from this network; try again in a moment",
+                "quá nhiều điện thoại tham gia từ cùng mạng này; hãy thử lại sau giây lát",
+            )
+        self.addresses[sid] = address
+        await super().on_connect(sid, environ, auth)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.addresses.pop(sid, None)
+        await super().on_disconnect(sid, reason)
 
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         device = auth.get("device")
@@ -306,21 +339,38 @@ class AudienceNamespace(RoleNamespace):
         return c.Actor("audience"), "audience"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
-        if event != "vote":
+        service = self.hub.service
+        if event == p.MINE:
+            return p.ok(**service.ballot_of(session.device))
+        if event != p.VOTE:
             if event in (p.SYNC, p.TIME):
                 return await super().handle(sid, session, event, payload)
             raise p.ProtocolError(
                 "unknown_event",
-                f"unknown event '{str(event)[:40]}'; send 'vote', 'sync' or 'time'",
-                vi=f"không có sự kiện '{str(event)[:40]}'; hãy gửi 'vote', 'sync' hoặc 'time'",
+                f"unknown event '{str(event)[:40]}'; send 'vote', 'mine', 'sync' or 'time'",
+                vi=f"không có sự kiện '{str(event)[:40]}'; hãy gửi 'vote', 'mine', 'sync' hoặc 'time'",
             )
-        service = self.hub.service
         vote = p.parse_vote(payload, session.device, service.clock())
-        action = service.submit(c.CastVotes(by=session.actor, votes=(vote,)))
-        return p.ok(rev=action.seq)
+        if not self._bucket("vote", self.addresses.get(sid, "")).take():
+            return p.error(
+                "rate_limited",
+                "too many votes from this network; try again in a moment",
+                "quá nhiều lượt bình chọn từ cùng mạng này; hãy thử lại sau giây lát",
+            )
+        return await service.votes.cast(vote)
 
 
 NAMESPACES = (ControlNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace, AudienceNamespace)
+
+
+def _address(environ: dict) -> str:
+    """The phone's network address; behind a proxy on this machine (nginx), the one it forwarded."""
+    request = environ.get("aiohttp.request")
+    peer = (request.remote if request is not None else None) or ""
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and peer in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip()
+    return peer
 
 
 def _size(payload: Any) -> int:

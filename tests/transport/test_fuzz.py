@@ -366,7 +366,8 @@ async def test_socket_fuzz(live, unlimited, setup: str) -> None:
                 continue
             known = set(COMMANDS[namespace]) | ({"vote"} if namespace == "audience" else set())
             assert event in known, context
-            assert set(reply) == {"ok", "rev"} and reply["rev"] > rev, (context, reply)
+            fields = {"ok", "rev", "poll", "option"} if event == "vote" else {"ok", "rev"}
+            assert set(reply) == fields and reply["rev"] > rev, (context, reply)
             accepted[reply["rev"]] = context
             continue
         code = check_error(reply, context, echo=frame_size(event, payload))

@@ -59,7 +59,7 @@ class ProtocolRunner:
                 phone = await self.phone(vote.device)
                 ack = await phone.call("vote", {"option": vote.option, "nickname": vote.nickname})
                 assert ack["ok"], ack
-            return self.live.service.recent[-1]
+            return self.live.service.last
         client = self.clients["producer" if by.role == "producer" else f"{by.role}:{by.id}"]
         fields = msgspec.to_builtins(command)
         payload = {k: v for k, v in fields.items() if k not in ("at", "by", "type")}
@@ -71,7 +71,7 @@ class ProtocolRunner:
             await asyncio.sleep(0.1)
         assert ack["ok"], (name, payload, ack)
         await self.check_overlay()
-        return self.live.service.recent[-1]
+        return self.live.service.last
 
     async def check_overlay(self) -> None:
         service = self.live.service

@@ -1,0 +1,81 @@
+"""Audience votes in batches: they arrive one by one from thousands of phones and go into the log a
+batch at a time (one command, one commit), so a burst costs a few commits a second, not one per vote.
+
+Each vote is stamped with the time the server received it (the audience quiz ranks by it) and is
+answered when its batch is committed: accepted, or refused with the reason. The show's other
+commands first flush the votes waiting, so a vote received before the producer closed the poll
+still counts. Tallies reach the views at most every ``TALLY_EVERY`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from server import protocol as p
+from server.core import commands as c
+from server.core.context import Ctx
+from server.core.errors import ShowError
+from server.core.votes import screen_votes
+
+if TYPE_CHECKING:
+    from server.service import ShowService
+
+BATCH_EVERY = 0.05  # seconds a vote waits at most for its batch
+BATCH_MOST = 5000  # votes in one batch at most
+AUDIENCE = c.Actor("audience")
+
+
+class VoteQueue:
+    def __init__(self, service: ShowService) -> None:
+        self.service = service
+        self._waiting: list[tuple[c.Vote, asyncio.Future[dict[str, Any]]]] = []
+        self._due: asyncio.TimerHandle | None = None
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def cast(self, vote: c.Vote) -> asyncio.Future[dict[str, Any]]:
+        """Queue one vote; the future resolves to its ACK once its batch is committed (or refused)."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._waiting.append((vote, answer))
+        if len(self._waiting) >= BATCH_MOST:
+            self.flush()
+        elif self._due is None:
+            self._due = loop.call_later(BATCH_EVERY, self.flush)
+        return answer
+
+    def flush(self) -> None:
+        """Commit the waiting votes now, as one command, and answer each."""
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+        batch, self._waiting = self._waiting, []
+        if not batch:
+            return
+        service = self.service
+        command = c.CastVotes(at=service.clock(), by=AUDIENCE, votes=tuple(vote for vote, _ in batch))
+        try:
+            _, accepted, refused = screen_votes(Ctx(service.config, service.state, command), command.votes)
+            action = service.run_votes(command)
+        except ShowError as exc:  # no poll open, the show not live, the log refused: every vote alike
+            _answer_all(batch, p.error_of(exc))
+            return
+        poll = next((e.poll for e in action.events if hasattr(e, "poll")), None)
+        why = {id(vote): reason for vote, reason in refused}
+        taken = iter(accepted)  # screen_votes keeps the order; accepted votes come back cleaned
+        for vote, answer in batch:
+            if answer.done():
+                continue
+            if id(vote) in why:
+                english, vietnamese = why[id(vote)]
+                answer.set_result(p.error("rule", english, vietnamese))
+            else:
+                answer.set_result(p.ok(poll=poll, option=next(taken).option, rev=action.seq))
+
+
+def _answer_all(batch: list[tuple[c.Vote, asyncio.Future[dict[str, Any]]]], reply: dict[str, Any]) -> None:
+    for _, answer in batch:
+        if not answer.done():
+            answer.set_result(reply)
