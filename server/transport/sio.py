@@ -298,8 +298,8 @@ class AudienceNamespace(RoleNamespace):
     max_payload = p.MAX_AUDIENCE_PAYLOAD
     # Per network address, against scripted stuffing; generous, since a hall's phones may all share
     # one address (the venue's Wi-Fi, a carrier's NAT).
-    address_votes = (100.0, 2000)  # votes a second, burst
-    address_joins = (50.0, 1000)  # new connections a second, burst
+    address_votes = (200.0, 5000)  # votes a second, burst
+    address_joins = (100.0, 5000)  # new connections a second, burst
 
     def __init__(self, hub: Hub) -> None:
         super().__init__(hub)
