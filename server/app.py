@@ -8,12 +8,16 @@ import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
 from msgspec import Struct
 
 from server.access import load_access
+from server.ballot_box import LocalBallots
+from server.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.configs import load_show
 from server.log.store import EventLog
 from server.obs.link import ObsLink
@@ -23,7 +27,7 @@ from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.overlays import add_overlays
 from server.transport.pages import add_pages
 from server.transport.plain_ws import without_deflate
-from server.transport.sio import NAMESPACES, Hub
+from server.transport.sio import NAMESPACES, AudienceNamespace, Hub, OverlayNamespace
 
 MAX_BODY = 64 * 1024
 
@@ -35,14 +39,18 @@ class Settings(Struct, frozen=True):
     port: int = 8080
     public_url: str | None = None  # where phones reach this server, e.g. https://vote.example.vn
     obs: bool = True  # False: run without OBS even if the show config has an obs section
+    redis: str | None = None  # several processes sharing one Redis (server/cluster.py)
+    owner: bool = True  # with ``redis``: this process owns the show (exactly one does); else an edge
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
     """A ready-to-run application for one show; resources open and close with the app."""
     config = load_show(settings.config_path)
     app = web.Application(client_max_size=MAX_BODY)
+    manager = socketio.AsyncRedisManager(settings.redis, channel=f"showcaller:{config.id}") if settings.redis else None
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
+        client_manager=manager,
         cors_allowed_origins=None,  # same origin only: our pages are served from here
         max_http_buffer_size=MAX_BODY,
         http_compression=False,
@@ -51,39 +59,87 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     )
     without_deflate(sio)
     sio.attach(app)
+    owner = settings.owner or not settings.redis
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        log = EventLog(settings.db_path)
-        log.add_show(config, settings.config_path.read_text(encoding="utf-8"), clock())
-        service = ShowService(config, log, clock)
-        access = load_access(config, log)
-        hub = Hub(sio, service, access)
-        for namespace in NAMESPACES:
-            sio.register_namespace(namespace(hub))
-        app[SERVICE], app[ACCESS], app[HUB] = service, access, hub
-        publisher = asyncio.create_task(hub.publish_forever())
-        service.start()
-        obs = _obs_link(config, settings, hub) if settings.obs else None
-        if obs is not None:
-            service.subscribe(lambda _: obs.follow(service.state.board))
-            obs.start(service.state.board)
-        # Long-lived objects (config, views, connections) need no re-scanning: fewer, shorter GC pauses.
-        gc.collect()
-        gc.freeze()
+        async with _cluster(settings, config) as (redis, keys):
+            if owner:
+                async with _owner(app, sio, settings, config, clock, redis, keys):
+                    yield
+            else:
+                edge = EdgeShow(config, redis, keys, clock)
+                await edge.start()
+                hub = Hub(sio, edge, None, RedisBallots(redis, keys, clock, edge.poll))  # type: ignore[arg-type]
+                for namespace in (OverlayNamespace, AudienceNamespace):
+                    sio.register_namespace(namespace(hub))
+                app[SERVICE], app[HUB] = edge, hub  # type: ignore[assignment]
+                gc.collect()
+                gc.freeze()
+                yield
+                await edge.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    http.add_routes(app, owner)
+    add_pages(app, config, desk=owner)
+    add_overlays(app, config, settings.config_path.parent, settings.public_url)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _cluster(settings: Settings, config) -> AsyncIterator[tuple[Any, Keys | None]]:
+    """The shared Redis of a cluster (None, None for a single process)."""
+    if not settings.redis:
+        yield None, None
+        return
+    # A bounded pool that makes a burst of votes wait for a connection rather than fail.
+    pool = aioredis.BlockingConnectionPool.from_url(settings.redis, max_connections=64, timeout=5)
+    redis = aioredis.Redis(connection_pool=pool)
+    try:
+        yield redis, Keys(config.id)
+    finally:
+        await redis.aclose()
+
+
+@contextlib.asynccontextmanager
+async def _owner(app, sio, settings: Settings, config, clock, redis, keys) -> AsyncIterator[None]:
+    """The process that owns the show: its log, its state, every namespace, OBS."""
+    log = EventLog(settings.db_path)
+    log.add_show(config, settings.config_path.read_text(encoding="utf-8"), clock())
+    service = ShowService(config, log, clock)
+    access = load_access(config, log)
+    if redis is None:
+        ballots = LocalBallots(service)
+    else:
+        ballots = RedisBallots(redis, keys, clock, lambda: service.views["audience"][1].get("poll"))
+    hub = Hub(sio, service, access, ballots)
+    service.subscribe(hub.queue.put_nowait)
+    for namespace in NAMESPACES:
+        sio.register_namespace(namespace(hub))
+    app[SERVICE], app[ACCESS], app[HUB] = service, access, hub
+    publisher = asyncio.create_task(hub.publish_forever())
+    service.start()
+    cluster = Owner(redis, keys, service) if redis is not None else None
+    if cluster is not None:
+        await cluster.start()
+    obs = _obs_link(config, settings, hub) if settings.obs else None
+    if obs is not None:
+        service.subscribe(lambda _: obs.follow(service.state.board))
+        obs.start(service.state.board)
+    # Long-lived objects (config, views, connections) need no re-scanning: fewer, shorter GC pauses.
+    gc.collect()
+    gc.freeze()
+    try:
         yield
+    finally:
         service.stop()
+        if cluster is not None:
+            await cluster.stop()
         if obs is not None:
             await obs.stop()
         publisher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
         log.close()
-
-    app.cleanup_ctx.append(lifecycle)
-    http.add_routes(app)
-    add_pages(app, config)
-    add_overlays(app, config, settings.config_path.parent, settings.public_url)
-    return app
 
 
 def _obs_link(config, settings: Settings, hub: Hub) -> ObsLink | None:

@@ -10,7 +10,7 @@ still counts. Tallies reach the views at most every ``TALLY_EVERY`` seconds.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from server import protocol as p
 from server.core import commands as c
@@ -24,6 +24,27 @@ if TYPE_CHECKING:
 BATCH_EVERY = 0.05  # seconds a vote waits at most for its batch
 BATCH_MOST = 5000  # votes in one batch at most
 AUDIENCE = c.Actor("audience")
+
+
+class Ballots(Protocol):
+    """Where a phone's vote goes: this process's queue, or Redis shared by several (server/cluster.py)."""
+
+    async def cast(self, vote: c.Vote) -> dict[str, Any]: ...
+
+    async def ballot_of(self, device: str) -> dict[str, Any]: ...
+
+
+class LocalBallots:
+    """One process: votes through the service's queue, a phone's ballot from the show state."""
+
+    def __init__(self, service: ShowService) -> None:
+        self.service = service
+
+    async def cast(self, vote: c.Vote) -> dict[str, Any]:
+        return await self.service.votes.cast(vote)
+
+    async def ballot_of(self, device: str) -> dict[str, Any]:
+        return self.service.ballot_of(device)
 
 
 class VoteQueue:

@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("SHOWCALLER_PUBLIC_URL") or None,
         help="where phones reach this server, for the QR code on air (default: this machine's network address)",
     )
+    run.add_argument("--redis", default=None, help="several processes share this Redis (redis://host:6379/0)")
+    run.add_argument("--owner", action="store_true", help="with --redis: this process owns the show (exactly one must)")
     run.add_argument("--no-obs", action="store_true", help="run without OBS even if the config has an obs section")
     setup = sub.add_parser("obs-setup", help="create in OBS the scenes and overlay sources the show needs")
     setup.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
@@ -48,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             return _replay(args.db, args.show, args.audit)
         if args.command == "run":
-            return _run(args.config, args.db, args.host, args.port, args.public_url, not args.no_obs)
+            cluster = {"redis": args.redis, "owner": args.owner or not args.redis}
+            return _run(args.config, args.db, args.host, args.port, args.public_url, not args.no_obs, cluster)
         if args.command == "obs-setup":
             return _obs_setup(args.config, args.url)
         return _demo(args.config, args.db)
@@ -130,6 +133,7 @@ def _run(
     port: int,
     public_url: str | None = None,
     obs: bool = True,
+    cluster: dict | None = None,
 ) -> int:
     import gc
     import logging
@@ -141,12 +145,18 @@ def _run(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    settings = Settings(config_path, db_path or config_path.with_suffix(".db"), host, port, public_url, obs)
+    settings = Settings(
+        config_path, db_path or config_path.with_suffix(".db"), host, port, public_url, obs, **(cluster or {})
+    )
     app = create_app(settings)
     gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
 
     async def announce(app: web.Application) -> None:
-        print(urls_text(app[ACCESS], load_show(config_path), f"http://{host}:{port}", settings.db_path), flush=True)
+        base = f"http://{host}:{port}"
+        if ACCESS not in app:  # an edge of a cluster: the owner prints the desk's URLs and tokens
+            print(f"showcaller edge process: audience {base}/audience, overlays {base}/overlay/<name>", flush=True)
+            return
+        print(urls_text(app[ACCESS], load_show(config_path), base, settings.db_path), flush=True)
 
     app.on_startup.append(announce)
     web.run_app(app, host=host, port=port, print=None, handle_signals=True)

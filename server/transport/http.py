@@ -132,8 +132,11 @@ async def list_commands(request: web.Request) -> web.Response:
     return reply(p.ok(commands=sorted(p.COMMANDS["control"])))
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, owner: bool = True) -> None:
+    """The HTTP API; an edge process of a cluster (server/cluster.py) has only the health check."""
     app.router.add_get("/healthz", healthz)
+    if not owner:
+        return
     app.router.add_get("/api/v1/state", get_state)
     app.router.add_get("/api/v1/awards", get_awards)
     app.router.add_get("/api/v1/commands", list_commands)

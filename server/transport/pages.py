@@ -22,7 +22,9 @@ PAGES = {"/control": "control.html", "/judge": "judge.html", "/team": "team.html
 ROLES = {"/control": "producer", "/judge": "judge", "/team": "team"}
 
 
-def add_pages(app: web.Application, config: ShowConfig) -> None:
+def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> None:
+    """Every page; without ``desk`` (an edge process) only the audience's, the controller and pads live
+    on the owner process."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([ROOT / "controller" / "templates", ROOT / "audience" / "templates"]),
         autoescape=jinja2.select_autoescape(default=True),
@@ -66,7 +68,7 @@ def add_pages(app: web.Application, config: ShowConfig) -> None:
         )
         return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
-    for path, template in PAGES.items():
+    for path, template in PAGES.items() if desk else ():
         app.router.add_get(path, page(path, template))
     app.router.add_get("/audience", audience)
     app.router.add_get("/favicon.ico", _no_icon)

@@ -13,6 +13,7 @@ import socketio
 
 from server import protocol as p
 from server.access import Access
+from server.ballot_box import Ballots
 from server.core import commands as c
 from server.core.errors import ShowError
 from server.obs.link import ObsLink
@@ -53,17 +54,17 @@ class Session:
 class Hub:
     """What the namespaces share: the service, the tokens, who is connected."""
 
-    def __init__(self, sio: socketio.AsyncServer, service: ShowService, access: Access) -> None:
+    def __init__(self, sio: socketio.AsyncServer, service: ShowService, access: Access, ballots: Ballots) -> None:
         self.sio = sio
         self.service = service
         self.access = access
+        self.ballots = ballots
         self.sessions: dict[tuple[str, str], Session] = {}
         self.team_pads: dict[str, str] = {}  # team -> sid of its pad
         self.queue: asyncio.Queue[list[Update]] = asyncio.Queue()
         self._presence_due: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task | None = None
         self.obs: ObsLink | None = None
-        service.subscribe(self.queue.put_nowait)
 
     async def publish_forever(self) -> None:
         """Send each batch of view updates to the rooms that watch them, in order."""
@@ -341,7 +342,7 @@ class AudienceNamespace(RoleNamespace):
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         service = self.hub.service
         if event == p.MINE:
-            return p.ok(**service.ballot_of(session.device))
+            return p.ok(**await self.hub.ballots.ballot_of(session.device))
         if event != p.VOTE:
             if event in (p.SYNC, p.TIME):
                 return await super().handle(sid, session, event, payload)
@@ -357,7 +358,7 @@ class AudienceNamespace(RoleNamespace):
                 "too many votes from this network; try again in a moment",
                 "quá nhiều lượt bình chọn từ cùng mạng này; hãy thử lại sau giây lát",
             )
-        return await service.votes.cast(vote)
+        return await self.hub.ballots.cast(vote)
 
 
 NAMESPACES = (ControlNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace, AudienceNamespace)

@@ -1,0 +1,215 @@
+"""Several server processes behind a load balancer, sharing one Redis (``--redis URL``).
+
+Exactly one process, the owner (``--owner``), holds the show: its log, its state, the producer's,
+judges' and teams' connections. The others, edges, serve the audience's phones and overlays. They
+share emits through python-socketio's Redis manager (a patch the owner sends to the "audience" room
+reaches every phone on every process), snapshots through Redis keys the owner writes after every
+change, and votes through Redis: each vote is taken atomically there (one per device per poll, a
+tally per option) by whichever process the phone is on, and the owner drains them into its log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from server import protocol as p
+from server.core import commands as c
+from server.core.config import ShowConfig
+from server.core.errors import ShowError
+
+log = logging.getLogger(__name__)
+
+EDGE_AUDIENCES = ("public", "audience")  # the views edges serve (overlays, phones)
+DRAIN_EVERY = 0.02  # seconds between the owner's looks at the vote queue
+DRAIN_MOST = 5000
+
+# One vote, atomically: refused if this device already voted in this poll; else kept, counted, queued.
+_VOTE = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('RPUSH', KEYS[3], ARGV[3])
+return 1
+"""
+
+
+class Keys:
+    def __init__(self, show_id: str) -> None:
+        self.prefix = f"showcaller:{show_id}"
+        self.votes = f"{self.prefix}:votes"  # list of vote JSON, drained by the owner
+        self.changed = f"{self.prefix}:changed"  # pub/sub: the owner wrote new snapshots
+
+    def view(self, audience: str) -> str:
+        return f"{self.prefix}:view:{audience}"
+
+    def ballots(self, poll: str) -> str:
+        return f"{self.prefix}:poll:{poll}:ballots"  # device -> vote JSON
+
+    def tally(self, poll: str) -> str:
+        return f"{self.prefix}:poll:{poll}:tally"  # option -> count
+
+
+class RedisBallots:
+    """Votes taken in Redis by any process (the one-per-device rule holds across all of them)."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, clock: Callable[[], int], poll: Callable[[], dict | None]):
+        self.redis, self.keys, self.clock, self.poll = redis, keys, clock, poll
+        self._vote = redis.register_script(_VOTE)
+
+    async def cast(self, vote: c.Vote) -> dict[str, Any]:
+        poll = self.poll()
+        if poll is None or not poll.get("open"):
+            return p.error("rule", "no vote is open", "không có cuộc bình chọn nào đang mở")
+        options = poll.get("options") or {}
+        option = vote.option.upper() if vote.option.upper() in options else vote.option
+        if option not in options:
+            choices = ", ".join(options)
+            return p.error(
+                "rule",
+                f"no option '{vote.option[:10]}'; choose one of {choices}",
+                f"không có phương án '{vote.option[:10]}'; hãy chọn một trong {choices}",
+            )
+        body = msgspec.json.encode(msgspec.structs.replace(vote, option=option)).decode()
+        key = poll["id"]
+        try:
+            taken = await self._vote(
+                keys=[self.keys.ballots(key), self.keys.tally(key), self.keys.votes], args=[vote.device, option, body]
+            )
+        except RedisError:
+            log.exception("cluster: Redis refused a vote")
+            return p.error(
+                "unavailable",
+                "votes can't be taken right now; try again in a moment",
+                "hiện chưa nhận được bình chọn; hãy thử lại sau giây lát",
+            )
+        if not taken:
+            return p.error(
+                "rule", "this phone has already voted on this question", "điện thoại này đã bình chọn câu hỏi này rồi"
+            )
+        return p.ok(poll=key, option=option)
+
+    async def ballot_of(self, device: str) -> dict[str, Any]:
+        poll = self.poll()
+        key = poll["id"] if poll else None
+        raw = await self.redis.hget(self.keys.ballots(key), device) if key else None
+        if raw is None:
+            return {"poll": key, "vote": None}
+        vote = json.loads(raw)
+        return {"poll": key, "vote": {"option": vote["option"], "nickname": vote.get("nickname", ""), "at": vote["at"]}}
+
+
+class Owner:
+    """The owner's side: snapshots out to Redis after every change, queued votes into the log."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, service) -> None:
+        self.redis, self.keys, self.service = redis, keys, service
+        self._task: asyncio.Task | None = None
+        self._writing: asyncio.Task | None = None
+        self._dirty = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._write()
+        self.service.subscribe(lambda _: self._dirty.set())
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.drain()
+        await self._write()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+                if self._dirty.is_set():
+                    self._dirty.clear()
+                    await self._write()
+                await asyncio.sleep(DRAIN_EVERY)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis away: keep trying; nothing is lost while the votes wait in Redis
+                log.exception("cluster: Redis round failed; retrying")
+                await asyncio.sleep(1)
+
+    async def drain(self) -> None:
+        """Commit the votes queued in Redis (one command per batch)."""
+        raw = await self.redis.lpop(self.keys.votes, DRAIN_MOST)
+        if not raw:
+            return
+        votes = tuple(msgspec.json.decode(item, type=c.Vote) for item in raw)
+        try:
+            self.service.run_votes(c.CastVotes(at=self.service.clock(), by=c.Actor("audience"), votes=votes))
+        except ShowError as exc:
+            log.warning("cluster: %d queued votes refused: %s", len(votes), exc.message)
+
+    async def _write(self) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for audience in EDGE_AUDIENCES:
+            pipe.set(self.keys.view(audience), json.dumps(self.service.snapshot(audience), ensure_ascii=False))
+        pipe.publish(self.keys.changed, "1")
+        await pipe.execute()
+
+
+class EdgeShow:
+    """An edge's stand-in for the show service: the owner's latest snapshots, kept fresh from Redis."""
+
+    def __init__(self, config: ShowConfig, redis: aioredis.Redis, keys: Keys, clock: Callable[[], int]) -> None:
+        self.config, self.redis, self.keys, self.clock = config, redis, keys, clock
+        self.views: dict[str, dict[str, Any]] = {}
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.pubsub = self.redis.pubsub()
+        await self.pubsub.subscribe(self.keys.changed)
+        await self.refresh()
+        self._task = asyncio.create_task(self._follow())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self.pubsub.aclose()
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is not None:
+                    await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("edge: lost the owner's snapshots; retrying")
+                await asyncio.sleep(1)
+
+    async def refresh(self) -> None:
+        values = await self.redis.mget([self.keys.view(a) for a in EDGE_AUDIENCES])
+        for audience, raw in zip(EDGE_AUDIENCES, values, strict=True):
+            if raw is not None:
+                self.views[audience] = json.loads(raw)
+
+    @property
+    def revision(self) -> int:
+        return (self.views.get("public") or {}).get("rev", -1)
+
+    def snapshot(self, audience: str) -> dict[str, Any]:
+        snap = self.views.get(audience)
+        if snap is None:
+            raise ShowError(
+                "the show's owner process has not started yet", vi="tiến trình chủ của chương trình chưa chạy"
+            )
+        return {**snap, "server_time": self.clock()}
+
+    def poll(self) -> dict | None:
+        return (self.views.get("audience") or {}).get("view", {}).get("poll")
