@@ -93,14 +93,15 @@ def audience_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
     elif segment is not None and isinstance(segment.scoring, JudgedScoring) and segment.scoring.audience_share:
         progress = board.judged.get(segment.id, JudgedProgress())
         if progress.voting is not VotePhase.IDLE:
+            key = poll_key(segment.id, progress.vote_epoch)
             out["poll"] = {
-                "id": poll_key(segment.id, progress.vote_epoch),
+                "id": key,
                 "kind": "team_vote",
                 "text": segment.title,
                 "options": {t.id: t.name for t in config.teams},
                 "open": progress.voting is VotePhase.OPEN,
                 "answer": None,
-                "tally": None,
+                "tally": _tally(state, key) if progress.voting is VotePhase.CLOSED else None,
                 "winners": [],
                 "timer": None,
             }

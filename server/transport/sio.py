@@ -295,7 +295,7 @@ class OverlayNamespace(RoleNamespace):
 
 class AudienceNamespace(RoleNamespace):
     role = "audience"
-    rate, burst = 2.0, 5
+    rate, burst = 2.0, 10  # a (re)connecting page spends a few on the clock and `mine`
     max_payload = p.MAX_AUDIENCE_PAYLOAD
     # Per network address, against scripted stuffing; generous, since a hall's phones may all share
     # one address (the venue's Wi-Fi, a carrier's NAT).
