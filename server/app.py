@@ -121,6 +121,7 @@ async def _owner(app, sio, settings: Settings, config, clock, redis, keys) -> As
     cluster = Owner(redis, keys, service) if redis is not None else None
     if cluster is not None:
         await cluster.start()
+        hub.before_emit = cluster.before_emit
     obs = _obs_link(config, settings, hub) if settings.obs else None
     if obs is not None:
         service.subscribe(lambda _: obs.follow(service.state.board))

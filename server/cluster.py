@@ -11,9 +11,10 @@ tally per option) by whichever process the phone is on, and the owner drains the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -31,8 +32,10 @@ EDGE_AUDIENCES = ("public", "audience")  # the views edges serve (overlays, phon
 DRAIN_EVERY = 0.02  # seconds between the owner's looks at the vote queue
 DRAIN_MOST = 5000
 
-# One vote, atomically: refused if this device already voted in this poll; else kept, counted, queued.
+# One vote, atomically: refused while the owner runs a command (the gate names no poll or another),
+# or if this device already voted in this poll; else kept, counted, queued.
 _VOTE = """
+if redis.call('GET', KEYS[4]) ~= ARGV[4] then return -1 end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('RPUSH', KEYS[3], ARGV[3])
@@ -45,6 +48,7 @@ class Keys:
         self.prefix = f"showcaller:{show_id}"
         self.votes = f"{self.prefix}:votes"  # list of vote JSON, drained by the owner
         self.changed = f"{self.prefix}:changed"  # pub/sub: the owner wrote new snapshots
+        self.gate = f"{self.prefix}:gate"  # the poll taking votes now; "" while the owner runs a command
 
     def view(self, audience: str) -> str:
         return f"{self.prefix}:view:{audience}"
@@ -80,7 +84,8 @@ class RedisBallots:
         key = poll["id"]
         try:
             taken = await self._vote(
-                keys=[self.keys.ballots(key), self.keys.tally(key), self.keys.votes], args=[vote.device, option, body]
+                keys=[self.keys.ballots(key), self.keys.tally(key), self.keys.votes, self.keys.gate],
+                args=[vote.device, option, body, key],
             )
         except RedisError:
             log.exception("cluster: Redis refused a vote")
@@ -88,6 +93,12 @@ class RedisBallots:
                 "unavailable",
                 "votes can't be taken right now; try again in a moment",
                 "hiện chưa nhận được bình chọn; hãy thử lại sau giây lát",
+            )
+        if taken == -1:
+            return p.error(
+                "busy",
+                "one moment: the question is changing; send your vote again",
+                "xin chờ giây lát: câu hỏi đang thay đổi; hãy gửi lại bình chọn",
             )
         if not taken:
             return p.error(
@@ -111,13 +122,21 @@ class Owner:
     def __init__(self, redis: aioredis.Redis, keys: Keys, service) -> None:
         self.redis, self.keys, self.service = redis, keys, service
         self._task: asyncio.Task | None = None
-        self._writing: asyncio.Task | None = None
-        self._dirty = asyncio.Event()
+        self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         await self._write()
-        self.service.subscribe(lambda _: self._dirty.set())
+        await self.redis.set(self.keys.gate, self._open_poll())
+        self.service.gate = self.quiet
         self._task = asyncio.create_task(self._run())
+
+    async def before_emit(self, updates: list) -> None:
+        """Before patches go out: the snapshots they lead to, for the edges' new clients. A phone that
+        joins an edge meanwhile gets the older snapshot and then the patch, or the newer and a resync."""
+        try:
+            await self._write()
+        except RedisError:
+            log.warning("cluster: could not write the snapshots to Redis; edges serve older ones")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -129,13 +148,32 @@ class Owner:
         await self.drain()
         await self._write()
 
+    @contextlib.asynccontextmanager
+    async def quiet(self) -> AsyncIterator[None]:
+        """Around each command: no process takes votes, the votes taken so far go into the log first,
+        and afterwards the gate names the poll open then. So a vote answered "accepted" is never
+        refused later by a close it raced with. Redis away: the show goes on without the gate."""
+        async with self._lock:
+            try:
+                await self.redis.set(self.keys.gate, "")
+                await self.drain()
+            except RedisError:
+                log.warning("cluster: Redis away; running the command without closing the vote gate")
+            try:
+                yield
+            finally:
+                with contextlib.suppress(RedisError):
+                    await self.redis.set(self.keys.gate, self._open_poll())
+
+    def _open_poll(self) -> str:
+        poll = self.service.views["audience"][1].get("poll")
+        return poll["id"] if poll and poll.get("open") else ""
+
     async def _run(self) -> None:
         while True:
             try:
-                await self.drain()
-                if self._dirty.is_set():
-                    self._dirty.clear()
-                    await self._write()
+                async with self._lock:  # never between a command's drain and the command
+                    await self.drain()
                 await asyncio.sleep(DRAIN_EVERY)
             except asyncio.CancelledError:
                 raise

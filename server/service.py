@@ -9,6 +9,7 @@ resumes correctly after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -70,6 +71,9 @@ class ShowService:
         self._expiry: asyncio.TimerHandle | None = None
         self.votes = VoteQueue(self)
         self.last: Action | None = None  # the last action committed by this service
+        # Entered around every command by whoever submits it (transports, the timer): a cluster's
+        # owner stops the other processes taking votes meanwhile (server/cluster.py).
+        self.gate: Callable[[], contextlib.AbstractAsyncContextManager[None]] = contextlib.nullcontext
         self._tally_due: asyncio.TimerHandle | None = None
 
     @property
@@ -230,11 +234,15 @@ class ShowService:
         if at < deadline:  # woke a little early
             self._schedule_expiry()
             return
-        self.votes.flush()  # votes received before the deadline count
-        try:
-            self._run(Expire(at=at, by=SYSTEM))
-        except ShowError as exc:
-            log.warning("timer expiry refused: %s", exc.message)
+        asyncio.get_running_loop().create_task(self._expire_at(at))
+
+    async def _expire_at(self, at: int) -> None:
+        async with self.gate():
+            self.votes.flush()  # votes received before the deadline count
+            try:
+                self._run(Expire(at=at, by=SYSTEM))
+            except ShowError as exc:
+                log.warning("timer expiry refused: %s", exc.message)
 
 
 def _fields(command: Command) -> dict[str, Any]:

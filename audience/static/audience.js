@@ -77,9 +77,10 @@ async function vote(option) {
   votesSent += 1;
   render();
   let ack = await client.send("vote", payload);
-  // A phone that just (re)connected has spent its burst on the clock sync: wait a moment, not fail.
-  for (let i = 0; i < 3 && !ack.ok && ack.error.code === "rate_limited"; i++) {
-    await sleep(700);
+  // A phone that just (re)connected has spent its burst on the clock sync, or the show is changing
+  // the question this very moment ("busy"): wait a moment, not fail.
+  for (let i = 0; i < 3 && !ack.ok && (ack.error.code === "rate_limited" || ack.error.code === "busy"); i++) {
+    await sleep(ack.error.code === "busy" ? 250 : 700);
     ack = await client.send("vote", payload);
   }
   sending = null;

@@ -104,7 +104,8 @@ async def post_command(request: web.Request) -> web.Response:
     try:
         producer = request.app[ACCESS].actor(request.headers["Authorization"].partition(" ")[2].strip())
         command = p.parse_command("control", name, payload, producer)
-        action = service.submit(command)
+        async with service.gate():
+            action = service.submit(command)
     except ShowError as exc:
         return reply(p.error_of(exc))
     except Exception:

@@ -4,9 +4,11 @@ hand commands to the service, and answer every event with an ACK. No rules live 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 # Which view each namespace's clients get, and so which room they sit in.
 PUBLIC_NAMESPACES = ("overlay", "team")
 PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
+FREEZE_AFTER = 2.0  # seconds of quiet after a wave of joins before the new connections are frozen
+FREEZE_WAVE = 200  # connections that make a wave worth freezing
 
 
 class TokenBucket:
@@ -65,22 +69,47 @@ class Hub:
         self._presence_due: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task | None = None
         self.obs: ObsLink | None = None
+        # A cluster's owner first writes the snapshots the other processes serve (server/cluster.py).
+        self.before_emit: Callable[[list[Update]], Awaitable[None]] | None = None
+        self._joins, self._last_join = 0, 0.0
+        self._freeze_due: asyncio.TimerHandle | None = None
 
     async def publish_forever(self) -> None:
         """Send each batch of view updates to the rooms that watch them, in order."""
         while True:
             updates = await self.queue.get()
+            if self.before_emit is not None:
+                await self.before_emit(updates)
             for update in updates:
                 message = {"rev": update.rev, "base": update.base, "patch": update.patch}
                 if update.audience == "public":
                     for ns in PUBLIC_NAMESPACES:
                         await self.sio.emit(p.PATCH, message, to="public", namespace=f"/{ns}")
                 elif update.audience == "producer":
-                    await self.sio.emit(p.PATCH, message, to="producer", namespace="/control")
+                    await self.sio.emit(p.PATCH, message, to="producer", namespace="/control", ignore_queue=True)
                 elif update.audience == "audience":
                     await self.sio.emit(p.PATCH, message, to="audience", namespace="/audience")
                 else:
-                    await self.sio.emit(p.PATCH, message, to=update.audience, namespace="/judge")
+                    await self.sio.emit(p.PATCH, message, to=update.audience, namespace="/judge", ignore_queue=True)
+
+    def joined(self) -> None:
+        """A connection joined. After a wave of them (a hall scanning the QR code), once it is quiet,
+        move everything alive into the garbage collector's permanent generation: thousands of
+        connections' objects are then no longer re-scanned by every collection (pauses of hundreds of
+        milliseconds at 5,000 phones otherwise; app.py froze the startup heap the same way)."""
+        self._joins += 1
+        self._last_join = time.monotonic()
+        if self._freeze_due is None:
+            self._freeze_due = asyncio.get_running_loop().call_later(FREEZE_AFTER, self._freeze)
+
+    def _freeze(self) -> None:
+        self._freeze_due = None
+        quiet = time.monotonic() - self._last_join
+        if quiet < FREEZE_AFTER / 2:
+            self._freeze_due = asyncio.get_running_loop().call_later(FREEZE_AFTER - quiet, self._freeze)
+        elif self._joins >= FREEZE_WAVE:
+            self._joins = 0
+            gc.freeze()
 
     def presence(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -109,7 +138,7 @@ class Hub:
     def _send_presence(self) -> None:
         self._presence_due = None
         self._presence_task = asyncio.get_running_loop().create_task(
-            self.sio.emit(p.PRESENCE, self.presence(), to="producer", namespace="/control")
+            self.sio.emit(p.PRESENCE, self.presence(), to="producer", namespace="/control", ignore_queue=True)
         )
 
 
@@ -137,7 +166,9 @@ class RoleNamespace(socketio.AsyncNamespace):
             actor, audience, TokenBucket(self.rate, self.burst), device if isinstance(device, str) else ""
         )
         await self.enter_room(sid, audience)
-        await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid)
+        self.hub.joined()
+        # To this connection only, so never through a cluster's Redis (``ignore_queue``).
+        await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid, ignore_queue=True)
         await self.hub.announce_presence()
 
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
@@ -197,7 +228,8 @@ class RoleNamespace(socketio.AsyncNamespace):
         if not isinstance(event, str):
             raise p.ProtocolError("unknown_event", "an event name must be text", vi="tên sự kiện phải là văn bản")
         command = p.parse_command(self.role, event, payload, session.actor)
-        action = service.submit(command)
+        async with service.gate():
+            action = service.submit(command)
         return p.ok(rev=action.seq)
 
 
@@ -275,7 +307,7 @@ class TeamNamespace(RoleNamespace):
                     "message": "another device took over this team's pad",
                     "message_vi": "một thiết bị khác đã tiếp quản máy tính bảng của đội",
                 }
-                await self.emit(p.TAKEN_OVER, message, to=current)
+                await self.emit(p.TAKEN_OVER, message, to=current, ignore_queue=True)
                 await self.disconnect(current)
         self.hub.team_pads[actor.id] = sid
 
