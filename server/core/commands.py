@@ -151,7 +151,7 @@ class CloseVoting(Command):
     pass
 
 
-class Vote(Struct, frozen=True):
+class Vote(Struct, frozen=True, gc=False):  # a leaf of plain values: never in a cycle
     device: str
     option: str
     at: int

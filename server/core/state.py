@@ -65,7 +65,7 @@ class Buzz(Struct, frozen=True):
     at: int
 
 
-class Winner(Struct, frozen=True):
+class Winner(Struct, frozen=True, gc=False):  # a leaf of plain values: never in a cycle
     device: str
     nickname: str
     at: int
@@ -91,7 +91,7 @@ class QuestionState(Struct, frozen=True):
     draw_seed: int | None = None
 
 
-class Award(Struct, frozen=True):
+class Award(Struct, frozen=True, gc=False):  # a leaf of plain values: never in a cycle
     """A change of a team's score; every score is the sum of its awards."""
 
     seq: int
@@ -143,7 +143,7 @@ class Board(Struct, frozen=True):
     lower_third: Strap | None = None
 
 
-class Ballot(Struct, frozen=True):
+class Ballot(Struct, frozen=True, gc=False):  # a leaf of plain values: never in a cycle
     option: str
     at: int
     nickname: str = ""
