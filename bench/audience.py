@@ -46,7 +46,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -61,6 +60,9 @@ import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.latency import free_port, percentile  # noqa: E402
+
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
 TEAM = "tam-ky"
@@ -70,16 +72,6 @@ TIMER_SECONDS = 20  # the demo audience round's answer time
 
 
 # -- helpers (as bench/latency.py and bench/overlay_latency.py) -----------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))]
 
 
 def report(label: str, latencies: list[float], extra: str = "") -> None:

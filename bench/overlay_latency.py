@@ -18,7 +18,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,10 @@ import aiohttp
 import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.latency import free_port, percentile  # noqa: E402
+
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
 TOKEN = "bench-producer-token"
@@ -58,16 +61,6 @@ OBSERVE = """(selector) => {
   }).observe(node, { attributes: true, attributeFilter: ["data-value"] });
 }"""
 RENDERED = "(value) => window.__benchSeen.some((e) => e.value === value && e.rendered !== null)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))]
 
 
 def copy_show(tmp: Path) -> Path:
