@@ -697,7 +697,9 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         await desk.command("start_show")
         rundown = (await desk.call("sync"))["view"]["rundown"]
         await desk.command("goto_segment", {"index": next(s["index"] for s in rundown if s["round"] == "audience")})
-        crowd = await Crowd.start([s.url for s in servers], args.phones, args.clients, args.networks)
+        # docs/deploy.md: the desk (producer, overlay) on the owner, the phones on the edges.
+        phone_servers = servers[1:] if len(servers) > 1 and args.phones_on == "edges" else servers
+        crowd = await Crowd.start([s.url for s in phone_servers], args.phones, args.clients, args.networks)
         await crowd.ask("alive")  # started and answering: their imports don't count as connecting
         await asyncio.sleep(0.5)
         results = await measure(args, servers, crowd, desk)
@@ -723,6 +725,9 @@ async def main() -> None:
     parser.add_argument("--hold", type=float, default=30, help="seconds the phones stay idle before counting")
     parser.add_argument("--processes", type=int, default=1, help="server processes (more need --redis)")
     parser.add_argument("--redis", default=None, help="Redis URL for the multi-process mode")
+    parser.add_argument(
+        "--phones-on", choices=("all", "edges"), default="all", help="several processes: phones on all, or edges only"
+    )
     args = parser.parse_args()
     if args.phones < 1 or args.rate <= 0 or args.questions < 1 or args.clients < 1 or not 1 <= args.networks <= 60000:
         raise SystemExit("expected --phones, --rate, --questions, --clients >= 1 and --networks from 1 to 60000")
