@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 BATCH_EVERY = 0.02  # seconds a vote waits at most for its batch
 BATCH_MOST = 5000  # votes in one batch at most
-AUDIENCE = c.Actor("audience")
 
 
 class Ballots(Protocol):
@@ -53,9 +52,6 @@ class VoteQueue:
         self._waiting: list[tuple[c.Vote, asyncio.Future[dict[str, Any]]]] = []
         self._due: asyncio.TimerHandle | None = None
 
-    def __len__(self) -> int:
-        return len(self._waiting)
-
     def cast(self, vote: c.Vote) -> asyncio.Future[dict[str, Any]]:
         """Queue one vote; the future resolves to its ACK once its batch is committed (or refused)."""
         loop = asyncio.get_running_loop()
@@ -76,7 +72,7 @@ class VoteQueue:
         if not batch:
             return
         service = self.service
-        command = c.CastVotes(at=service.clock(), by=AUDIENCE, votes=tuple(vote for vote, _ in batch))
+        command = c.CastVotes(at=service.clock(), by=c.AUDIENCE, votes=tuple(vote for vote, _ in batch))
         try:
             _, accepted, refused = screen_votes(Ctx(service.config, service.state, command), command.votes)
             action = service.run_votes(command)

@@ -167,12 +167,13 @@ class Owner:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
-        await self.drain()
-        await self._write()
+        try:  # the last votes and the final picture, if Redis is still there
+            await self.drain()
+            await self._write()
+        except RedisError:
+            log.warning("cluster: Redis away at shutdown; queued votes stay in Redis for the next start")
 
     @contextlib.asynccontextmanager
     async def quiet(self) -> AsyncIterator[None]:
@@ -214,7 +215,7 @@ class Owner:
             return
         votes = tuple(msgspec.json.decode(item, type=c.Vote) for item in raw)
         try:
-            self.service.run_votes(c.CastVotes(at=self.service.clock(), by=c.Actor("audience"), votes=votes))
+            self.service.run_votes(c.CastVotes(at=self.service.clock(), by=c.AUDIENCE, votes=votes))
         except ShowError as exc:
             log.warning("cluster: %d queued votes refused: %s", len(votes), exc.message)
 

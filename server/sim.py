@@ -16,8 +16,6 @@ from server.core.show import execute
 from server.core.standings import standings, ties
 from server.core.state import QPhase, ShowState
 
-AUDIENCE = c.Actor("audience")
-
 
 class Runner(Protocol):
     config: ShowConfig
@@ -193,7 +191,7 @@ class Simulator:
             self.now += self.rng.randint(5, 60)
             option = self.rng.choices(options, weights)[0]
             votes.append(c.Vote(f"phone-{index:05d}", option, self.now, f"Khán giả {index}"))
-        self.cmd(c.CastVotes, by=AUDIENCE, votes=tuple(votes), wait=1)
+        self.cmd(c.CastVotes, by=c.AUDIENCE, votes=tuple(votes), wait=1)
 
 
 def simulate(config: ShowConfig, seed: int = 2024, audience: int = 60) -> MemoryRunner:

@@ -20,6 +20,7 @@ class Actor(Struct, frozen=True):
 
 PRODUCER = Actor("producer")
 SYSTEM = Actor("system")
+AUDIENCE = Actor("audience")
 
 
 class Command(Struct, frozen=True, kw_only=True, tag=True):
