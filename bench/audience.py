@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import free_port, percentile  # noqa: E402
+from tests.processes import until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
@@ -161,19 +162,7 @@ class Server:
         return self.popen.pid
 
     async def wait_healthy(self) -> None:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                if self.popen.poll() is not None:
-                    break
-                try:
-                    async with http.get(f"{self.url}/healthz") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-        raise SystemExit(f"server on port {self.port} did not start (exit code {self.popen.poll()}):\n{tail}")
+        await until_healthy(self.url, self.popen, self.log)
 
     def stop(self) -> None:
         if self.popen.poll() is None:

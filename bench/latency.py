@@ -15,7 +15,6 @@ import gc
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,11 +30,7 @@ sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import free_port, until_healthy  # noqa: E402
 
 
 async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
@@ -47,15 +42,8 @@ async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.P
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    if r.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    raise SystemExit("server did not start")
+    await until_healthy(f"http://127.0.0.1:{port}", proc)
+    return proc
 
 
 async def idle_phone(http: aiohttp.ClientSession, port: int, n: int, ready: asyncio.Event, counter: list[int]) -> None:

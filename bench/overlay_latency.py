@@ -25,13 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import free_port, percentile  # noqa: E402
+from tests.processes import until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
@@ -81,19 +81,7 @@ def start_server(config: Path, db: Path, port: int, log: Path) -> subprocess.Pop
 
 
 async def wait_healthy(proc: subprocess.Popen, port: int, log: Path) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if proc.poll() is not None:
-                break
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-    raise SystemExit(f"server did not start (exit code {proc.poll()}); its last output:\n{tail}")
+    await until_healthy(f"http://127.0.0.1:{port}", proc, log)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -15,7 +15,7 @@ from server.core.config import OVERLAYS
 from server.obs.client import ObsClient, ObsRefused
 from server.obs.plan import overlay_source
 from tests.browser.conftest import browser  # noqa: F401 (the controller test's Chromium)
-from tests.obs.obs_studio import CAMERA, LOGO, SCENES, ObsStudio, free_port, obs_available, show_config
+from tests.obs.obs_studio import CAMERA, LOGO, SCENES, ObsStudio, obs_available, show_config
 from tests.transport.conftest import LiveShow
 
 
@@ -113,7 +113,6 @@ __all__ = [
     "add_sources",
     "connected",
     "enabled",
-    "free_port",
     "program",
     "show_config",
     "until",

@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 SCENES = ["Chào hỏi", "Sáng tạo số", "Kỹ năng số", "Tăng tốc số", "Khán giả"]  # the demo rundown's scenes
@@ -53,12 +55,6 @@ def obs_available() -> str | None:
         if shutil.which(tool) is None:
             return f"{tool} not found (apt-get install obs-studio xvfb)"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ObsStudio:

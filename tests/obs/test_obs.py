@@ -120,6 +120,7 @@ async def test_a_frozen_obs_stalls_nothing_else(live_obs: LiveShow, obs: ObsStud
     producer, overlay = await live_obs.producer(), await live_obs.overlay()
     assert (await producer.call("start_show"))["ok"]
     await until(lambda: program(obs) == "Chào hỏi")
+    await until(lambda: obs_status(producer).get("state") == "connected", what="the controller to see OBS up")
     await asyncio.to_thread(obs.freeze)
     try:
         took = []

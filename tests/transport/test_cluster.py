@@ -11,10 +11,9 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from tests.obs.obs_studio import free_port
+from tests.processes import free_port, until_healthy
 from tests.transport.conftest import DEMO, ViewClient
 from tests.transport.phones import crowd, phone_session
 
@@ -62,17 +61,8 @@ async def _start(config: Path, db: Path, port: int, *extra: str) -> subprocess.P
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"server on port {port} did not start: {(db.parent / f'server-{port}.log').read_text()}")
+    await until_healthy(f"http://127.0.0.1:{port}", proc, db.parent / f"server-{port}.log")
+    return proc
 
 
 @pytest.fixture
