@@ -14,7 +14,6 @@ import asyncio
 import gc
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
 
-from tests.processes import free_port, until_healthy  # noqa: E402
+from tests.processes import free_port, stop, until_healthy  # noqa: E402
 
 
 async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
@@ -172,12 +171,7 @@ async def main() -> None:
                 phones.clear()
                 gc.collect()  # release the cancelled sockets while the loop still runs
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import free_port, percentile  # noqa: E402
-from tests.processes import until_healthy  # noqa: E402
+from tests.processes import stop, until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
@@ -82,16 +82,6 @@ def start_server(config: Path, db: Path, port: int, log: Path) -> subprocess.Pop
 
 async def wait_healthy(proc: subprocess.Popen, port: int, log: Path) -> None:
     await until_healthy(f"http://127.0.0.1:{port}", proc, log)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def command(producer: socketio.AsyncClient, name: str, payload: dict, tolerated: str = "") -> dict:

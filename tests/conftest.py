@@ -1,10 +1,24 @@
-"""Suite-wide rules: under CI=true a skipped test fails the run (a missing dependency is a bug there)."""
+"""Suite-wide rules and fixtures: under CI=true a skipped test fails the run (a missing dependency is
+a bug there); ``show_files`` is the demo show copied into the test's own folder."""
 
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
+
+DEMO = Path(__file__).resolve().parents[1] / "show_configs" / "quang-nam-2024-qualifier.yaml"
+
+
+@pytest.fixture
+def show_files(tmp_path: Path) -> tuple[Path, Path]:
+    """The demo show's config (with its media) and a database path, in a fresh folder."""
+    config = tmp_path / "show.yaml"
+    shutil.copy(DEMO, config)
+    shutil.copytree(DEMO.parent / "media", tmp_path / "media")
+    return config, tmp_path / "show.db"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

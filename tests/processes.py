@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -31,3 +32,14 @@ async def until_healthy(url: str, proc: subprocess.Popen, log: Path | None = Non
             await asyncio.sleep(0.05)
     tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log is not None and log.exists() else ""
     raise RuntimeError(f"the server at {url} did not start (exit code {proc.poll()}); its last output:\n{tail}")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server as an operator would (SIGINT), killing it if it does not stop in time."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

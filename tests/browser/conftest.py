@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from server.app import Settings, create_app
 from server.transport.keys import ACCESS, SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
 SIZES = {"phone": (390, 844), "tablet": (1024, 768), "desktop": (1600, 1000)}
@@ -98,14 +96,6 @@ async def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
-
-
-@pytest.fixture
-def show_files(tmp_path: Path) -> tuple[Path, Path]:
-    config = tmp_path / "show.yaml"
-    shutil.copy(DEMO, config)
-    shutil.copytree(DEMO.parent / "media", tmp_path / "media")
-    return config, tmp_path / "show.db"
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ from server.core.config import OVERLAYS
 from server.i18n import strings
 from server.preview import sample_season
 from server.transport.overlays import lan_address
-from tests.browser.conftest import ARTIFACTS, DEMO, Studio
+from tests.browser.conftest import ARTIFACTS, Studio
+from tests.conftest import DEMO
 
 T = strings("vi")
 FULL, SMALL = (1920, 1080), (1280, 720)

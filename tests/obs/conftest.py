@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from server.app import Settings, create_app
+from server.app import Settings
 from server.core.config import OVERLAYS
 from server.obs.client import ObsClient, ObsRefused
 from server.obs.plan import overlay_source
 from tests.browser.conftest import browser  # noqa: F401 (the controller test's Chromium)
 from tests.obs.obs_studio import CAMERA, LOGO, SCENES, ObsStudio, obs_available, show_config
-from tests.transport.conftest import LiveShow
+from tests.transport.conftest import LiveShow, serve
 
 
 def _need_obs() -> None:
@@ -97,13 +97,9 @@ async def until(predicate: Callable[[], object], timeout: float = 10, what: str 
 @pytest.fixture
 async def live_obs(aiohttp_server, tmp_path: Path, obs: ObsStudio) -> AsyncIterator[LiveShow]:
     """A live show whose config points at the test OBS (not started yet: tests start it when they want)."""
-    app = create_app(Settings(config_path=show_config(tmp_path, obs.port, obs.password), db_path=tmp_path / "s.db"))
-    server = await aiohttp_server(app, host="127.0.0.1")
-    show = LiveShow(server, app)
-    yield show
-    for client in show.clients:
-        if client.sio.connected:
-            await client.close()
+    settings = Settings(config_path=show_config(tmp_path, obs.port, obs.password), db_path=tmp_path / "s.db")
+    async with serve(aiohttp_server, settings) as show:
+        yield show
 
 
 __all__ = [

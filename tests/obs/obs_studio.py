@@ -14,10 +14,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.conftest import DEMO
 from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 SCENES = ["Chào hỏi", "Sáng tạo số", "Kỹ năng số", "Tăng tốc số", "Khán giả"]  # the demo rundown's scenes
 CAMERA, LOGO = "Máy quay 1", "Logo góc"
 PROFILE, COLLECTION = "showcaller", "showcaller"

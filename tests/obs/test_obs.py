@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from server.app import Settings, create_app
+from server.app import Settings
 from server.cli import main
 from server.obs.client import ObsRefused
 from server.obs.plan import overlay_source
 from tests.obs.conftest import CAMERA, LOGO, SCENES, add_sources, connected, enabled, program, show_config, until
 from tests.obs.obs_studio import ObsStudio
-from tests.transport.conftest import LiveShow, ViewClient
+from tests.transport.conftest import LiveShow, ViewClient, serve
 
 
 def obs_status(producer: ViewClient) -> dict:
@@ -168,15 +168,14 @@ async def test_no_obs_runs_quietly(aiohttp_server, tmp_path: Path, caplog, how: 
     if how == "no obs section":
         text = config.read_text(encoding="utf-8")
         config.write_text(re.sub(r"\nobs:\n(  .*\n)+", "\n", text), encoding="utf-8")
-    app = create_app(Settings(config_path=config, db_path=tmp_path / "s.db", obs=how != "--no-obs"))
-    show = LiveShow(await aiohttp_server(app, host="127.0.0.1"), app)
-    producer = await show.producer()
-    assert (await producer.call("start_show"))["ok"]
-    await until(lambda: obs_status(producer), what="a presence message")
-    assert obs_status(producer) == {"configured": False}
-    assert (await producer.call("obs_take"))["error"]["code"] == "no_obs"
-    assert not [r for r in caplog.records if "OBS" in r.getMessage()]
-    await producer.close()
+    settings = Settings(config_path=config, db_path=tmp_path / "s.db", obs=how != "--no-obs")
+    async with serve(aiohttp_server, settings) as show:
+        producer = await show.producer()
+        assert (await producer.call("start_show"))["ok"]
+        await until(lambda: obs_status(producer), what="a presence message")
+        assert obs_status(producer) == {"configured": False}
+        assert (await producer.call("obs_take"))["error"]["code"] == "no_obs"
+        assert not [r for r in caplog.records if "OBS" in r.getMessage()]
 
 
 async def test_studio_mode_sets_the_preview_and_the_producer_takes_it(
@@ -184,8 +183,11 @@ async def test_studio_mode_sets_the_preview_and_the_producer_takes_it(
 ) -> None:
     await asyncio.to_thread(obs.start)
     config = show_config(tmp_path, obs.port, obs.password, transitions=False, studio_mode=True)
-    app = create_app(Settings(config_path=config, db_path=tmp_path / "s.db"))
-    show = LiveShow(await aiohttp_server(app, host="127.0.0.1"), app)
+    async with serve(aiohttp_server, Settings(config_path=config, db_path=tmp_path / "s.db")) as show:
+        await _studio_mode(show, obs)
+
+
+async def _studio_mode(show: LiveShow, obs: ObsStudio) -> None:
     producer = await show.producer()
     assert (await producer.call("start_show"))["ok"]
 
@@ -204,4 +206,3 @@ async def test_studio_mode_sets_the_preview_and_the_producer_takes_it(
     await until(lambda: preview() == "Sáng tạo số")
     assert await asyncio.to_thread(program, obs) == "Chào hỏi"
     await until(lambda: obs_status(producer).get("preview") == "Sáng tạo số", what="the controller to see the preview")
-    await producer.close()

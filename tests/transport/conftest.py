@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
+import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +13,6 @@ import socketio
 from server.app import Settings, create_app
 from server.patch import merge
 from server.transport.keys import ACCESS, SERVICE
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
 
 class ViewClient:
@@ -100,20 +96,20 @@ class LiveShow:
 
 
 @pytest.fixture
-def show_files(tmp_path: Path) -> tuple[Path, Path]:
-    config = tmp_path / "show.yaml"
-    shutil.copy(DEMO, config)
-    shutil.copytree(DEMO.parent / "media", tmp_path / "media")
-    return config, tmp_path / "show.db"
-
-
-@pytest.fixture
 async def live(aiohttp_server, show_files) -> AsyncIterator[LiveShow]:
     config, db = show_files
-    app = create_app(Settings(config_path=config, db_path=db))
-    server = await aiohttp_server(app, host="127.0.0.1")
-    show = LiveShow(server, app)
-    yield show
-    for client in show.clients:
-        if client.sio.connected:
-            await client.close()
+    async with serve(aiohttp_server, Settings(config_path=config, db_path=db)) as show:
+        yield show
+
+
+@contextlib.asynccontextmanager
+async def serve(aiohttp_server, settings: Settings) -> AsyncIterator[LiveShow]:
+    """A live show on loopback for ``settings``; its clients are closed after."""
+    app = create_app(settings)
+    show = LiveShow(await aiohttp_server(app, host="127.0.0.1"), app)
+    try:
+        yield show
+    finally:
+        for client in show.clients:
+            if client.sio.connected:
+                await client.close()

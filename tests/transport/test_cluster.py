@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEMO
 from tests.processes import free_port, until_healthy
-from tests.transport.conftest import DEMO, ViewClient
+from tests.transport.conftest import ViewClient
 from tests.transport.phones import crowd, phone_session
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,11 @@ from pathlib import Path
 import aiohttp
 import socketio
 
+from tests.conftest import DEMO
+from tests.processes import free_port, until_healthy
+
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "crash-test-producer-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServerProcess:
@@ -41,18 +36,7 @@ class ServerProcess:
         cmd = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(self.db), "--port", str(self.port)]
         with open(self.db.with_suffix(".log"), "ab") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                try:
-                    async with http.get(f"{self.url}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                assert self.proc.poll() is None, self.db.with_suffix(".log").read_text()
-                await asyncio.sleep(0.05)
-        raise AssertionError("the server did not come up")
+        await until_healthy(self.url, self.proc, self.db.with_suffix(".log"), timeout=20)
 
     def kill(self) -> None:
         assert self.proc is not None
