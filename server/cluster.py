@@ -25,6 +25,7 @@ from server import protocol as p
 from server.core import commands as c
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
+from server.core.votes import ALREADY_VOTED, NOT_OPEN, choice, unknown_option
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +99,11 @@ class RedisBallots:
     async def cast(self, vote: c.Vote) -> dict[str, Any]:
         poll = self.poll()
         if poll is None or not poll.get("open"):
-            return p.error("rule", "no vote is open", "không có cuộc bình chọn nào đang mở")
+            return p.error("rule", *NOT_OPEN)
         options = poll.get("options") or {}
-        option = vote.option.upper() if vote.option.upper() in options else vote.option
-        if option not in options:
-            choices = ", ".join(options)
-            return p.error(
-                "rule",
-                f"no option '{vote.option[:10]}'; choose one of {choices}",
-                f"không có phương án '{vote.option[:10]}'; hãy chọn một trong {choices}",
-            )
+        option = choice(vote.option, options)
+        if option not in options:  # the core's rule (server/core/votes.py); the owner screens again
+            return p.error("rule", *unknown_option(vote.option, options))
         body = msgspec.json.encode(msgspec.structs.replace(vote, option=option)).decode()
         key = poll["id"]
         keys = [self.keys.ballots(key), self.keys.tally(key), self.keys.votes, self.keys.gate]
@@ -127,9 +123,7 @@ class RedisBallots:
                 "xin chờ giây lát: câu hỏi đang thay đổi; hãy gửi lại bình chọn",
             )
         if not taken:
-            return p.error(
-                "rule", "this phone has already voted on this question", "điện thoại này đã bình chọn câu hỏi này rồi"
-            )
+            return p.error("rule", *ALREADY_VOTED)
         return p.ok(poll=key, option=option)
 
     async def ballot_of(self, device: str) -> dict[str, Any]:

@@ -19,11 +19,16 @@ def clean_nickname(raw: str) -> str:
     return clean(raw)[:NICKNAME_MAX].rstrip()
 
 
+Reason = tuple[str, str]  # why a vote was refused: (English, Vietnamese)
+ALREADY_VOTED: Reason = ("this phone has already voted on this question", "điện thoại này đã bình chọn câu hỏi này rồi")
+NOT_OPEN: Reason = ("no vote is open", "không có cuộc bình chọn nào đang mở")
+
+
 def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
     """The ballot box taking votes now, its options, opening and closing time; or a RuleError."""
     question = x.board.question
     if x.board.segment < 0:
-        raise RuleError("no vote is open", vi="không có cuộc bình chọn nào đang mở")
+        raise RuleError(NOT_OPEN[0], vi=NOT_OPEN[1])
     segment = x.segment()
     if segment.round is RoundType.AUDIENCE and question is not None:
         if question.phase is not QPhase.OPEN:
@@ -34,10 +39,20 @@ def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
         progress = x.board.judged.get(segment.id, JudgedProgress())
         if progress.voting is VotePhase.OPEN:
             return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None, None
-    raise RuleError("no vote is open", vi="không có cuộc bình chọn nào đang mở")
+    raise RuleError(NOT_OPEN[0], vi=NOT_OPEN[1])
 
 
-Reason = tuple[str, str]  # why a vote was refused: (English, Vietnamese)
+def choice(option: str, options) -> str:
+    """The option a vote names: letters are case-blind ("a" is A); team ids are taken as written."""
+    return option.upper() if option.upper() in options else option
+
+
+def unknown_option(option: str, options) -> Reason:
+    choices = ", ".join(options)
+    return (
+        f"no option '{option[:10]}'; choose one of {choices}",
+        f"không có phương án '{option[:10]}'; hãy chọn một trong {choices}",
+    )
 
 
 def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], list[tuple[c.Vote, Reason]]]:
@@ -49,18 +64,13 @@ def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], 
     seen: set[str] = set()
     for vote in votes:
         reason: Reason | None = None
-        # Letters are case-blind ("a" is A); team ids are taken as written.
-        option = vote.option.upper() if vote.option.upper() in options else vote.option
+        option = choice(vote.option, options)
         if not vote.device or len(vote.device) > DEVICE_MAX:
             reason = ("invalid device id", "mã thiết bị không hợp lệ")
         elif option not in options:
-            choices = ", ".join(options)
-            reason = (
-                f"no option '{vote.option[:10]}'; choose one of {choices}",
-                f"không có phương án '{vote.option[:10]}'; hãy chọn một trong {choices}",
-            )
+            reason = unknown_option(vote.option, options)
         elif vote.device in box or vote.device in seen:
-            reason = ("this phone has already voted on this question", "điện thoại này đã bình chọn câu hỏi này rồi")
+            reason = ALREADY_VOTED
         elif deadline is not None and vote.at >= deadline:
             reason = ("too late: voting has closed", "quá muộn: bình chọn đã đóng")
         elif opened_at is not None and vote.at < opened_at:
