@@ -127,9 +127,6 @@ class Hub:
             "obs": self.obs.status() if self.obs is not None else {"configured": False},
         }
 
-    async def announce_presence(self) -> None:
-        self.presence_changed()
-
     def presence_changed(self) -> None:
         """Tell the controllers who is connected (and how OBS is), at most every PRESENCE_EVERY seconds."""
         if self._presence_due is None:
@@ -169,14 +166,14 @@ class RoleNamespace(socketio.AsyncNamespace):
         self.hub.joined()
         # To this connection only, so never through a cluster's Redis (``ignore_queue``).
         await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid, ignore_queue=True)
-        await self.hub.announce_presence()
+        self.hub.presence_changed()
 
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
         """A last say on a connection (the team pad's one-device rule)."""
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.hub.sessions.pop((self.role, sid), None)
-        await self.hub.announce_presence()
+        self.hub.presence_changed()
 
     def refuse(self, code: str, message: str, vi: str) -> socketio.exceptions.ConnectionRefusedError:
         # The client's connect_error gets
