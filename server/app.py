@@ -56,6 +56,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         http_compression=False,
         ping_interval=25,
         ping_timeout=20,
+        async_handlers=False,
     )
     without_deflate(sio)
     sio.attach(app)
@@ -112,7 +113,7 @@ async def _owner(app, sio, settings: Settings, config, clock, redis, keys) -> As
     else:
         ballots = RedisBallots(redis, keys, clock, lambda: service.views["audience"][1].get("poll"))
     hub = Hub(sio, service, access, ballots)
-    service.subscribe(hub.queue.put_nowait)
+    service.subscribe(hub.updated)
     for namespace in NAMESPACES:
         sio.register_namespace(namespace(hub))
     app[SERVICE], app[ACCESS], app[HUB] = service, access, hub

@@ -8,6 +8,7 @@ import gc
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -65,7 +66,9 @@ class Hub:
         self.ballots = ballots
         self.sessions: dict[tuple[str, str], Session] = {}
         self.team_pads: dict[str, str] = {}  # team -> sid of its pad
-        self.queue: asyncio.Queue[list[Update]] = asyncio.Queue()
+        self.pending: deque[list[Update]] = deque()  # view updates not yet sent, oldest first
+        self._pending = asyncio.Event()
+        self._emitting = asyncio.Lock()
         self._presence_due: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task | None = None
         self.obs: ObsLink | None = None
@@ -74,23 +77,42 @@ class Hub:
         self._joins, self._last_join = 0, 0.0
         self._freeze_due: asyncio.TimerHandle | None = None
 
+    def updated(self, updates: list[Update]) -> None:
+        """The service's listener: queue a batch of view updates for ``publish_forever``."""
+        self.pending.append(updates)
+        self._pending.set()
+
     async def publish_forever(self) -> None:
-        """Send each batch of view updates to the rooms that watch them, in order."""
+        """Send the updates that commands did not send themselves (timer expiry, vote tallies)."""
         while True:
-            updates = await self.queue.get()
-            if self.before_emit is not None:
-                await self.before_emit(updates)
-            for update in updates:
-                message = {"rev": update.rev, "base": update.base, "patch": update.patch}
-                if update.audience == "public":
-                    for ns in PUBLIC_NAMESPACES:
-                        await self.sio.emit(p.PATCH, message, to="public", namespace=f"/{ns}")
-                elif update.audience == "producer":
-                    await self.sio.emit(p.PATCH, message, to="producer", namespace="/control", ignore_queue=True)
-                elif update.audience == "audience":
-                    await self.sio.emit(p.PATCH, message, to="audience", namespace="/audience")
-                else:
-                    await self.sio.emit(p.PATCH, message, to=update.audience, namespace="/judge", ignore_queue=True)
+            await self._pending.wait()
+            self._pending.clear()
+            await self.publish()
+
+    async def publish(self) -> None:
+        """Send every queued batch of view updates to the rooms that watch them, in order.
+
+        A command's handler calls this before its reply, so its patches leave in the same turn of
+        the event loop instead of waiting for ``publish_forever`` behind the audience's traffic."""
+        async with self._emitting:
+            while self.pending:
+                updates = self.pending.popleft()
+                if self.before_emit is not None:
+                    await self.before_emit(updates)
+                # Each room its own clients: sent side by side, one turn of the event loop for all
+                # (python-socketio's emit waits a turn for its sends; one after the other, a busy
+                # loop made each wait behind the audience's traffic).
+                await asyncio.gather(*(send for update in updates for send in self._sends(update)))
+
+    def _sends(self, update: Update) -> list[Awaitable[None]]:
+        message = {"rev": update.rev, "base": update.base, "patch": update.patch}
+        if update.audience == "public":
+            return [self.sio.emit(p.PATCH, message, to="public", namespace=f"/{ns}") for ns in PUBLIC_NAMESPACES]
+        if update.audience == "producer":
+            return [self.sio.emit(p.PATCH, message, to="producer", namespace="/control", ignore_queue=True)]
+        if update.audience == "audience":
+            return [self.sio.emit(p.PATCH, message, to="audience", namespace="/audience")]
+        return [self.sio.emit(p.PATCH, message, to=update.audience, namespace="/judge", ignore_queue=True)]
 
     def joined(self) -> None:
         """A connection joined. After a wave of them (a hall scanning the QR code), once it is quiet,
@@ -227,6 +249,7 @@ class RoleNamespace(socketio.AsyncNamespace):
         command = p.parse_command(self.role, event, payload, session.actor)
         async with service.gate():
             action = service.submit(command)
+        await self.hub.publish()
         return p.ok(rev=action.seq)
 
 
