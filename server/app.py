@@ -19,8 +19,11 @@ from server.access import load_access
 from server.ballot_box import LocalBallots
 from server.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.configs import load_show
+from server.core.config import ShowConfig
 from server.log.store import EventLog
 from server.obs.link import ObsLink
+from server.season.book import SeasonBook
+from server.season.live import SeasonDesk, season_show_config
 from server.service import ShowService, now_ms
 from server.transport import http
 from server.transport.keys import ACCESS, HUB, SERVICE
@@ -41,11 +44,13 @@ class Settings(Struct, frozen=True):
     obs: bool = True  # False: run without OBS even if the show config has an obs section
     redis: str | None = None  # several processes sharing one Redis (server/cluster.py)
     owner: bool = True  # with ``redis``: this process owns the show (exactly one does); else an edge
+    season_path: Path | None = None  # a season file: the show is its show ``season_show`` (e.g. "vl-1")
+    season_show: str | None = None
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
     """A ready-to-run application for one show; resources open and close with the app."""
-    config = load_show(settings.config_path)
+    config, config_text, media = _show(settings)
     app = web.Application(client_max_size=MAX_BODY)
     manager = socketio.AsyncRedisManager(settings.redis, channel=f"showcaller:{config.id}") if settings.redis else None
     sio = socketio.AsyncServer(
@@ -65,7 +70,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with _cluster(settings, config) as (redis, keys):
             if owner:
-                async with _owner(app, sio, settings, config, clock, redis, keys):
+                async with _owner(app, sio, settings, (config, config_text), clock, redis, keys):
                     yield
             else:
                 edge = EdgeShow(config, redis, keys, clock)
@@ -82,8 +87,16 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     app.cleanup_ctx.append(lifecycle)
     http.add_routes(app, owner)
     add_pages(app, config, desk=owner)
-    add_overlays(app, config, settings.config_path.parent, settings.public_url)
+    add_overlays(app, config, media, settings.public_url)
     return app
+
+
+def _show(settings: Settings) -> tuple[ShowConfig, str, Path]:
+    """The show's config, its text for the database, and the folder its media paths start from."""
+    if settings.season_path is not None:
+        return season_show_config(settings.season_path, settings.db_path, settings.season_show or "")
+    config = load_show(settings.config_path)
+    return config, settings.config_path.read_text(encoding="utf-8"), settings.config_path.parent
 
 
 @contextlib.asynccontextmanager
@@ -102,10 +115,11 @@ async def _cluster(settings: Settings, config) -> AsyncIterator[tuple[Any, Keys 
 
 
 @contextlib.asynccontextmanager
-async def _owner(app, sio, settings: Settings, config, clock, redis, keys) -> AsyncIterator[None]:
-    """The process that owns the show: its log, its state, every namespace, OBS."""
+async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> AsyncIterator[None]:
+    """The process that owns the show: its log, its state, every namespace, OBS, its season."""
+    config, config_text = show
     log = EventLog(settings.db_path)
-    log.add_show(config, settings.config_path.read_text(encoding="utf-8"), clock())
+    log.add_show(config, config_text, clock())
     service = ShowService(config, log, clock)
     access = load_access(config, log)
     if redis is None:
@@ -119,6 +133,9 @@ async def _owner(app, sio, settings: Settings, config, clock, redis, keys) -> As
     app[SERVICE], app[ACCESS], app[HUB] = service, access, hub
     publisher = asyncio.create_task(hub.publish_forever())
     service.start()
+    if settings.season_path is not None:
+        hub.season = SeasonDesk(SeasonBook.open(settings.season_path, log, clock), service)
+        hub.season.start()
     cluster = Owner(redis, keys, service) if redis is not None else None
     if cluster is not None:
         await cluster.start()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m server check|replay|demo``."""
+"""Command line: ``python -m server check|replay|demo|run|obs-setup|season|export``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from server.configs import ConfigError, load_show
+from server.core.errors import ShowError
 from server.log.store import EventLog, LogError
 from server.reports import audit_report, config_summary, replay_report
+from server.season import cli as season_cli
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
@@ -18,7 +20,7 @@ DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-n
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description="showcaller: live quiz-show scoring")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="validate a show config and summarise it")
+    check = sub.add_parser("check", help="validate a show config (or a *.season.yaml) and summarise it")
     check.add_argument("file", type=Path)
     rep = sub.add_parser("replay", help="replay a show database and print the scoreboards")
     rep.add_argument("db", type=Path)
@@ -40,27 +42,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--redis", default=None, help="several processes share this Redis (redis://host:6379/0)")
     run.add_argument("--owner", action="store_true", help="with --redis: this process owns the show (exactly one must)")
     run.add_argument("--no-obs", action="store_true", help="run without OBS even if the config has an obs section")
+    run.add_argument("--season", type=Path, default=None, help="a season file: run one of its shows (with --show)")
+    run.add_argument("--show", default=None, help="with --season: which show, e.g. vl-1 (stage id - number)")
     setup = sub.add_parser("obs-setup", help="create in OBS the scenes and overlay sources the show needs")
     setup.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
     setup.add_argument("--url", default="http://127.0.0.1:8080", help="where OBS reaches this server's overlay pages")
+    season_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command in ("season", "export"):
+            return season_cli.run(args)
         if args.command == "check":
             return _check(args.file)
         if args.command == "replay":
             return _replay(args.db, args.show, args.audit)
         if args.command == "run":
-            cluster = {"redis": args.redis, "owner": args.owner or not args.redis}
-            return _run(args.config, args.db, args.host, args.port, args.public_url, not args.no_obs, cluster)
+            extra = {"redis": args.redis, "owner": args.owner or not args.redis}
+            if args.season is not None:
+                if not args.show:
+                    print("run --season needs --show: which of the season's shows (e.g. vl-1)", file=sys.stderr)
+                    return 2
+                extra |= {"season_path": args.season, "season_show": args.show}
+            config = args.season or args.config
+            return _run(config, args.db, args.host, args.port, args.public_url, not args.no_obs, extra)
         if args.command == "obs-setup":
             return _obs_setup(args.config, args.url)
         return _demo(args.config, args.db)
     except (ConfigError, LogError) as exc:
         print(exc, file=sys.stderr)
         return 1
+    except ShowError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
 
 
 def _check(path: Path) -> int:
+    if path.name.endswith(".season.yaml"):
+        from server.season.parse import load_season
+
+        season = load_season(path)
+        stages = ", ".join(f"{s.title} ({s.shows} show(s))" for s in season.stages)
+        print(f"{season.title} ({season.id}): {len(season.teams)} teams; {stages}")
+        return 0
     config = load_show(path)
     print(config_summary(config))
     return 0
@@ -141,7 +164,7 @@ def _run(
     from aiohttp import web
 
     from server.app import Settings, create_app
-    from server.transport.keys import ACCESS
+    from server.transport.keys import ACCESS, SERVICE
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
@@ -156,7 +179,7 @@ def _run(
         if ACCESS not in app:  # an edge of a cluster: the owner prints the desk's URLs and tokens
             print(f"showcaller edge process: audience {base}/audience, overlays {base}/overlay/<name>", flush=True)
             return
-        print(urls_text(app[ACCESS], load_show(config_path), base, settings.db_path), flush=True)
+        print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path), flush=True)
 
     app.on_startup.append(announce)
     web.run_app(app, host=host, port=port, print=None, handle_signals=True)

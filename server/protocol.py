@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -26,6 +26,28 @@ TIME = "time"  # ACK: {ok, server_time}; for the clock offset
 VOTE = "vote"  # /audience: {option, nickname?} -> ACK {ok, poll, option, rev}
 MINE = "mine"  # /audience: ACK {ok, poll, vote: {option, nickname, at} | null}: this phone's ballot
 OBS_TAKE = "obs_take"  # /control: studio mode, transition OBS's preview to program
+SEASON_CONFIRM = "season_confirm"  # /control, a season's show: confirm a stage's line-ups
+SEASON_CORRECT = "season_correct"  # /control, a season's show: correct points of a played show
+
+T = TypeVar("T")
+
+
+class SeasonConfirm(msgspec.Struct, frozen=True):
+    """The rules' line-ups for ``stage`` (a draw among ties made now), or ``lineups`` by hand."""
+
+    stage: str
+    lineups: tuple[tuple[str, ...], ...] | None = None
+    reason: str = ""
+
+
+class SeasonCorrect(msgspec.Struct, frozen=True):
+    """Points of a played show changed after it, with the reason (an upheld appeal)."""
+
+    show: str
+    team: str
+    points: Decimal
+    reason: str
+
 
 MAX_PAYLOAD = 16 * 1024  # bytes of JSON per event
 MAX_AUDIENCE_PAYLOAD = 1024
@@ -112,6 +134,16 @@ def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c
             f"unknown event '{str(event)[:40]}'; commands here: {known or 'none'}",
             vi=f"không có sự kiện '{str(event)[:40]}'; các lệnh ở đây: {known or 'không có'}",
         )
+    identity = IDENTITY_FIELD.get(actor.role)
+    payload = {} if payload is None else payload
+    if identity and identity in kind.__struct_fields__ and isinstance(payload, dict):
+        payload = {identity: actor.id, **payload}
+    command = parse_payload(event, payload, kind, skip=("at", "by"))
+    return msgspec.structs.replace(command, by=actor)
+
+
+def parse_payload(event: str, payload: Any, kind: type[T], skip: tuple[str, ...] = ()) -> T:
+    """A JSON payload as a ``kind`` struct, or ``ProtocolError`` naming the field that is wrong."""
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
@@ -120,7 +152,7 @@ def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c
             f"{event}: expected a JSON object, got {type(payload).__name__}",
             vi=f"{event}: cần một đối tượng JSON, nhận được {type(payload).__name__}",
         )
-    fields = set(kind.__struct_fields__) - {"at", "by"}
+    fields = set(kind.__struct_fields__) - set(skip)
     unknown = [k for k in payload if k not in fields]
     if unknown:
         allowed = ", ".join(sorted(fields))
@@ -129,17 +161,13 @@ def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c
             f"{event}: unknown field '{str(unknown[0])[:40]}'; allowed: {allowed or 'no fields'}",
             vi=f"{event}: không có trường '{str(unknown[0])[:40]}'; các trường được phép: {allowed or 'không có'}",
         )
-    payload = dict(payload)
-    identity = IDENTITY_FIELD.get(actor.role)
-    if identity and identity in fields:
-        payload.setdefault(identity, actor.id)
     try:
-        command = msgspec.convert(payload, kind)
+        value = msgspec.convert(payload, kind)
     except msgspec.ValidationError as exc:
         raise ProtocolError("bad_request", f"{event}: {_explain(exc)}", vi=f"{event}: {_explain_vi(exc)}") from None
     for name in fields:
-        _check_numbers(event, getattr(command, name), name)
-    return msgspec.structs.replace(command, by=actor)
+        _check_numbers(event, getattr(value, name), name)
+    return value
 
 
 def _check_numbers(event: str, value: Any, path: str) -> None:

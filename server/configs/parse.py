@@ -46,7 +46,7 @@ T = TypeVar("T")
 ZERO = Decimal(0)
 ONE = Decimal(1)
 MAX_POINTS = Decimal(10000)
-RANKING_RULES = ("points", "answer_time", "sudden_death")
+RANKING_RULES = ("points", "speed_points", "answer_time", "sudden_death")
 
 
 class ConfigError(Exception):
@@ -471,9 +471,9 @@ class _Builder:
         return Tiebreak(tuple(q for q in questions if q), self.opt(node, "timer", Node.seconds, 15000))
 
     def ranking(self, node: Node) -> tuple[str, ...]:
-        rules = tuple(child.choice(RANKING_RULES) for child in node.list(min_len=1, max_len=3))
+        rules = tuple(child.choice(RANKING_RULES) for child in node.list(min_len=1, max_len=4))
         if rules[0] != "points" or len(set(rules)) != len(rules):
-            raise node.expected("'points' first, then answer_time and/or sudden_death, each once")
+            raise node.expected("'points' first, then speed_points, answer_time and/or sudden_death, each once")
         return rules
 
     def obs(self, node: Node) -> ObsSettings:

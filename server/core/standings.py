@@ -16,14 +16,18 @@ class Standing(Struct, frozen=True):
     name: str
     points: Decimal
     answer_ms: int  # total time of correct timed answers (for the answer_time rule)
+    speed_points: Decimal = Decimal(0)  # points won in speed rounds (for the speed_points rule)
 
 
 def standings(config: ShowConfig, board: Board) -> list[Standing]:
     """Teams best first; equal on every ranking rule means equal rank (1, 1, 3)."""
     answer_ms = {t: 0 for t in config.team_ids}
+    speed = {t: Decimal(0) for t in config.team_ids}
     for award in board.awards:
         if award.elapsed_ms is not None and award.points > 0:
             answer_ms[award.team] = answer_ms.get(award.team, 0) + award.elapsed_ms
+        if award.kind == "speed":
+            speed[award.team] = speed.get(award.team, Decimal(0)) + award.points
     order = board.tiebreak_order
     pending = len(order)
 
@@ -34,6 +38,8 @@ def standings(config: ShowConfig, board: Board) -> list[Standing]:
                 parts.append(-board.scores.get(team, Decimal(0)))
             elif rule == "answer_time":
                 parts.append(answer_ms[team])
+            elif rule == "speed_points":
+                parts.append(-speed[team])
             elif rule == "sudden_death" and team in board.tiebreak_teams:
                 parts.append(order.index(team) if team in order else pending)
             else:
@@ -44,7 +50,8 @@ def standings(config: ShowConfig, board: Board) -> list[Standing]:
     out: list[Standing] = []
     for position, team in enumerate(ranked, start=1):
         rank = out[-1].rank if out and key(out[-1].team) == key(team.id) else position
-        out.append(Standing(rank, team.id, team.name, board.scores.get(team.id, Decimal(0)), answer_ms[team.id]))
+        points = board.scores.get(team.id, Decimal(0))
+        out.append(Standing(rank, team.id, team.name, points, answer_ms[team.id], speed[team.id]))
     return out
 
 

@@ -1,6 +1,7 @@
 """The append-only event log in SQLite (WAL): the truth a show's state is folded from.
 
-One database holds several shows. Each accepted command is one row (the action with its
+One database holds several shows and the seasons they belong to (each season's own log of
+events). Each accepted show command is one row (the action with its
 events), committed with ``synchronous=FULL`` before anyone hears of it. Snapshots of the
 folded state let a long log load fast; they are a cache, never the truth.
 """
@@ -17,6 +18,7 @@ from server.core.config import ShowConfig
 from server.core.events import Action
 from server.core.show import replay
 from server.core.state import ShowState
+from server.season.events import SeasonEvent
 
 SCHEMA_VERSION = 1
 # Bump when ShowState's shape changes: older snapshots are then ignored and the log replayed.
@@ -47,6 +49,21 @@ CREATE TABLE IF NOT EXISTS tokens (
     token TEXT NOT NULL,
     PRIMARY KEY (show_id, role, subject)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seasons (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    config_text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS season_events (
+    season_id TEXT NOT NULL REFERENCES seasons(id),
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (season_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots (
     show_id TEXT NOT NULL REFERENCES shows(id),
     seq INTEGER NOT NULL,
@@ -61,6 +78,7 @@ _action_decoder = msgspec.json.Decoder(Action)
 _state_encoder = msgspec.msgpack.Encoder()
 _state_decoder = msgspec.msgpack.Decoder(ShowState)
 _config_decoder = msgspec.json.Decoder(ShowConfig)
+_season_decoder = msgspec.json.Decoder(SeasonEvent)
 
 
 class LogError(Exception):
@@ -147,6 +165,31 @@ class EventLog:
     def last_seq(self, show_id: str) -> int:
         row = self.db.execute("SELECT max(seq) FROM actions WHERE show_id=?", (show_id,)).fetchone()
         return row[0] or 0
+
+    # -- seasons --------------------------------------------------------------------------
+
+    def add_season(self, season_id: str, title: str, config_text: str, now_ms: int) -> None:
+        """Register a season, or store its edited file (its events keep their meaning)."""
+        self.db.execute(
+            "INSERT INTO seasons VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "title=excluded.title, config_text=excluded.config_text",
+            (season_id, title, now_ms, config_text),
+        )
+
+    def season_events(self, season_id: str, after: int = 0) -> Iterator[SeasonEvent]:
+        rows = self.db.execute(
+            "SELECT body FROM season_events WHERE season_id=? AND seq>? ORDER BY seq", (season_id, after)
+        )
+        for (body,) in rows:
+            yield _season_decoder.decode(body)
+
+    def append_season_event(self, season_id: str, seq: int, event: SeasonEvent) -> None:
+        """Store the season's event number ``seq`` durably; ``sqlite3.IntegrityError`` if another
+        process wrote that number first (reload and decide again)."""
+        self.db.execute(
+            "INSERT INTO season_events VALUES (?, ?, ?, ?, ?, ?)",
+            (season_id, seq, event.at, event.by, type(event).__name__, _action_encoder.encode(event)),
+        )
 
     # -- snapshots ------------------------------------------------------------------------
 

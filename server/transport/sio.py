@@ -20,6 +20,7 @@ from server.ballot_box import Ballots
 from server.core import commands as c
 from server.core.errors import ShowError
 from server.obs.link import ObsLink
+from server.season.live import SeasonDesk
 from server.service import ShowService, Update
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Hub:
         self._presence_due: asyncio.TimerHandle | None = None
         self._presence_task: asyncio.Task | None = None
         self.obs: ObsLink | None = None
+        self.season: SeasonDesk | None = None  # a season's show: its standings, bracket, next line-ups
         # A cluster's owner first writes the snapshots the other processes serve (server/cluster.py).
         self.before_emit: Callable[[list[Update]], Awaitable[None]] | None = None
         self._joins, self._last_join = 0, 0.0
@@ -268,6 +270,8 @@ class ControlNamespace(RoleNamespace):
         return actor, "producer"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        if event in (p.SEASON_CONFIRM, p.SEASON_CORRECT):
+            return await self.season(event, payload)
         if event != p.OBS_TAKE:
             return await super().handle(sid, session, event, payload)
         obs = self.hub.obs
@@ -280,6 +284,19 @@ class ControlNamespace(RoleNamespace):
                 "OBS không ở chế độ studio: mỗi phần thi chuyển thẳng cảnh phát sóng",
             )
         obs.take()
+        return p.ok()
+
+    async def season(self, event: str, payload: Any) -> dict[str, Any]:
+        desk = self.hub.season
+        if desk is None:
+            return p.error(
+                "no_season", "this show is not part of a season", "chương trình này không thuộc mùa giải nào"
+            )
+        if event == p.SEASON_CONFIRM:
+            desk.confirm(p.parse_payload(event, payload, p.SeasonConfirm))
+        else:
+            desk.correct(p.parse_payload(event, payload, p.SeasonCorrect))
+        await self.hub.publish()
         return p.ok()
 
 

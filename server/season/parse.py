@@ -1,0 +1,173 @@
+"""Build a validated ``SeasonConfig`` from a YAML season file (``show_configs/*.season.yaml``).
+
+Problems are reported like a show file's: ``FILE:LINE: key.path: what was expected, got what``,
+all of them at once; a stage's show file is checked too and its problems named with its own path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from server.configs.parse import RANKING_RULES, ConfigError, _Builder, load_show
+from server.configs.reader import Node, Problems
+from server.configs.source import YamlSyntaxError, load_yaml
+from server.core.config import ShowConfig, Stage
+from server.season.config import COMPARE_RULES, SeasonConfig, Source, StageSpec
+
+MAX_TEAMS = 200
+MAX_SHOWS = 64
+
+
+def load_season(path: str | Path) -> SeasonConfig:
+    """Read, parse and validate a season file, or raise ``ConfigError`` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the file: {exc}"]) from None
+    try:
+        data = load_yaml(text)
+    except YamlSyntaxError as exc:
+        raise ConfigError([f"{path}:{exc.line}: {exc.message}"]) from None
+    problems = Problems()
+    reader = _SeasonReader(problems, path.parent)
+    season = reader.attempt(lambda: reader.season(Node(data, "", 1, problems)))
+    if problems.items or season is None:
+        ordered = sorted(problems.items, key=lambda p: p.line)
+        raise ConfigError([f"{path}:{p.line}: {p.path}: {p.message}" for p in ordered] + reader.show_errors)
+    return season
+
+
+class _SeasonReader(_Builder):
+    def __init__(self, problems: Problems, base: Path) -> None:
+        super().__init__(problems, base)
+        self.show_errors: list[str] = []  # a stage's show file's own problems, with its path
+        self.templates: dict[Path, ShowConfig | None] = {}
+
+    def season(self, root: Node) -> SeasonConfig | None:
+        root.mapping(("season", "teams", "ranking", "compare", "stages"), required=("season", "teams", "stages"))
+        meta = self.attempt(
+            lambda: root["season"].mapping(("id", "title", "organizer", "season"), required=("id", "title"))
+        )
+        season_id = self.attempt(lambda: meta["id"].ident()) if meta else None
+        title = self.attempt(lambda: meta["title"].str(max_len=200)) if meta else None
+        teams = self.items(root, "teams", self.team, "team", min_len=2, max_len=MAX_TEAMS)
+        ranking = self.opt(root, "ranking", self.ranking, ("points", "sudden_death"))
+        compare = self.opt(root, "compare", self.compare, ("points", "draw"))
+        stages_node = self.attempt(lambda: root["stages"].list(min_len=1, max_len=8))
+        stages: list[StageSpec] = []
+        if stages_node:
+            self.unique(stages_node, "stage")
+            for node in stages_node:
+                stage = self.attempt(lambda node=node: self.stage(node, stages, len(teams), ranking))
+                if stage is not None:
+                    stages.append(stage)
+        if season_id is None or title is None or self.problems.items or self.show_errors:
+            return None
+        return SeasonConfig(
+            id=season_id,
+            title=title,
+            teams=tuple(teams),
+            stages=tuple(stages),
+            organizer=self.opt(meta, "organizer", Node.str, ""),
+            season=self.opt(meta, "season", Node.str, ""),
+            ranking=ranking,
+            compare=compare,
+        )
+
+    def compare(self, node: Node) -> tuple[str, ...]:
+        rules = tuple(child.choice(COMPARE_RULES) for child in node.list(min_len=1, max_len=4))
+        if rules[0] != "points" or len(set(rules)) != len(rules) or ("draw" in rules and rules[-1] != "draw"):
+            raise node.expected("'points' first, then speed_points and/or answer_time, each once, and 'draw' last")
+        return rules
+
+    def stage(self, node: Node, before: list[StageSpec], team_count: int, ranking: tuple[str, ...]) -> StageSpec:
+        node.mapping(
+            ("id", "title", "stage", "show", "shows", "size", "entrants", "fill"),
+            required=("id", "title", "show", "shows"),
+        )
+        stage_id = node["id"].ident()
+        shows = node["shows"].int(1, MAX_SHOWS)
+        template, show_file = self.template(node["show"], ranking)
+        kind = Stage(self.opt(node, "stage", lambda n: n.choice(tuple(s.value for s in Stage)), "other"))
+        fill = self.opt(node, "fill", lambda n: n.choice(("order", "draw")), "order")
+        entrants_node = node.get("entrants")
+        entrants = (
+            tuple(self.each(entrants_node.list(min_len=1, max_len=4), lambda n: self.source(n, before)))
+            if (entrants_node)
+            else ()
+        )
+        if entrants_node is not None and len(entrants) != len(entrants_node.value):
+            raise node.fail("fix the entrants first")
+        size_node = node.get("size")
+        if not before:
+            if entrants:
+                raise entrants_node.fail("the first stage draws the season's teams: it takes no entrants")  # type: ignore[union-attr]
+            if size_node is None:
+                raise node.fail("missing required key 'size' (teams per show at most)")
+            size = size_node.int(2, 12)
+            if not 2 * shows <= team_count <= size * shows:
+                raise node.fail(f"{team_count} teams do not fit {shows} shows of 2 to {size} teams")
+        else:
+            if not entrants:
+                raise node.fail("missing required key 'entrants': which teams of earlier stages play this one")
+            counts = _show_sizes(entrants, before, shows, fill, node)
+            size = size_node.int(2, 12) if size_node is not None else max(counts)
+            if max(counts) > size or min(counts) < 2:
+                raise node.fail(f"its shows would have {', '.join(map(str, counts))} teams; each needs 2 to {size}")
+        if template is not None and len(template.teams) < size:
+            raise node["show"].fail(f"the show file has {len(template.teams)} teams; this stage needs up to {size}")
+        if template is None:
+            raise node["show"].fail("the show file has problems (listed below)")
+        title = node["title"].str(max_len=120)
+        return StageSpec(stage_id, title, kind, template, str(show_file), shows, size, entrants, fill)
+
+    def template(self, node: Node, ranking: tuple[str, ...]) -> tuple[ShowConfig | None, Path]:
+        path = (self.base / node.str()).resolve()
+        if path not in self.templates:
+            try:
+                self.templates[path] = load_show(path)
+            except ConfigError as exc:
+                self.templates[path] = None
+                self.show_errors.extend(exc.errors)
+        template = self.templates[path]
+        if template is not None and "sudden_death" in ranking and not template.tiebreak.questions:
+            raise node.fail("the ranking has sudden_death but this show file has no tiebreak questions")
+        return template, path
+
+    def source(self, node: Node, before: list[StageSpec]) -> Source:
+        node.mapping(("from", "place", "best"), required=("from",))
+        stage_id = node["from"].ident()
+        earlier = next((s for s in before if s.id == stage_id), None)
+        if earlier is None:
+            names = ", ".join(s.id for s in before) or "none"
+            raise node["from"].fail(f"no earlier stage '{stage_id}' (earlier stages: {names})")
+        place = self.opt(node, "place", lambda n: n.int(1, earlier.size), 1)
+        best = self.opt(node, "best", lambda n: n.int(1, earlier.shows), None)
+        return Source(stage_id, place, best)
+
+    def ranking(self, node: Node) -> tuple[str, ...]:
+        rules = tuple(child.choice(RANKING_RULES) for child in node.list(min_len=1, max_len=4))
+        if rules[0] != "points" or len(set(rules)) != len(rules):
+            raise node.expected("'points' first, then speed_points, answer_time and/or sudden_death, each once")
+        return rules
+
+
+def _show_sizes(entrants: tuple[Source, ...], before: list[StageSpec], shows: int, fill: str, node: Node) -> list[int]:
+    """How many teams each show of a stage gets from its sources."""
+    by_id = {s.id: s for s in before}
+    if fill == "draw":
+        total = sum(s.best or by_id[s.stage].shows for s in entrants)
+        base, extra = divmod(total, shows)
+        return [base + (1 if k < extra else 0) for k in range(shows)]
+    counts = [0] * shows
+    for source in entrants:
+        earlier = by_id[source.stage]
+        if earlier.shows % shows:
+            raise node.fail(f"{earlier.shows} shows of '{earlier.id}' do not split evenly into {shows}; use fill: draw")
+        group = earlier.shows // shows
+        if source.best is not None and source.best > group:
+            raise node.fail(f"best {source.best} of {group} shows of '{earlier.id}' per show")
+        for k in range(shows):
+            counts[k] += source.best or group
+    return counts

@@ -1,0 +1,362 @@
+"""The season's rules, pure: places after corrections, who goes through, the next line-ups, the draw.
+
+Nothing here reads a clock, a file or a random source of its own: a draw takes its seed as an
+argument, and the seed is kept in the season's log, so replaying the log gives the same season.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from msgspec import Struct
+
+from server.core.errors import InvalidCommand, NotFound, RuleError, quote
+from server.season.config import SeasonConfig, StageSpec, show_id
+from server.season.events import LineupsConfirmed, PointsCorrected, ResultRecorded, SeasonState
+from server.season.results import ShowResult
+
+MAX_CORRECTION = Decimal(1000)
+
+
+class Row(Struct, frozen=True):
+    """A team in a played show, corrections included."""
+
+    team: str
+    name: str
+    points: Decimal
+    place: int
+    speed_points: Decimal
+    answer_ms: int
+    correction: Decimal = Decimal(0)
+
+
+class Proposal(Struct, frozen=True):
+    """What the rules say a stage's shows should be, as far as they can say it yet."""
+
+    stage: str
+    lineups: tuple[tuple[str, ...], ...] | None  # None: not decided yet (see waiting, problem)
+    waiting: tuple[str, ...] = ()  # shows still to be played before the rules can decide
+    draw: tuple[tuple[str, ...], ...] = ()  # tied teams a draw decides between (the seed: on confirm)
+    problem: str = ""  # something the rules cannot decide: the producer fixes the line-up by hand
+    problem_vi: str = ""
+
+
+# -- places -------------------------------------------------------------------------------------
+
+
+def table(season: SeasonConfig, state: SeasonState, stage: str, index: int) -> list[Row] | None:
+    """A played show's teams best first, with the corrections made since; None if not played.
+
+    A correction re-ranks by points, then the season's named rules; teams still equal keep the
+    order the show gave them on air (its sudden death included)."""
+    result = state.result(stage, index)
+    if result is None:
+        return None
+    fixes: dict[str, Decimal] = {}
+    for c in state.corrections:
+        if c.stage == stage and c.index == index:
+            fixes[c.team] = fixes.get(c.team, Decimal(0)) + c.points
+    rows = [
+        Row(
+            t.team,
+            t.name,
+            t.points + fixes.get(t.team, Decimal(0)),
+            t.place,
+            t.speed_points,
+            t.answer_ms,
+            fixes.get(t.team, Decimal(0)),
+        )
+        for t in result.teams
+    ]
+
+    def rank_key(row: Row) -> tuple:
+        parts: list = [-row.points]
+        for rule in season.ranking:
+            if rule == "speed_points":
+                parts.append(-row.speed_points)
+            elif rule == "answer_time":
+                parts.append(row.answer_ms)
+        return (*parts, row.place)
+
+    rows.sort(key=rank_key)
+    out: list[Row] = []
+    for position, row in enumerate(rows, start=1):
+        place = out[-1].place if out and rank_key(rows[position - 2]) == rank_key(row) else position
+        out.append(Row(row.team, row.name, row.points, place, row.speed_points, row.answer_ms, row.correction))
+    return out
+
+
+def compare_key(season: SeasonConfig, row: Row) -> tuple:
+    """How teams of different shows compare (the best runner-up): the season's ``compare`` rules."""
+    parts: list = []
+    for rule in season.compare:
+        if rule == "points":
+            parts.append(-row.points)
+        elif rule == "speed_points":
+            parts.append(-row.speed_points)
+        elif rule == "answer_time":
+            parts.append(row.answer_ms)
+    return tuple(parts)
+
+
+# -- who goes through ---------------------------------------------------------------------------
+
+
+def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int | None = None) -> Proposal:
+    """The line-ups the rules give a stage. A draw (the first stage's, a ``fill: draw``, or a tie the
+    ``compare`` rules leave) is made with ``seed``; without one the proposal names what it decides."""
+    stage = season.stage(stage_id)
+    if stage is None:
+        raise NotFound(f"there is no stage '{quote(stage_id)}'", vi=f"không có vòng thi '{quote(stage_id)}'")
+    rng = random.Random(seed) if seed is not None else None
+    if stage.drawn:
+        teams = [t.id for t in season.teams]
+        if rng is None:
+            return Proposal(stage.id, None, draw=(tuple(teams),))
+        rng.shuffle(teams)
+        return Proposal(stage.id, deal(teams, stage.shows))
+    waiting = tuple(
+        show_id(season, source.stage, i)
+        for source in _unique_sources(stage)
+        for i in range(season.stage(source.stage).shows)  # type: ignore[union-attr]
+        if state.result(source.stage, i) is None
+    )
+    if waiting:
+        return Proposal(stage.id, None, waiting=waiting)
+    groups = stage.shows if stage.fill == "order" else 1
+    picked: list[list[str]] = []
+    draws: list[tuple[str, ...]] = []
+    for group in range(groups):
+        teams: list[str] = []
+        for source in stage.entrants:
+            earlier = season.stage(source.stage)
+            assert earlier is not None
+            per = earlier.shows // groups
+            candidates: list[Row] = []
+            for index in range(group * per, (group + 1) * per):
+                rows = table(season, state, source.stage, index) or []
+                at_place = [r for r in rows if r.place == source.place]
+                if len(at_place) > 1:
+                    names = ", ".join(r.name for r in at_place)
+                    title = f"{earlier.title} {index + 1}"
+                    return Proposal(
+                        stage.id,
+                        None,
+                        problem=f"{title}: {names} share place {source.place}; fix the line-up by hand",
+                        problem_vi=f"{title}: {names} đồng hạng {source.place}; hãy xếp đội bằng tay",
+                    )
+                candidates += at_place
+            if source.best is None:
+                teams += [r.team for r in candidates]
+                continue
+            chosen, tied = _best(season, candidates, source.best, rng)
+            if tied and "draw" not in season.compare:
+                names = ", ".join(r.name for r in tied)
+                return Proposal(
+                    stage.id,
+                    None,
+                    problem=f"{names} are equal on every rule ({', '.join(season.compare)}); fix the line-up by hand",
+                    problem_vi=f"{names} bằng nhau ở mọi tiêu chí ({', '.join(season.compare)}); hãy xếp đội bằng tay",
+                )
+            if tied:
+                draws.append(tuple(r.team for r in tied))
+            teams += [r.team for r in chosen] if chosen is not None else []
+        picked.append(teams)
+    if draws and rng is None:
+        return Proposal(stage.id, None, draw=tuple(draws))
+    if stage.fill == "draw":
+        pool = picked[0]
+        if rng is None:
+            return Proposal(stage.id, None, draw=(tuple(pool),))
+        rng.shuffle(pool)
+        return Proposal(stage.id, deal(pool, stage.shows))
+    return Proposal(stage.id, tuple(tuple(t) for t in picked))
+
+
+def _best(
+    season: SeasonConfig, candidates: list[Row], count: int, rng: random.Random | None
+) -> tuple[list[Row] | None, list[Row]]:
+    """The ``count`` best candidates, and the teams tied across the cut (a draw picks among them:
+    with ``rng`` it is made and the list returned complete; without, the list is None)."""
+    ranked = sorted(candidates, key=lambda r: (compare_key(season, r), r.team))
+    if len(ranked) <= count:
+        return ranked, []
+    cut = compare_key(season, ranked[count - 1])
+    if compare_key(season, ranked[count]) != cut:
+        return ranked[:count], []
+    tied = [r for r in ranked if compare_key(season, r) == cut]
+    sure = [r for r in ranked if compare_key(season, r) < cut]
+    if rng is None:
+        return None, tied
+    order = list(tied)
+    rng.shuffle(order)
+    return sure + order[: count - len(sure)], tied
+
+
+def deal(teams: list[str], shows: int) -> tuple[tuple[str, ...], ...]:
+    """Teams into ``shows`` shows in turn order, as even as can be, the bigger shows first
+    (17 into 6: 3, 3, 3, 3, 3, 2)."""
+    base, extra = divmod(len(teams), shows)
+    out, start = [], 0
+    for k in range(shows):
+        size = base + (1 if k < extra else 0)
+        out.append(tuple(teams[start : start + size]))
+        start += size
+    return tuple(out)
+
+
+def _unique_sources(stage: StageSpec) -> list:
+    seen, out = set(), []
+    for source in stage.entrants:
+        if source.stage not in seen:
+            seen.add(source.stage)
+            out.append(source)
+    return out
+
+
+# -- deciding the season's events ---------------------------------------------------------------
+
+
+def played(state: SeasonState, stage: str) -> list[int]:
+    return sorted(int(k.split("/")[1]) for k in state.results if k.split("/")[0] == stage)
+
+
+def confirm(
+    season: SeasonConfig,
+    state: SeasonState,
+    stage_id: str,
+    at: int,
+    by: str,
+    seed: int | None = None,
+    lineups: tuple[tuple[str, ...], ...] | None = None,
+    reason: str = "",
+) -> LineupsConfirmed:
+    """Confirm a stage's line-ups: the rules' (a draw among ties made with ``seed``), or by hand
+    (``lineups``, with a ``reason``). Refused once one of the stage's shows has been played."""
+    stage = season.stage(stage_id)
+    if stage is None:
+        raise NotFound(f"there is no stage '{quote(stage_id)}'", vi=f"không có vòng thi '{quote(stage_id)}'")
+    done = played(state, stage.id)
+    if done:
+        raise RuleError(
+            f"{stage.title} {done[0] + 1} has been played: its line-ups can no longer change",
+            vi=f"{stage.title} {done[0] + 1} đã thi xong: không thể thay đổi các đội của vòng này nữa",
+        )
+    if lineups is None:
+        proposal = propose(season, state, stage.id, seed)
+        if proposal.lineups is None:
+            if proposal.waiting:
+                raise RuleError(
+                    f"{stage.title}: waiting for {', '.join(proposal.waiting)} to be played",
+                    vi=f"{stage.title}: còn chờ kết quả {', '.join(proposal.waiting)}",
+                )
+            raise RuleError(proposal.problem or "the rules cannot decide yet", vi=proposal.problem_vi)
+        drew = bool(propose(season, state, stage.id).draw)
+        return LineupsConfirmed(at, by, stage.id, proposal.lineups, seed if drew else None)
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 200:
+        raise InvalidCommand(
+            "a line-up fixed by hand needs a reason of 1 to 200 characters",
+            vi="xếp đội bằng tay cần ghi lý do (1 đến 200 ký tự)",
+        )
+    _check_lineups(season, stage, lineups)
+    return LineupsConfirmed(at, by, stage.id, lineups, None, True, reason)
+
+
+def _check_lineups(season: SeasonConfig, stage: StageSpec, lineups: tuple[tuple[str, ...], ...]) -> None:
+    if len(lineups) != stage.shows:
+        raise InvalidCommand(
+            f"{stage.title} has {stage.shows} shows, got {len(lineups)} line-ups",
+            vi=f"{stage.title} có {stage.shows} trận, nhận được {len(lineups)} danh sách",
+        )
+    seen: set[str] = set()
+    for n, teams in enumerate(lineups, 1):
+        if not 2 <= len(teams) <= stage.size:
+            raise InvalidCommand(
+                f"{stage.title} {n}: expected 2 to {stage.size} teams, got {len(teams)}",
+                vi=f"{stage.title} {n}: cần từ 2 đến {stage.size} đội, nhận được {len(teams)}",
+            )
+        for team in teams:
+            if season.team(team) is None:
+                raise NotFound(
+                    f"there is no team '{quote(team)}' in the season", vi=f"mùa giải không có đội '{quote(team)}'"
+                )
+            if team in seen:
+                raise InvalidCommand(f"team '{team}' is in two shows", vi=f"đội '{team}' có mặt ở hai trận")
+            seen.add(team)
+    if stage.drawn and seen != {t.id for t in season.teams}:
+        missing = sorted({t.id for t in season.teams} - seen)
+        raise InvalidCommand(
+            f"the draw must place every team; missing: {', '.join(missing)}",
+            vi=f"bốc thăm phải xếp đủ các đội; còn thiếu: {', '.join(missing)}",
+        )
+
+
+def record(
+    season: SeasonConfig, state: SeasonState, stage_id: str, index: int, result: ShowResult, at: int, by: str
+) -> ResultRecorded:
+    """A show of the stage ended: its teams must be the confirmed line-up."""
+    teams = lineup(season, state, stage_id, index)
+    if sorted(t.team for t in result.teams) != sorted(teams):
+        raise RuleError(
+            f"the show's teams ({', '.join(t.team for t in result.teams)}) are not its line-up ({', '.join(teams)})",
+            vi="các đội của trận không khớp danh sách đã xác nhận",
+        )
+    return ResultRecorded(at, by, stage_id, index, result)
+
+
+def correct(
+    season: SeasonConfig,
+    state: SeasonState,
+    stage_id: str,
+    index: int,
+    team: str,
+    points: Decimal,
+    reason: str,
+    at: int,
+    by: str,
+) -> PointsCorrected:
+    """Points changed after a show, with the reason (an upheld appeal)."""
+    lineup(season, state, stage_id, index)
+    stage = season.stage(stage_id)
+    assert stage is not None
+    if state.result(stage_id, index) is None:
+        raise RuleError(
+            f"{stage.title} {index + 1} has not been played: correct points on air instead",
+            vi=f"{stage.title} {index + 1} chưa thi: hãy điều chỉnh điểm trong chương trình",
+        )
+    if team not in {t.team for t in state.result(stage_id, index).teams}:  # type: ignore[union-attr]
+        raise NotFound(
+            f"team '{quote(team)}' did not play {stage.title} {index + 1}",
+            vi=f"đội '{quote(team)}' không thi {stage.title} {index + 1}",
+        )
+    if not points.is_finite() or points == 0 or abs(points) > MAX_CORRECTION:
+        raise InvalidCommand(
+            f"points: expected a non-zero number from -{MAX_CORRECTION} to {MAX_CORRECTION}",
+            vi=f"điểm: cần một số khác 0 từ -{MAX_CORRECTION} đến {MAX_CORRECTION}",
+        )
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 200:
+        raise InvalidCommand(
+            "a correction needs a reason of 1 to 200 characters", vi="điều chỉnh điểm cần lý do (1 đến 200 ký tự)"
+        )
+    return PointsCorrected(at, by, stage_id, index, team, points, reason)
+
+
+def lineup(season: SeasonConfig, state: SeasonState, stage_id: str, index: int) -> tuple[str, ...]:
+    """The confirmed teams of one show; raises ``ShowError`` if there are none yet."""
+    stage = season.stage(stage_id)
+    if stage is None:
+        raise NotFound(f"there is no stage '{quote(stage_id)}'", vi=f"không có vòng thi '{quote(stage_id)}'")
+    if not 0 <= index < stage.shows:
+        raise NotFound(
+            f"{stage.title} has shows 1 to {stage.shows}, not {index + 1}",
+            vi=f"{stage.title} có các trận từ 1 đến {stage.shows}, không có trận {index + 1}",
+        )
+    confirmed = state.lineups.get(stage_id)
+    if confirmed is None:
+        raise RuleError(
+            f"{stage.title}: confirm its line-ups first", vi=f"{stage.title}: hãy xác nhận danh sách các đội trước"
+        )
+    return confirmed.lineups[index]

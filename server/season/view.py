@@ -1,0 +1,154 @@
+"""The season as the overlays and the controller see it: standings, the bracket, the next line-ups.
+
+The shape is ``view.season`` in docs/protocol.md (the ``standings`` and ``bracket`` overlays draw it).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from server.season.config import SeasonConfig, show_id
+from server.season.events import SeasonState
+from server.season.rules import Proposal, Row, propose, table
+
+
+def season_view(season: SeasonConfig, state: SeasonState, live: str | None = None) -> dict[str, Any]:
+    """``live``: the id of the show on air now, if it is one of the season's."""
+    proposals = {s.id: propose(season, state, s.id) for s in season.stages if s.id not in state.lineups}
+    through = _through(season, state, proposals)
+    return {
+        "id": season.id,
+        "title": season.title,
+        "standings": _standings(season, state, through),
+        "bracket": [_stage(season, state, s.id, proposals.get(s.id), through, live) for s in season.stages],
+        "next": [_proposal(season, p) for p in proposals.values()],
+    }
+
+
+def _through(season: SeasonConfig, state: SeasonState, proposals: dict[str, Proposal]) -> dict[str, int]:
+    """Team -> the index of the furthest stage it is in (confirmed, or proposed by the rules)."""
+    out: dict[str, int] = {}
+    for index, stage in enumerate(season.stages):
+        confirmed = state.lineups.get(stage.id)
+        lineups = confirmed.lineups if confirmed else proposals[stage.id].lineups
+        if stage.drawn and lineups is None:
+            lineups = ((t.id for t in season.teams),)  # type: ignore[assignment]
+        for teams in lineups or ():
+            for team in teams:
+                out[team] = index
+    return out
+
+
+def _standings(season: SeasonConfig, state: SeasonState, through: dict[str, int]) -> list[dict[str, Any]]:
+    played: dict[str, int] = {}
+    points: dict[str, Decimal] = {}
+    last: dict[str, tuple[int, int, Decimal]] = {}  # team -> (stage index, place, points) of its last show
+    for s_index, stage in enumerate(season.stages):
+        for index in range(stage.shows):
+            for row in table(season, state, stage.id, index) or []:
+                played[row.team] = played.get(row.team, 0) + 1
+                points[row.team] = points.get(row.team, Decimal(0)) + row.points
+                last[row.team] = (s_index, row.place, row.points)
+    final = len(season.stages) - 1
+    out = []
+    for team in season.teams:
+        reached = through.get(team.id, 0)
+        stage_index, place, last_points = last.get(team.id, (-1, 99, Decimal(0)))
+        if stage_index == final and place == 1 and season.stages[final].shows == 1:
+            status = "champion"
+        elif reached > stage_index:
+            status = "qualified" if stage_index >= 0 else ""
+        elif stage_index == reached and _decided(season, state, reached):
+            status = "out" if reached < final else ""
+        else:
+            status = ""
+        out.append((team, reached, stage_index, place, last_points, status))
+    out.sort(key=lambda r: (-r[1], r[2] != r[1], r[3], -r[4], -points.get(r[0].id, Decimal(0)), r[0].name))
+    return [
+        {
+            "team": team.id,
+            "name": team.name,
+            "rank": rank,
+            "played": played.get(team.id, 0),
+            "points": _number(points.get(team.id, Decimal(0))),
+            "status": status,
+        }
+        for rank, (team, _, _, _, _, status) in enumerate(out, 1)
+    ]
+
+
+def _decided(season: SeasonConfig, state: SeasonState, stage_index: int) -> bool:
+    """Whether who goes on from this stage is known: the next stage's line-ups are settled."""
+    if stage_index + 1 >= len(season.stages):
+        return True
+    following = season.stages[stage_index + 1]
+    return following.id in state.lineups or propose(season, state, following.id).lineups is not None
+
+
+def _stage(
+    season: SeasonConfig,
+    state: SeasonState,
+    stage_id: str,
+    proposal: Proposal | None,
+    through: dict[str, int],
+    live: str | None,
+) -> dict[str, Any]:
+    stage = season.stage(stage_id)
+    assert stage is not None
+    s_index = season.stage_index(stage_id)
+    confirmed = state.lineups.get(stage_id)
+    lineups = confirmed.lineups if confirmed else (proposal.lineups if proposal else None)
+    names = {t.id: t.name for t in season.teams}
+    decided = _decided(season, state, s_index)
+    shows = []
+    for index in range(stage.shows):
+        sid = show_id(season, stage_id, index)
+        rows: list[Row] | None = table(season, state, stage_id, index)
+        if rows is not None:
+            status = "done"
+            teams = [
+                {
+                    "team": r.team,
+                    "name": r.name,
+                    "points": _number(r.points),
+                    "result": "winner"
+                    if r.place == 1
+                    else "advances"
+                    if through.get(r.team, 0) > s_index
+                    else ("out" if decided else None),
+                }
+                for r in rows
+            ]
+        else:
+            status = "live" if sid == live else "upcoming"
+            teams = [
+                {"team": t, "name": names[t], "points": None, "result": None}
+                for t in (lineups[index] if lineups else ())
+            ]
+        shows.append(
+            {
+                "id": sid,
+                "title": f"{stage.title} {index + 1}",
+                "status": status,
+                "confirmed": bool(confirmed),
+                "teams": teams,
+            }
+        )
+    return {"id": stage.id, "title": stage.title, "shows": shows}
+
+
+def _proposal(season: SeasonConfig, proposal: Proposal) -> dict[str, Any]:
+    names = {t.id: t.name for t in season.teams}
+    return {
+        "stage": proposal.stage,
+        "lineups": [list(teams) for teams in proposal.lineups] if proposal.lineups is not None else None,
+        "waiting": list(proposal.waiting),
+        "draw": [[names[t] for t in group] for group in proposal.draw],
+        "problem": proposal.problem,
+        "problem_vi": proposal.problem_vi,
+    }
+
+
+def _number(points: Decimal) -> int | float:
+    return int(points) if points == points.to_integral_value() else float(points)
