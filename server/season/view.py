@@ -23,7 +23,30 @@ def season_view(season: SeasonConfig, state: SeasonState, live: str | None = Non
         "standings": _standings(season, state, through),
         "bracket": [_stage(season, state, s.id, proposals.get(s.id), through, live) for s in season.stages],
         "next": [_proposal(season, p) for p in proposals.values()],
+        "conflicts": _conflicts(season, state),
     }
+
+
+def _conflicts(season: SeasonConfig, state: SeasonState) -> list[dict[str, Any]]:
+    """Confirmed line-ups the rules no longer give (a correction after they were confirmed changed
+    who goes through): the organizers decide what to do, the season says so."""
+    out = []
+    for stage in season.stages:
+        confirmed = state.lineups.get(stage.id)
+        if confirmed is None or confirmed.by_hand or stage.drawn:
+            continue
+        now = propose(season, state, stage.id, confirmed.seed).lineups
+        if now is not None and now != confirmed.lineups:
+            rules = [list(teams) for teams in now]
+            out.append(
+                {
+                    "stage": stage.id,
+                    "title": stage.title,
+                    "confirmed": [list(t) for t in confirmed.lineups],
+                    "rules": rules,
+                }
+            )
+    return out
 
 
 def _through(season: SeasonConfig, state: SeasonState, proposals: dict[str, Proposal]) -> dict[str, int]:
@@ -64,7 +87,17 @@ def _standings(season: SeasonConfig, state: SeasonState, through: dict[str, int]
         else:
             status = ""
         out.append((team, reached, stage_index, place, last_points, status))
-    out.sort(key=lambda r: (-r[1], r[2] != r[1], r[3], -r[4], -points.get(r[0].id, Decimal(0)), r[0].name))
+    # Furthest first; among teams out at the same stage, the most points there (places only in the final).
+    out.sort(
+        key=lambda r: (
+            -r[1],
+            r[2] != r[1],
+            r[3] if r[2] == final else 0,
+            -r[4],
+            -points.get(r[0].id, Decimal(0)),
+            r[0].name,
+        )
+    )
     return [
         {
             "team": team.id,
@@ -129,7 +162,7 @@ def _stage(
         shows.append(
             {
                 "id": sid,
-                "title": f"{stage.title} {index + 1}",
+                "title": stage.title if stage.shows == 1 else f"{stage.title} {index + 1}",
                 "status": status,
                 "confirmed": bool(confirmed),
                 "teams": teams,

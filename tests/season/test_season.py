@@ -200,6 +200,14 @@ def test_an_upheld_appeal_changes_the_places_and_who_goes_on(book: SeasonBook) -
     table = rules.table(book.season, book.state, "bk", where)
     assert table[0].team == loser.team and table[0].place == 1
     assert sum(1 for c in book.state.corrections if c.team == loser.team) == 2
+    # A correction after the final's line-up was confirmed that changes who should be in it: the
+    # season says so (the organizers decide), and the confirmed line-up stays.
+    book.confirm("ck")
+    assert book.view()["conflicts"] == []
+    book.correct("bk", 1 - where, leader.team, Decimal(400), "Phúc khảo: cộng điểm phần thi Kỹ năng số")
+    conflict = book.view()["conflicts"]
+    assert [c["stage"] for c in conflict] == ["ck"] and leader.team in conflict[0]["rules"][0]
+    assert leader.team not in book.state.lineups["ck"].lineups[0]
     # Reloaded from the database, the corrections are still there, with their reasons.
     again = SeasonBook(book.season, book.log)
     assert [c.reason for c in again.state.corrections] == [c.reason for c in book.state.corrections]
