@@ -58,10 +58,13 @@ class _SeasonReader(_Builder):
         stages: list[StageSpec] = []
         if stages_node:
             self.unique(stages_node, "stage")
+            named: list[str] = []  # every stage's id so far, read or not
             for node in stages_node:
-                stage = self.attempt(lambda node=node: self.stage(node, stages, len(teams), ranking))
+                stage = self.attempt(lambda node=node: self.stage(node, stages, named, len(teams), ranking))
                 if stage is not None:
                     stages.append(stage)
+                if isinstance(node.value, dict) and node.value.get("id") is not None:
+                    named.append(str(node.value["id"]))
         if season_id is None or title is None or self.problems.items or self.show_errors:
             return None
         return SeasonConfig(
@@ -81,7 +84,9 @@ class _SeasonReader(_Builder):
             raise node.expected("'points' first, then speed_points and/or answer_time, each once, and 'draw' last")
         return rules
 
-    def stage(self, node: Node, before: list[StageSpec], team_count: int, ranking: tuple[str, ...]) -> StageSpec:
+    def stage(
+        self, node: Node, before: list[StageSpec], named: list[str], team_count: int, ranking: tuple[str, ...]
+    ) -> StageSpec | None:
         node.mapping(
             ("id", "title", "stage", "show", "shows", "size", "entrants", "fill"),
             required=("id", "title", "show", "shows"),
@@ -93,12 +98,12 @@ class _SeasonReader(_Builder):
         fill = self.opt(node, "fill", lambda n: n.choice(("order", "draw")), "order")
         entrants_node = node.get("entrants")
         entrants = (
-            tuple(self.each(entrants_node.list(min_len=1, max_len=4), lambda n: self.source(n, before)))
+            tuple(self.each(entrants_node.list(min_len=1, max_len=4), lambda n: self.source(n, before, named)))
             if (entrants_node)
             else ()
         )
         if entrants_node is not None and len(entrants) != len(entrants_node.value):
-            raise node.fail("fix the entrants first")
+            return None  # an entrant's own problem is reported
         size_node = node.get("size")
         if not before:
             if entrants:
@@ -135,13 +140,14 @@ class _SeasonReader(_Builder):
             raise node.fail("the ranking has sudden_death but this show file has no tiebreak questions")
         return template, path
 
-    def source(self, node: Node, before: list[StageSpec]) -> Source:
+    def source(self, node: Node, before: list[StageSpec], named: list[str]) -> Source | None:
         node.mapping(("from", "place", "best"), required=("from",))
         stage_id = node["from"].ident()
         earlier = next((s for s in before if s.id == stage_id), None)
         if earlier is None:
-            names = ", ".join(s.id for s in before) or "none"
-            raise node["from"].fail(f"no earlier stage '{stage_id}' (earlier stages: {names})")
+            if stage_id in named:
+                return None  # that stage has problems of its own, reported there
+            raise node["from"].fail(f"no earlier stage '{stage_id}' (earlier stages: {', '.join(named) or 'none'})")
         place = self.opt(node, "place", lambda n: n.int(1, earlier.size), 1)
         best = self.opt(node, "best", lambda n: n.int(1, earlier.shows), None)
         return Source(stage_id, place, best)
