@@ -113,12 +113,12 @@ def sample_season(config: ShowConfig, seed: int = 2024) -> dict[str, Any]:
     names = [t.name for t in config.teams]
     names += [f"Đội {unit}" for unit in QUANG_NAM_UNITS if f"Đội {unit}" not in names]
     teams = [{"team": f"t{i + 1:02d}", "name": name} for i, name in enumerate(names[:17])]
-    points = {t["team"]: Decimal(rng.randrange(80, 200)) for t in teams}
+    points = {t["team"]: Decimal(rng.randrange(8000, 20000)) / 100 for t in teams}  # judged rounds give decimals
 
     def show(show_id: str, title: str, members: list[dict], status: str) -> dict[str, Any]:
         ranked = sorted(members, key=lambda t: -points[t["team"]])
         rows = [
-            {**t, "points": int(points[t["team"]]) if status != "upcoming" else None, "result": None} for t in members
+            {**t, "points": float(points[t["team"]]) if status != "upcoming" else None, "result": None} for t in members
         ]
         if status == "done":
             for row in rows:
@@ -150,7 +150,7 @@ def sample_season(config: ShowConfig, seed: int = 2024) -> dict[str, Any]:
             **t,
             "rank": rank,
             "played": progress[t["team"]],
-            "points": int(points[t["team"]]),
+            "points": float(points[t["team"]]),
             "status": status.get(t["team"], "out"),
         }
         for rank, t in enumerate(table, 1)

@@ -254,3 +254,18 @@ def test_a_draw_fixed_by_hand_must_place_every_team_once(book: SeasonBook) -> No
     event = book.confirm("vl", lineups=shows, reason="Bốc thăm trực tiếp tại hội trường")
     assert event.by_hand and book.state.lineups["vl"].lineups == shows
     assert book.show_config("vl", 5).teams == tuple(book.season.team(t) for t in shows[5])
+
+
+def test_runners_up_level_on_points_in_a_played_season_are_split_by_the_speed_round(book: SeasonBook) -> None:
+    play_season(book, seed=11, until="bk")
+    seconds = [(i, next(r for r in book.state.result("bk", i).teams if r.place == 2)) for i in range(2)]
+    (low_show, low), (_, high) = sorted(seconds, key=lambda s: s[1].points)
+    book.correct("bk", low_show, low.team, high.points - low.points, "Phúc khảo: hai đội nhì bằng điểm")
+    rows = [next(r for r in rules.table(book.season, book.state, "bk", i) if r.team == t.team) for i, t in seconds]
+    assert rows[0].points == rows[1].points
+    proposal = rules.propose(book.season, book.state, "ck")
+    if rows[0].speed_points == rows[1].speed_points:  # level on the speed round too: a draw decides
+        assert proposal.draw and set(proposal.draw[0]) == {low.team, high.team}
+    else:
+        faster = max(rows, key=lambda r: r.speed_points)
+        assert proposal.lineups is not None and proposal.lineups[0][2] == faster.team
