@@ -60,32 +60,45 @@ class ConfigError(Exception):
 def load_show(path: str | Path) -> ShowConfig:
     """Read, parse and validate a show file, or raise ``ConfigError`` listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read the file: {exc}"]) from None
-    return parse_show(text, path)
+    return parse_show(read_text(path), path)
 
 
 def parse_show(text: str, path: Path) -> ShowConfig:
     """Parse show-file text; ``path`` names the file in errors and anchors media paths."""
+    return parse_file(text, path, _Builder, _Builder.show)
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the file: {exc}"]) from None
+
+
+B = TypeVar("B", bound="_Builder")
+
+
+def parse_file(text: str, path: Path, builder: type[B], read: Callable[[B, Node], T | None]) -> T:
+    """YAML text read by ``read`` with a ``builder``; every problem (and those of the files it
+    read in turn) raised at once as ``ConfigError``."""
     try:
         data = load_yaml(text)
     except YamlSyntaxError as exc:
         raise ConfigError([f"{path}:{exc.line}: {exc.message}"]) from None
     problems = Problems()
-    builder = _Builder(problems, path.parent)
-    config = builder.attempt(lambda: builder.show(Node(data, "", 1, problems)))
-    if problems.items or config is None:
+    reader = builder(problems, path.parent)
+    value = reader.attempt(lambda: read(reader, Node(data, "", 1, problems)))
+    if problems.items or reader.elsewhere or value is None:
         ordered = sorted(problems.items, key=lambda p: p.line)
-        raise ConfigError([f"{path}:{p.line}: {p.path}: {p.message}" for p in ordered])
-    return config
+        raise ConfigError([f"{path}:{p.line}: {p.path}: {p.message}" for p in ordered] + reader.elsewhere)
+    return value
 
 
 class _Builder:
     def __init__(self, problems: Problems, base: Path) -> None:
         self.problems = problems
         self.base = base
+        self.elsewhere: list[str] = []  # problems of the files this one names (a season's show files)
 
     def attempt(self, read: Callable[[], T]) -> T | None:
         try:

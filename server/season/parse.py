@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.configs.parse import RANKING_RULES, ConfigError, _Builder, load_show
+from server.configs.parse import RANKING_RULES, ConfigError, _Builder, load_show, parse_file, read_text
 from server.configs.reader import Node, Problems
-from server.configs.source import YamlSyntaxError, load_yaml
 from server.core.config import ShowConfig, Stage
 from server.season.config import COMPARE_RULES, SeasonConfig, Source, StageSpec
 
@@ -21,27 +20,12 @@ MAX_SHOWS = 64
 def load_season(path: str | Path) -> SeasonConfig:
     """Read, parse and validate a season file, or raise ``ConfigError`` listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read the file: {exc}"]) from None
-    try:
-        data = load_yaml(text)
-    except YamlSyntaxError as exc:
-        raise ConfigError([f"{path}:{exc.line}: {exc.message}"]) from None
-    problems = Problems()
-    reader = _SeasonReader(problems, path.parent)
-    season = reader.attempt(lambda: reader.season(Node(data, "", 1, problems)))
-    if problems.items or season is None:
-        ordered = sorted(problems.items, key=lambda p: p.line)
-        raise ConfigError([f"{path}:{p.line}: {p.path}: {p.message}" for p in ordered] + reader.show_errors)
-    return season
+    return parse_file(read_text(path), path, _SeasonReader, _SeasonReader.season)
 
 
 class _SeasonReader(_Builder):
     def __init__(self, problems: Problems, base: Path) -> None:
         super().__init__(problems, base)
-        self.show_errors: list[str] = []  # a stage's show file's own problems, with its path
         self.templates: dict[Path, ShowConfig | None] = {}
 
     def season(self, root: Node) -> SeasonConfig | None:
@@ -65,7 +49,7 @@ class _SeasonReader(_Builder):
                     stages.append(stage)
                 if isinstance(node.value, dict) and node.value.get("id") is not None:
                     named.append(str(node.value["id"]))
-        if season_id is None or title is None or self.problems.items or self.show_errors:
+        if season_id is None or title is None or self.problems.items or self.elsewhere:
             return None
         return SeasonConfig(
             id=season_id,
@@ -134,7 +118,7 @@ class _SeasonReader(_Builder):
                 self.templates[path] = load_show(path)
             except ConfigError as exc:
                 self.templates[path] = None
-                self.show_errors.extend(exc.errors)
+                self.elsewhere.extend(exc.errors)
         template = self.templates[path]
         if template is not None and "sudden_death" in ranking and not template.tiebreak.questions:
             raise node.fail("the ranking has sudden_death but this show file has no tiebreak questions")
