@@ -38,6 +38,7 @@ class SeasonConfirm(msgspec.Struct, frozen=True):
     stage: str
     lineups: tuple[tuple[str, ...], ...] | None = None
     reason: str = ""
+    expect: tuple[tuple[str, ...], ...] | None = None  # the proposal the producer saw: refused if it moved
 
 
 class SeasonCorrect(msgspec.Struct, frozen=True):

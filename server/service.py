@@ -36,6 +36,9 @@ AUDIT = 50  # actions in the producer's audit panel
 TALLY_EVERY = 0.25  # seconds: votes alone change the views at most this often (a few times a second)
 
 
+DESK_ONLY = ("next", "conflicts")  # season keys only the producer's view has
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -159,7 +162,9 @@ class ShowService:
         state, config = self.engine.state, self.config
         public = public_view(config, state)
         producer = producer_view(config, state)
-        public["season"] = producer["season"] = self.season
+        producer["season"] = self.season
+        # What comes next and what contradicts the rules is for the desk, not for the screen.
+        public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
         # The labels in Vietnamese too (server/views.py gives the English ones).
         producer["undo_vi"] = (state.undo[-1].label_vi or state.undo[-1].label) if state.undo else None
         producer["redo_vi"] = (state.redo[-1].label_vi or state.redo[-1].label) if state.redo else None

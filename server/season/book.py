@@ -69,11 +69,14 @@ class SeasonBook:
         lineups: tuple[tuple[str, ...], ...] | None = None,
         reason: str = "",
         seed: int | None = None,
+        expect: tuple[tuple[str, ...], ...] | None = None,
     ) -> SeasonEvent:
-        """Confirm a stage's line-ups: the rules' (any draw made with a fresh seed, kept in the log),
-        or by hand with a reason."""
+        """Confirm a stage's line-ups: the rules' (any draw made with a fresh seed, kept in the log;
+        with ``expect``, only if they are still those), or by hand with a reason."""
         seed = secrets.randbits(32) if seed is None else seed
-        return self._commit(lambda s: rules.confirm(self.season, s, stage, self.clock(), by, seed, lineups, reason))
+        return self._commit(
+            lambda s: rules.confirm(self.season, s, stage, self.clock(), by, seed, lineups, reason, expect)
+        )
 
     def correct(
         self, stage: str, index: int, team: str, points: Decimal, reason: str, by: str = "producer"

@@ -114,7 +114,7 @@ def status_text(book: SeasonBook) -> str:
         proposal = propose(season, state, stage.id)
         lines.append("")
         if proposal.waiting:
-            lines.append(f"Next: {stage.title} waits for {', '.join(proposal.waiting)}")
+            lines.append(f"Next: {stage.title} waits for {', '.join(show_id(season, *w) for w in proposal.waiting)}")
         elif proposal.problem:
             lines.append(f"Next: {stage.title}: {proposal.problem}")
         elif proposal.draw:

@@ -74,7 +74,7 @@ class SeasonDesk:
             log.exception("could not record the show's result in the season")
 
     def confirm(self, command: p.SeasonConfirm) -> None:
-        self.book.confirm(command.stage, "producer", command.lineups, command.reason)
+        self.book.confirm(command.stage, "producer", command.lineups, command.reason, expect=command.expect)
         self.refresh()
 
     def correct(self, command: p.SeasonCorrect) -> None:

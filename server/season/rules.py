@@ -12,7 +12,7 @@ from decimal import Decimal
 from msgspec import Struct
 
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
-from server.season.config import SeasonConfig, StageSpec, show_id
+from server.season.config import SeasonConfig, StageSpec
 from server.season.events import LineupsConfirmed, PointsCorrected, ResultRecorded, SeasonState
 from server.season.results import ShowResult
 
@@ -36,7 +36,7 @@ class Proposal(Struct, frozen=True):
 
     stage: str
     lineups: tuple[tuple[str, ...], ...] | None  # None: not decided yet (see waiting, problem)
-    waiting: tuple[str, ...] = ()  # shows still to be played before the rules can decide
+    waiting: tuple[tuple[str, int], ...] = ()  # (stage, index) of shows to be played before the rules decide
     draw: tuple[tuple[str, ...], ...] = ()  # tied teams a draw decides between (the seed: on confirm)
     problem: str = ""  # something the rules cannot decide: the producer fixes the line-up by hand
     problem_vi: str = ""
@@ -117,7 +117,7 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
         rng.shuffle(teams)
         return Proposal(stage.id, deal(teams, stage.shows))
     waiting = tuple(
-        show_id(season, source.stage, i)
+        (source.stage, i)
         for source in _unique_sources(stage)
         for i in range(season.stage(source.stage).shows)  # type: ignore[union-attr]
         if state.result(source.stage, i) is None
@@ -218,6 +218,13 @@ def _unique_sources(stage: StageSpec) -> list:
 # -- deciding the season's events ---------------------------------------------------------------
 
 
+def show_title(season: SeasonConfig, stage_id: str, index: int) -> str:
+    """How people name a show: "Bán kết 1", or "Chung kết" for a stage of one show."""
+    stage = season.stage(stage_id)
+    assert stage is not None
+    return stage.title if stage.shows == 1 else f"{stage.title} {index + 1}"
+
+
 def played(state: SeasonState, stage: str) -> list[int]:
     return sorted(int(k.split("/")[1]) for k in state.results if k.split("/")[0] == stage)
 
@@ -231,6 +238,7 @@ def confirm(
     seed: int | None = None,
     lineups: tuple[tuple[str, ...], ...] | None = None,
     reason: str = "",
+    expect: tuple[tuple[str, ...], ...] | None = None,
 ) -> LineupsConfirmed:
     """Confirm a stage's line-ups: the rules' (a draw among ties made with ``seed``), or by hand
     (``lineups``, with a ``reason``). Refused once one of the stage's shows has been played."""
@@ -247,11 +255,16 @@ def confirm(
         proposal = propose(season, state, stage.id, seed)
         if proposal.lineups is None:
             if proposal.waiting:
+                titles = ", ".join(show_title(season, *where) for where in proposal.waiting)
                 raise RuleError(
-                    f"{stage.title}: waiting for {', '.join(proposal.waiting)} to be played",
-                    vi=f"{stage.title}: còn chờ kết quả {', '.join(proposal.waiting)}",
+                    f"{stage.title}: waiting for {titles} to be played", vi=f"{stage.title}: còn chờ kết quả {titles}"
                 )
             raise RuleError(proposal.problem or "the rules cannot decide yet", vi=proposal.problem_vi)
+        if expect is not None and tuple(map(tuple, expect)) != proposal.lineups:
+            raise RuleError(
+                f"{stage.title}: the proposed line-ups changed meanwhile; look at them again",
+                vi=f"{stage.title}: danh sách đề xuất vừa thay đổi; hãy xem lại",
+            )
         drew = bool(propose(season, state, stage.id).draw)
         return LineupsConfirmed(at, by, stage.id, proposal.lineups, seed if drew else None)
     reason = " ".join(reason.split())

@@ -10,7 +10,7 @@ from typing import Any
 
 from server.season.config import SeasonConfig, show_id
 from server.season.events import SeasonState
-from server.season.rules import Proposal, Row, propose, table
+from server.season.rules import Proposal, Row, propose, show_title, table
 
 
 def season_view(season: SeasonConfig, state: SeasonState, live: str | None = None) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def _stage(
         shows.append(
             {
                 "id": sid,
-                "title": stage.title if stage.shows == 1 else f"{stage.title} {index + 1}",
+                "title": show_title(season, stage_id, index),
                 "status": status,
                 "confirmed": bool(confirmed),
                 "teams": teams,
@@ -176,7 +176,7 @@ def _proposal(season: SeasonConfig, proposal: Proposal) -> dict[str, Any]:
     return {
         "stage": proposal.stage,
         "lineups": [list(teams) for teams in proposal.lineups] if proposal.lineups is not None else None,
-        "waiting": list(proposal.waiting),
+        "waiting": [show_id(season, *where) for where in proposal.waiting],
         "draw": [[names[t] for t in group] for group in proposal.draw],
         "problem": proposal.problem,
         "problem_vi": proposal.problem_vi,
