@@ -279,7 +279,7 @@ async def test_overlay_preview_links_open_sample_overlays(studio: Studio) -> Non
 
 def test_the_controller_uses_only_catalogue_keys() -> None:
     used: set[str] = set()
-    for name in ("static/control.js", "templates/control.html"):
+    for name in ("static/control.js", "static/season.js", "templates/control.html"):
         text = (ROOT / "controller" / name).read_text(encoding="utf-8")
         used |= set(re.findall(r"""t\(\s*["'`]((?:control|common)\.[\w.]+)["'`]""", text))
         used |= set(re.findall(r"""t\[["']((?:control|common)\.[\w.]+)["']\]""", text))
