@@ -117,10 +117,10 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
         rng.shuffle(teams)
         return Proposal(stage.id, deal(teams, stage.shows))
     waiting = tuple(
-        (source.stage, i)
-        for source in _unique_sources(stage)
-        for i in range(season.stage(source.stage).shows)  # type: ignore[union-attr]
-        if state.result(source.stage, i) is None
+        (source, i)
+        for source in dict.fromkeys(s.stage for s in stage.entrants)
+        for i in range(season.stage(source).shows)  # type: ignore[union-attr]
+        if state.result(source, i) is None
     )
     if waiting:
         return Proposal(stage.id, None, waiting=waiting)
@@ -204,15 +204,6 @@ def deal(teams: list[str], shows: int) -> tuple[tuple[str, ...], ...]:
         out.append(tuple(teams[start : start + size]))
         start += size
     return tuple(out)
-
-
-def _unique_sources(stage: StageSpec) -> list:
-    seen, out = set(), []
-    for source in stage.entrants:
-        if source.stage not in seen:
-            seen.add(source.stage)
-            out.append(source)
-    return out
 
 
 # -- deciding the season's events ---------------------------------------------------------------
