@@ -85,17 +85,17 @@ class SeasonBook:
             lambda s: rules.correct(self.season, s, stage, index, team, points, reason, self.clock(), by)
         )
 
-    def record(self, config: ShowConfig, log: EventLog | None = None) -> SeasonEvent | None:
+    def record(self, config: ShowConfig) -> SeasonEvent | None:
         """Record a season show's result if it has ended and its result is not recorded yet (or
         differs: the show was replayed from its log after a fix)."""
         where = self.locate(config.id)
         if where is None:
             return None
-        state = (log or self.log).load(config.id)
+        state = self.log.load(config.id)
         if state.board.phase is not ShowPhase.ENDED:
             return None
         stage, index = where
-        last = next((a for a in reversed(list((log or self.log).actions(config.id)))), None)
+        last = next(reversed(list(self.log.actions(config.id))), None)
         result = show_result(config, state, last.command.at if last else self.clock())
         if self.state.result(stage, index) == result:
             return None
