@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.configs.parse import RANKING_RULES, ConfigError, _Builder, load_show, parse_file, read_text
+from server.configs.parse import ConfigError, _Builder, load_show, parse_file, read_text
 from server.configs.reader import Node, Problems
 from server.core.config import ShowConfig, Stage
 from server.season.config import COMPARE_RULES, SeasonConfig, Source, StageSpec
@@ -135,12 +135,6 @@ class _SeasonReader(_Builder):
         place = self.opt(node, "place", lambda n: n.int(1, earlier.size), 1)
         best = self.opt(node, "best", lambda n: n.int(1, earlier.shows), None)
         return Source(stage_id, place, best)
-
-    def ranking(self, node: Node) -> tuple[str, ...]:
-        rules = tuple(child.choice(RANKING_RULES) for child in node.list(min_len=1, max_len=4))
-        if rules[0] != "points" or len(set(rules)) != len(rules):
-            raise node.expected("'points' first, then speed_points, answer_time and/or sudden_death, each once")
-        return rules
 
 
 def _show_sizes(entrants: tuple[Source, ...], before: list[StageSpec], shows: int, fill: str, node: Node) -> list[int]:
