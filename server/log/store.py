@@ -16,9 +16,9 @@ import msgspec
 
 from server.core.config import ShowConfig
 from server.core.events import Action
+from server.core.season.events import SeasonEvent
 from server.core.show import replay
 from server.core.state import ShowState
-from server.season.events import SeasonEvent
 
 SCHEMA_VERSION = 1
 # Bump when ShowState's shape changes: older snapshots are then ignored and the log replayed.

@@ -1,6 +1,6 @@
 """A season's owner: its log in the show database, its shows made from the stages' templates, and
 the results that flow back when they end. The only writer of the season's events (each one checked
-by ``server.season.rules`` first, then committed, then folded)."""
+by ``server.core.season.rules`` first, then committed, then folded)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from typing import Any
 
 from server.core.config import ShowConfig
 from server.core.errors import NotFound, quote
+from server.core.season import rules
+from server.core.season.config import SeasonConfig, show_id
+from server.core.season.events import SeasonEvent, SeasonState, apply, fold
+from server.core.season.results import show_result
 from server.core.state import ShowPhase
 from server.log.store import EventLog
-from server.season import rules
-from server.season.config import SeasonConfig, show_id
-from server.season.events import SeasonEvent, SeasonState, apply, fold
 from server.season.lineup import season_show
 from server.season.parse import load_season
-from server.season.results import show_result
 from server.season.view import season_view
 
 

@@ -7,10 +7,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from server.core.errors import InvalidCommand
+from server.core.season.config import show_id
+from server.core.season.rules import propose
 from server.log.store import EventLog
 from server.season.book import SeasonBook
-from server.season.config import show_id
-from server.season.rules import propose
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

@@ -28,11 +28,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from server.core.context import TIEBREAK_ID
 from server.core.errors import NotFound, quote
+from server.core.season.config import SeasonConfig, show_id
+from server.core.season.events import SeasonState
+from server.core.season.results import Named, ShowResult
+from server.core.season.rules import table
 from server.season.book import SeasonBook
-from server.season.config import SeasonConfig, show_id
-from server.season.events import SeasonState
-from server.season.results import Named, ShowResult
-from server.season.rules import table
 from server.season.view import season_view
 
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"

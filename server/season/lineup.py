@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from server.core.config import Contest, Segment, ShowConfig, Team
-from server.season.config import SeasonConfig, StageSpec, show_id
+from server.core.season.config import SeasonConfig, StageSpec, show_id
 
 
 def season_show(season: SeasonConfig, stage: StageSpec, index: int, teams: tuple[str, ...]) -> ShowConfig:

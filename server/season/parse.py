@@ -11,7 +11,7 @@ from pathlib import Path
 from server.configs.parse import ConfigError, _Builder, load_show, parse_file, read_text
 from server.configs.reader import Node, Problems
 from server.core.config import ShowConfig, Stage
-from server.season.config import COMPARE_RULES, SeasonConfig, Source, StageSpec
+from server.core.season.config import COMPARE_RULES, SeasonConfig, Source, StageSpec
 
 MAX_TEAMS = 200
 MAX_SHOWS = 64

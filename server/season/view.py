@@ -8,9 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from server.season.config import SeasonConfig, show_id
-from server.season.events import SeasonState
-from server.season.rules import Proposal, Row, propose, show_title, table
+from server.core.season.config import SeasonConfig, show_id
+from server.core.season.events import SeasonState
+from server.core.season.rules import Proposal, Row, propose, show_title, table
 
 
 def season_view(season: SeasonConfig, state: SeasonState, live: str | None = None) -> dict[str, Any]:

@@ -16,12 +16,12 @@ import pytest
 
 from server.core import commands as c
 from server.core.errors import NotFound
+from server.core.season.config import show_id
+from server.core.season.rules import table
 from server.engine import Engine
 from server.log.store import EventLog
 from server.season.book import SeasonBook
-from server.season.config import show_id
 from server.season.export import export_season
-from server.season.rules import table
 from server.season.sim import play_season, register
 from server.season.view import season_view
 from server.sim import Simulator

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from server.core.errors import ShowError
+from server.core.season import rules
+from server.core.season.config import SeasonConfig
+from server.core.season.events import LineupsConfirmed, ResultRecorded, SeasonState, apply
+from server.core.season.results import ShowResult, TeamResult
 from server.log.store import EventLog
-from server.season import rules
 from server.season.book import SeasonBook
-from server.season.config import SeasonConfig
-from server.season.events import LineupsConfirmed, ResultRecorded, SeasonState, apply
 from server.season.parse import load_season
-from server.season.results import ShowResult, TeamResult
 from server.season.sim import play_season
 
 ROOT = Path(__file__).resolve().parents[2]

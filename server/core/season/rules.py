@@ -12,9 +12,9 @@ from decimal import Decimal
 from msgspec import Struct
 
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
-from server.season.config import SeasonConfig, StageSpec
-from server.season.events import LineupsConfirmed, PointsCorrected, ResultRecorded, SeasonState
-from server.season.results import ShowResult
+from server.core.season.config import SeasonConfig, StageSpec
+from server.core.season.events import LineupsConfirmed, PointsCorrected, ResultRecorded, SeasonState
+from server.core.season.results import ShowResult
 
 MAX_CORRECTION = Decimal(1000)
 

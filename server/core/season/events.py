@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from msgspec import Struct, field
 
-from server.season.results import ShowResult
+from server.core.season.results import ShowResult
 
 
 class LineupsConfirmed(Struct, frozen=True, tag="lineups"):
