@@ -12,13 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from server.core.config import ShowConfig
 from server.core.errors import NotFound, quote
 from server.core.season import rules
 from server.core.season.config import SeasonConfig, show_id
 from server.core.season.events import SeasonEvent, SeasonState, apply, fold
 from server.core.season.results import show_result
-from server.core.state import ShowPhase
+from server.core.state import ShowPhase, ShowState
 from server.log.store import EventLog
 from server.season.lineup import season_show
 from server.season.parse import load_season
@@ -85,20 +87,26 @@ class SeasonBook:
             lambda s: rules.correct(self.season, s, stage, index, team, points, reason, self.clock(), by)
         )
 
-    def record(self, config: ShowConfig) -> SeasonEvent | None:
-        """Record a season show's result if it has ended and its result is not recorded yet (or
-        differs: the show was replayed from its log after a fix)."""
+    def record(
+        self, config: ShowConfig, state: ShowState | None = None, ended_at: int | None = None
+    ) -> SeasonEvent | None:
+        """Record a season show's result if it has ended and the season does not hold that result
+        yet (a show ended again after an undo replaces it). ``state``: the show's state (default:
+        read from the database; ``ended_at`` then its last action's time)."""
         where = self.locate(config.id)
         if where is None:
             return None
-        state = self.log.load(config.id)
+        if state is None:
+            state = self.log.load(config.id)
+            last = next(reversed(list(self.log.actions(config.id))), None)
+            ended_at = last.command.at if last else None
         if state.board.phase is not ShowPhase.ENDED:
             return None
         stage, index = where
-        last = next(reversed(list(self.log.actions(config.id))), None)
-        result = show_result(config, state, last.command.at if last else self.clock())
-        if self.state.result(stage, index) == result:
-            return None
+        result = show_result(config, state, self.clock() if ended_at is None else ended_at)
+        held = self.state.result(stage, index)
+        if held is not None and msgspec.structs.replace(held, ended_at=result.ended_at) == result:
+            return None  # the same result (what happened after the end changes no points)
         return self._commit(lambda s: rules.record(self.season, s, stage, index, result, self.clock(), "system"))
 
     def sync(self) -> list[SeasonEvent]:

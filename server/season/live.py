@@ -51,6 +51,7 @@ class SeasonDesk:
         self.book = book
         self.service = service
         self._due: asyncio.Handle | None = None
+        self._seen = -1  # the show's revision last looked at after its end
 
     def start(self) -> None:
         self.book.sync()
@@ -61,14 +62,17 @@ class SeasonDesk:
         self.service.set_season(self.book.view(live=self.service.config.id))
 
     def _updated(self, _updates: list) -> None:
-        if self.service.state.board.phase is ShowPhase.ENDED and self._due is None:
+        state = self.service.state
+        if state.board.phase is ShowPhase.ENDED and state.seq != self._seen and self._due is None:
             # Not from inside the service's publishing: right after it.
             self._due = asyncio.get_running_loop().call_soon(self._record)
 
     def _record(self) -> None:
         self._due = None
+        service = self.service
+        self._seen = service.state.seq
         try:
-            if self.book.record(self.service.config) is not None:
+            if self.book.record(service.config, service.state, service.clock()) is not None:
                 self.refresh()
         except Exception:  # the show has ended on air whatever happens to the season's books
             log.exception("could not record the show's result in the season")

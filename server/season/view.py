@@ -56,7 +56,7 @@ def _through(season: SeasonConfig, state: SeasonState, proposals: dict[str, Prop
         confirmed = state.lineups.get(stage.id)
         lineups = confirmed.lineups if confirmed else proposals[stage.id].lineups
         if stage.drawn and lineups is None:
-            lineups = ((t.id for t in season.teams),)  # type: ignore[assignment]
+            lineups = (tuple(t.id for t in season.teams),)
         for teams in lineups or ():
             for team in teams:
                 out[team] = index
