@@ -9,6 +9,15 @@ export function el(tag, className = "", text = null) {
   return node;
 }
 
+/** `node` with a span per part, in order, each kept as `node[name]`: `{rank: "st-rank num", ...}`. */
+export function withParts(node, parts) {
+  for (const [name, className] of Object.entries(parts)) {
+    node[name] = el("span", className);
+    node.append(node[name]);
+  }
+  return node;
+}
+
 const fitQueue = new Set();
 let fitScheduled = false;
 

@@ -1,6 +1,6 @@
 // Who may answer: buzz order with the team on the floor (buzzer, steal, turns), or the speed
 // round's ranking by answer time once answers close, with right or wrong after the reveal.
-import { el, keyed, text } from "../dom.js";
+import { el, keyed, text, withParts } from "../dom.js";
 
 export class Buzzer {
   constructor(node, ctx) {
@@ -78,15 +78,15 @@ function buzzRows(q, t) {
 }
 
 function makeRow() {
-  const row = el("div", "order-row");
-  row.rank = el("span", "order-rank num");
-  row.name = el("span", "order-name fit");
-  row.state = el("span", "order-state");
-  row.time = el("span", "order-time num");
-  row.markIcon = el("span", "order-mark");
+  const row = withParts(el("div", "order-row"), {
+    rank: "order-rank num",
+    name: "order-name fit",
+    state: "order-state",
+    time: "order-time num",
+    markIcon: "order-mark",
+  });
   row.markIcon.innerHTML =
     '<svg class="icon-right" viewBox="0 0 24 24"><path d="M4 12.5l5 5L20 6.5"/></svg>' +
     '<svg class="icon-wrong" viewBox="0 0 24 24"><path d="M6 6l12 12M18 6L6 18"/></svg>';
-  row.append(row.rank, row.name, row.state, row.time, row.markIcon);
   return row;
 }

@@ -1,6 +1,6 @@
 // Judges' scores revealed: the team just revealed, each judge's score per criterion and in total,
 // the round result; below, every team's result so far.
-import { countTo, el, keyed, points, text } from "../dom.js";
+import { countTo, el, keyed, points, text, withParts } from "../dom.js";
 
 export class Judges {
   constructor(node, ctx) {
@@ -113,9 +113,5 @@ function makeRow() {
 }
 
 function makeChip() {
-  const chip = el("div", "chip result-chip");
-  chip.name = el("span", "chip-name fit");
-  chip.value = el("span", "chip-value num");
-  chip.append(chip.name, chip.value);
-  return chip;
+  return withParts(el("div", "chip result-chip"), { name: "chip-name fit", value: "chip-value num" });
 }

@@ -1,18 +1,22 @@
 // The season (view.season, see docs/protocol.md): standings of every team, and the bracket from
 // the qualifiers through the semi-finals to the final.
-import { el, keyed, points, text } from "../dom.js";
+import { el, keyed, points, text, withParts } from "../dom.js";
+
+/** The season's panel: its heading, the season's title, and `body` below. */
+function seasonPanel(layer, node, ctx, heading, panelClass, body) {
+  layer.t = ctx.t;
+  const panel = el("div", `panel season-panel ${panelClass}`);
+  const head = el("div", "card-head");
+  layer.subtitle = el("div", "season-title fit");
+  head.append(el("div", "round-name fit", ctx.t(heading)), layer.subtitle);
+  panel.append(head, body);
+  node.append(panel);
+  return body;
+}
 
 export class Standings {
   constructor(node, ctx) {
-    this.t = ctx.t;
-    const panel = el("div", "panel season-panel");
-    const head = el("div", "card-head");
-    this.title = el("div", "round-name fit", ctx.t("overlay.standings"));
-    this.subtitle = el("div", "season-title fit");
-    head.append(this.title, this.subtitle);
-    this.rows = el("div", "standings-rows");
-    panel.append(head, this.rows);
-    node.append(panel);
+    this.rows = seasonPanel(this, node, ctx, "overlay.standings", "", el("div", "standings-rows"));
   }
 
   update(view) {
@@ -35,27 +39,18 @@ export class Standings {
 }
 
 function makeStandingRow() {
-  const row = el("div", "standing-row");
-  row.rank = el("span", "st-rank num");
-  row.name = el("span", "st-name fit");
-  row.status = el("span", "st-status");
-  row.played = el("span", "st-played num");
-  row.points = el("span", "st-points num");
-  row.append(row.rank, row.name, row.status, row.played, row.points);
-  return row;
+  return withParts(el("div", "standing-row"), {
+    rank: "st-rank num",
+    name: "st-name fit",
+    status: "st-status",
+    played: "st-played num",
+    points: "st-points num",
+  });
 }
 
 export class Bracket {
   constructor(node, ctx) {
-    this.t = ctx.t;
-    const panel = el("div", "panel season-panel bracket-panel");
-    const head = el("div", "card-head");
-    this.title = el("div", "round-name fit", ctx.t("overlay.bracket"));
-    this.subtitle = el("div", "season-title fit");
-    head.append(this.title, this.subtitle);
-    this.columns = el("div", "bracket-columns");
-    panel.append(head, this.columns);
-    node.append(panel);
+    this.columns = seasonPanel(this, node, ctx, "overlay.bracket", "bracket-panel", el("div", "bracket-columns"));
   }
 
   update(view) {
@@ -105,10 +100,5 @@ function makeShow() {
 }
 
 function makeBracketRow() {
-  const row = el("div", "bracket-row");
-  row.name = el("span", "br-name fit");
-  row.note = el("span", "br-note");
-  row.points = el("span", "br-points num");
-  row.append(row.name, row.note, row.points);
-  return row;
+  return withParts(el("div", "bracket-row"), { name: "br-name fit", note: "br-note", points: "br-points num" });
 }
