@@ -55,9 +55,14 @@ def apply(state: ShowState, event: ev.Event) -> ShowState:
         return replace(state, board=entry.board, redo=state.redo[:-1], undo=(*state.undo, undo))
     if isinstance(event, ev.VotesCast):
         box = dict(state.ballots.get(event.poll, {}))
+        counts = dict(state.tallies.get(event.poll, {}))
         for vote in event.votes:
+            old = box.get(vote.device)
+            if old is not None:
+                counts[old.option] -= 1
             box[vote.device] = Ballot(vote.option, vote.at, vote.nickname)
-        return replace(state, ballots={**state.ballots, event.poll: box})
+            counts[vote.option] = counts.get(vote.option, 0) + 1
+        return replace(state, ballots={**state.ballots, event.poll: box}, tallies={**state.tallies, event.poll: counts})
     return replace(state, board=_BOARD[type(event)](state.board, event))
 
 

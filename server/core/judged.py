@@ -128,7 +128,4 @@ def voting(x: Ctx, cmd: c.OpenVoting | c.CloseVoting) -> list[ev.Event]:
 
 def tally(state: ShowState, key: str) -> dict[str, int]:
     """Votes per option in one ballot box."""
-    counts: dict[str, int] = {}
-    for ballot in state.ballots.get(key, {}).values():
-        counts[ballot.option] = counts.get(ballot.option, 0) + 1
-    return counts
+    return {option: n for option, n in state.tallies.get(key, {}).items() if n}

@@ -168,6 +168,9 @@ class ShowState(Struct, frozen=True):
     undo: tuple[HistoryEntry, ...] = ()
     redo: tuple[HistoryEntry, ...] = ()
     ballots: dict[str, dict[str, Ballot]] = field(default_factory=dict)
+    # Votes per option of each ballot box, kept with the ballots: views read a tally many times a
+    # second while thousands of phones vote, and counting the box each time grew with the crowd.
+    tallies: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def poll_key(poll: str, epoch: int) -> str:

@@ -13,6 +13,7 @@ from server.core import commands as c
 from server.core.apply import undoable
 from server.core.errors import RuleError
 from server.core.events import Action
+from server.core.judged import tally
 from server.core.show import execute, replay
 from server.core.state import QPhase, ShowPhase, ShowState
 from tests.core.play import make_config
@@ -199,6 +200,9 @@ def play(data: st.DataObject, length: int) -> tuple[ShowState, list[Action], Cou
         actions.append(action)
         accepted[kind.__name__] += 1
         assert {t: v for t, v in state.board.scores.items() if v or t in award_sums(state)} == award_sums(state)
+        assert all(
+            tally(state, key) == dict(Counter(b.option for b in box.values())) for key, box in state.ballots.items()
+        )
     return state, actions, accepted
 
 
