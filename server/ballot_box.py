@@ -21,7 +21,7 @@ from server.core.votes import screen_votes
 if TYPE_CHECKING:
     from server.service import ShowService
 
-BATCH_EVERY = 0.02  # seconds a vote waits at most for its batch
+BATCH_EVERY = 0.002  # seconds a vote waits at most for its batch (small batches: no bursts of ACKs)
 BATCH_MOST = 5000  # votes in one batch at most
 
 

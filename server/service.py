@@ -33,6 +33,7 @@ from server.views import audience_view, judge_view, producer_view, public_view
 log = logging.getLogger(__name__)
 RECENT = 200
 AUDIT = 50  # actions in the producer's audit panel
+SNAPSHOT_AFTER = 0.5  # seconds after a command before a snapshot that fell due is saved
 TALLY_EVERY = 0.25  # seconds: votes alone change the views at most this often (a few times a second)
 
 
@@ -78,6 +79,7 @@ class ShowService:
         # owner stops the other processes taking votes meanwhile (server/cluster.py).
         self.gate: Callable[[], contextlib.AbstractAsyncContextManager[None]] = contextlib.nullcontext
         self._tally_due: asyncio.TimerHandle | None = None
+        self._snapshot_due: asyncio.TimerHandle | None = None
 
     @property
     def state(self):
@@ -116,7 +118,7 @@ class ShowService:
 
     def _run(self, command: Command, publish: bool = True) -> Action:
         try:
-            action = self.engine.run(command)
+            action = self.engine.run(command, snapshot=False)
         except sqlite3.Error as exc:
             log.exception("could not write the log")
             raise StorageError(
@@ -132,6 +134,7 @@ class ShowService:
         except Exception:
             log.exception("could not publish action %s; clients will resync", action.seq)
         self._schedule_expiry()
+        self._schedule_snapshot()
         return action
 
     def _remember(self, action: Action) -> None:
@@ -215,6 +218,25 @@ class ShowService:
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
+        if self._snapshot_due is not None:
+            self._snapshot_due.cancel()
+            self._snapshot()
+
+    def _schedule_snapshot(self) -> None:
+        """Snapshots wait a moment, so the patches of the command that made one due leave first."""
+        if self._snapshot_due is not None:
+            return
+        try:
+            self._snapshot_due = asyncio.get_running_loop().call_later(SNAPSHOT_AFTER, self._snapshot)
+        except RuntimeError:
+            self._snapshot()
+
+    def _snapshot(self) -> None:
+        self._snapshot_due = None
+        try:
+            self.engine.snapshot_if_due()
+        except sqlite3.Error:  # only a cache: the log has everything
+            log.exception("could not save a snapshot")
 
     def _schedule_expiry(self) -> None:
         if self._expiry is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from server.core import commands as c
 from server.core import events as ev
-from server.core.config import RoundType
+from server.core.config import RoundType, ShowConfig
 from server.core.context import Ctx
 from server.core.errors import RuleError
-from server.core.state import JudgedProgress, QPhase, VotePhase, poll_key
+from server.core.state import JudgedProgress, QPhase, ShowState, VotePhase, poll_key
 from server.core.text import clean
 
 NICKNAME_MAX = 24
@@ -40,6 +40,15 @@ def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
         if progress.voting is VotePhase.OPEN:
             return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None, None
     raise RuleError(NOT_OPEN[0], vi=NOT_OPEN[1])
+
+
+def taking_votes(config: ShowConfig, state: ShowState) -> bool:
+    """Whether a ballot box is open: phones may be sending hundreds of votes a second."""
+    try:
+        open_poll(Ctx(config, state, c.CastVotes(at=0, by=c.AUDIENCE, votes=())))
+    except RuleError:
+        return False
+    return True
 
 
 def choice(option: str, options) -> str:

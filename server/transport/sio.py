@@ -4,6 +4,7 @@ hand commands to the service, and answer every event with an ACK. No rules live 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -12,7 +13,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import engineio
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from server import protocol as p
 from server.access import Access
@@ -30,6 +35,7 @@ PUBLIC_NAMESPACES = ("overlay", "team")
 PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
 FREEZE_AFTER = 2.0  # seconds of quiet after a wave of joins before the new connections are frozen
 FREEZE_WAVE = 200  # connections that make a wave worth freezing
+SEND_CHUNK = 500  # connections a broadcast queues on before it lets the event loop run other work
 
 
 class TokenBucket:
@@ -101,20 +107,28 @@ class Hub:
                 updates = self.pending.popleft()
                 if self.before_emit is not None:
                     await self.before_emit(updates)
-                # Each room its own clients: sent side by side, one turn of the event loop for all
-                # (python-socketio's emit waits a turn for its sends; one after the other, a busy
-                # loop made each wait behind the audience's traffic).
-                await asyncio.gather(*(send for update in updates for send in self._sends(update)))
+                for update in updates:
+                    message = {"rev": update.rev, "base": update.base, "patch": update.patch}
+                    for namespace, room in _rooms(update.audience):
+                        await self.send(p.PATCH, message, room, namespace)
 
-    def _sends(self, update: Update) -> list[Awaitable[None]]:
-        message = {"rev": update.rev, "base": update.base, "patch": update.patch}
-        if update.audience == "public":
-            return [self.sio.emit(p.PATCH, message, to="public", namespace=f"/{ns}") for ns in PUBLIC_NAMESPACES]
-        if update.audience == "producer":
-            return [self.sio.emit(p.PATCH, message, to="producer", namespace="/control", ignore_queue=True)]
-        if update.audience == "audience":
-            return [self.sio.emit(p.PATCH, message, to="audience", namespace="/audience")]
-        return [self.sio.emit(p.PATCH, message, to=update.audience, namespace="/judge", ignore_queue=True)]
+    async def send(self, event: str, data: Any, room: str, namespace: str) -> None:
+        """Emit ``event`` to a room. A cluster's emits go through Redis to every process (python-socketio's
+        emit); the producer's and the judges' rooms are on the owner alone. Otherwise the packet is queued on each
+        connection's socket right now: python-socketio's emit gives every recipient a task of its own
+        and waits for them all, turns of the event loop behind thousands of phones' votes before an
+        overlay's first byte leaves. A big room yields between chunks, so a question pushed to every
+        phone does not hold up the desk's own traffic."""
+        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in ("/control", "/judge"):
+            await self.sio.emit(event, data, to=room, namespace=namespace)
+            return
+        encoded = self.sio.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, data]).encode()
+        frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        for n, (_, eio_sid) in enumerate(list(self.sio.manager.get_participants(namespace, room))):
+            if n and n % SEND_CHUNK == 0:
+                await asyncio.sleep(0)
+            with contextlib.suppress(engineio.exceptions.EngineIOError):  # it left meanwhile
+                await self.sio.eio.send_packet(eio_sid, frame)
 
     def joined(self) -> None:
         """A connection joined. After a wave of them (a hall scanning the QR code), once it is quiet,
@@ -431,6 +445,17 @@ class AudienceNamespace(RoleNamespace):
 
 
 NAMESPACES = (ControlNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace, AudienceNamespace)
+
+
+def _rooms(audience: str) -> list[tuple[str, str]]:
+    """(namespace, room) pairs that see a view: the public one on the overlays and the team pads."""
+    if audience == "public":
+        return [(f"/{ns}", "public") for ns in PUBLIC_NAMESPACES]
+    if audience == "producer":
+        return [("/control", "producer")]
+    if audience == "audience":
+        return [("/audience", "audience")]
+    return [("/judge", audience)]
 
 
 def _address(environ: dict) -> str:
