@@ -114,15 +114,18 @@ class Hub:
 
     async def send(self, event: str, data: Any, room: str, namespace: str) -> None:
         """Emit ``event`` to a room. A cluster's emits go through Redis to every process (python-socketio's
-        emit); the producer's and the judges' rooms are on the owner alone. Otherwise the packet is queued on each
-        connection's socket right now: python-socketio's emit gives every recipient a task of its own
-        and waits for them all, turns of the event loop behind thousands of phones' votes before an
+        emit); the producer's and the judges' rooms are on the owner alone. Otherwise the packet is queued
+        on each connection's socket right now: python-socketio's emit gives every recipient a task of its
+        own and waits for them all, turns of the event loop behind thousands of phones' votes before an
         overlay's first byte leaves. A big room yields between chunks, so a question pushed to every
         phone does not hold up the desk's own traffic."""
         if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in ("/control", "/judge"):
             await self.sio.emit(event, data, to=room, namespace=namespace)
             return
-        encoded = self.sio.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, data]).encode()
+        # Views are JSON: no binary parts to look for (python-socketio walks the whole patch otherwise).
+        encoded = self.sio.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, data], binary=False
+        ).encode()
         frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
         for n, (_, eio_sid) in enumerate(list(self.sio.manager.get_participants(namespace, room))):
             if n and n % SEND_CHUNK == 0:
