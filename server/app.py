@@ -29,7 +29,7 @@ from server.transport import http
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.overlays import add_overlays
 from server.transport.pages import add_pages
-from server.transport.plain_ws import without_deflate
+from server.transport.plain_ws import hang_up, without_deflate
 from server.transport.sio import NAMESPACES, AudienceNamespace, Hub, OverlayNamespace
 
 MAX_BODY = 64 * 1024
@@ -63,7 +63,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         ping_timeout=20,
         async_handlers=False,
     )
-    without_deflate(sio)
+    sockets = without_deflate(sio)
     sio.attach(app)
     owner = settings.owner or not settings.redis
 
@@ -85,6 +85,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
                 await edge.stop()
 
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(lambda app: hang_up(sio, sockets))
     http.add_routes(app, owner)
     add_pages(app, config, desk=owner)
     add_overlays(app, config, media, settings.public_url)
@@ -105,8 +106,11 @@ async def _cluster(settings: Settings, config) -> AsyncIterator[tuple[Any, Keys 
     if not settings.redis:
         yield None, None
         return
-    # A bounded pool that makes a burst of votes wait for a connection rather than fail.
-    pool = aioredis.BlockingConnectionPool.from_url(settings.redis, max_connections=64, timeout=5)
+    # A bounded pool that makes a burst of votes wait for a connection rather than fail; a Redis that
+    # the network lost fails a call within seconds instead of holding it for TCP's minutes.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis, max_connections=64, timeout=5, socket_connect_timeout=2, socket_timeout=5
+    )
     redis = aioredis.Redis(connection_pool=pool)
     try:
         yield redis, Keys(config.id)

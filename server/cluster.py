@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -45,6 +46,28 @@ return 1
 """
 
 
+class Outage:
+    """Logs Redis going away once, and coming back once, not once per failed call (at thousands of
+    votes a second, or a retry a second, that would bury the log on air)."""
+
+    def __init__(self, who: str) -> None:
+        self.who = who
+        self.since: float | None = None
+
+    def failed(self, exc: Exception) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("%s: Redis away (%s); retrying until it is back", self.who, exc)
+
+    def ok(self) -> bool:
+        """Record a success; True if it ends an outage."""
+        if self.since is None:
+            return False
+        log.warning("%s: Redis back after %.1f s", self.who, time.monotonic() - self.since)
+        self.since = None
+        return True
+
+
 class Keys:
     def __init__(self, show_id: str) -> None:
         self.prefix = f"showcaller:{show_id}"
@@ -68,6 +91,7 @@ class RedisBallots:
     def __init__(self, redis: aioredis.Redis, keys: Keys, clock: Callable[[], int], poll: Callable[[], dict | None]):
         self.redis, self.keys, self.clock, self.poll = redis, keys, clock, poll
         self._vote = redis.register_script(_VOTE)
+        self.outage = Outage("cluster votes")
         self._waiting: list[tuple[list[str], list[str], asyncio.Future]] = []
         self._due: asyncio.TimerHandle | None = None
 
@@ -109,13 +133,14 @@ class RedisBallots:
         keys = [self.keys.ballots(key), self.keys.tally(key), self.keys.votes, self.keys.gate]
         try:
             taken = await self._take(keys, [vote.device, option, body, key])
-        except RedisError:
-            log.exception("cluster: Redis refused a vote")
+        except RedisError as exc:
+            self.outage.failed(exc)
             return p.error(
                 "unavailable",
                 "votes can't be taken right now; try again in a moment",
                 "hiện chưa nhận được bình chọn; hãy thử lại sau giây lát",
             )
+        self.outage.ok()
         if taken == -1:
             return p.error(
                 "busy",
@@ -143,6 +168,9 @@ class Owner:
         self.redis, self.keys, self.service = redis, keys, service
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
+        # While Redis is away the owner's commands and patches don't wait for it: ``_run`` tries it
+        # every second and, once it is back, writes the snapshots and the gate again.
+        self.outage = Outage("cluster owner")
 
     async def start(self) -> None:
         await self._write()
@@ -153,10 +181,12 @@ class Owner:
     async def before_emit(self, updates: list) -> None:
         """Before patches go out: the snapshots they lead to, for the edges' new clients. A phone that
         joins an edge meanwhile gets the older snapshot and then the patch, or the newer and a resync."""
+        if self.outage.since is not None:
+            return
         try:
             await self._write()
-        except RedisError:
-            log.warning("cluster: could not write the snapshots to Redis; edges serve older ones")
+        except RedisError as exc:
+            self.outage.failed(exc)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -175,16 +205,22 @@ class Owner:
         and afterwards the gate names the poll open then. So a vote answered "accepted" is never
         refused later by a close it raced with. Redis away: the show goes on without the gate."""
         async with self._lock:
-            try:
-                await self.redis.set(self.keys.gate, "")
-                await self.drain()
-            except RedisError:
-                log.warning("cluster: Redis away; running the command without closing the vote gate")
+            gated = self.outage.since is None
+            if gated:
+                try:
+                    await self.redis.set(self.keys.gate, "")
+                    await self.drain()
+                except RedisError as exc:
+                    self.outage.failed(exc)
+                    gated = False
             try:
                 yield
             finally:
-                with contextlib.suppress(RedisError):
-                    await self.redis.set(self.keys.gate, self._open_poll())
+                if gated:
+                    try:
+                        await self.redis.set(self.keys.gate, self._open_poll())
+                    except RedisError as exc:
+                        self.outage.failed(exc)
 
     def _open_poll(self) -> str:
         poll = self.service.views["audience"][1].get("poll")
@@ -195,11 +231,18 @@ class Owner:
             try:
                 async with self._lock:  # never between a command's drain and the command
                     await self.drain()
+                    if self.outage.since is not None:  # a restarted Redis is empty: snapshots and gate again
+                        await self._write()
+                        await self.redis.set(self.keys.gate, self._open_poll())
+                        self.outage.ok()
                 await asyncio.sleep(DRAIN_EVERY)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis away: keep trying; nothing is lost while the votes wait in Redis
-                log.exception("cluster: Redis round failed; retrying")
+            except RedisError as exc:  # keep trying; nothing is lost while the votes wait in Redis
+                self.outage.failed(exc)
+                await asyncio.sleep(1)
+            except Exception:
+                log.exception("cluster: the owner's round failed; retrying")
                 await asyncio.sleep(1)
 
     async def drain(self) -> None:
@@ -241,13 +284,17 @@ class EdgeShow:
         await self.pubsub.aclose()
 
     async def _follow(self) -> None:
+        outage = Outage("edge")
         while True:
             try:
                 message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if message is not None:
+                if outage.ok() or message is not None:  # after an outage: what changed meanwhile
                     await self.refresh()
             except asyncio.CancelledError:
                 raise
+            except RedisError as exc:
+                outage.failed(exc)
+                await asyncio.sleep(1)
             except Exception:
                 log.exception("edge: lost the owner's snapshots; retrying")
                 await asyncio.sleep(1)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import aiohttp
+
+from tests.conftest import DEMO
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -43,3 +49,34 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+class ServerProcess:
+    """``python -m server run`` on the demo show, its database ``db`` and a free port, which a test may
+    kill, stop and start again (on the same port); its output goes to ``db`` with the suffix .log."""
+
+    def __init__(self, db: Path, token: str, config: Path = DEMO) -> None:
+        self.db, self.token, self.config = db, token, config
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": self.token}
+        cmd = [sys.executable, "-m", "server", "run", str(self.config), "--db", str(self.db), "--port", str(self.port)]
+        with open(self.db.with_suffix(".log"), "ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+        await until_healthy(self.url, self.proc, self.db.with_suffix(".log"), timeout=20)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+import signal
+import time
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -31,6 +33,7 @@ from server.preview import sample_season
 from server.transport.overlays import lan_address
 from tests.browser.conftest import ARTIFACTS, Studio
 from tests.conftest import DEMO
+from tests.processes import ServerProcess
 
 T = strings("vi")
 FULL, SMALL = (1920, 1080), (1280, 720)
@@ -739,6 +742,29 @@ async def test_a_lost_connection_keeps_the_picture_and_catches_up_by_itself(stud
     assert await page.get_attribute("body", "data-rev") == str(service.revision)
     assert not faults, "\n".join(faults)
     assert [p for p in page.problems if not any(n in p for n in NETWORK)] == []
+
+
+async def test_a_restarted_server_gets_its_overlays_back_by_themselves(browser, tmp_path: Path) -> None:
+    """The producer stops the server (Ctrl-C) with OBS's overlays open and starts it again: it stops in
+    seconds, and the same page goes live again without a reload, showing what changed meanwhile."""
+    server = ServerProcess(tmp_path / "show.db", "restart-test-token")
+    await server.start()
+    try:
+        context = await browser.new_context(viewport={"width": SMALL[0], "height": SMALL[1]})
+        page = await open_overlay(context, f"{server.url}/overlay/scoreboard")
+        await page.evaluate("window.sameDocument = true")
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        server.proc.wait(timeout=10)
+        assert time.monotonic() - started < 5
+        await page.wait_for_selector("body:not([data-status=live])", state="attached")
+        await server.start()  # the same port and database
+        await page.wait_for_selector("body[data-status=live]", state="attached", timeout=20_000)
+        assert await page.evaluate("window.sameDocument") is True
+        assert [p for p in page.problems if not any(n in p for n in NETWORK)] == []
+    finally:
+        server.stop()
 
 
 async def test_every_preview_shows_sample_data_without_errors(studio: Studio) -> None:

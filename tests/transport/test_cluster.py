@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,33 +25,42 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "cluster-test-producer"
 
 
+class RedisServer:
+    """A real redis-server on a free loopback port, without persistence; a test may stop and restart it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port, self.folder = free_port(), folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen([*argv, "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not listen on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
     if shutil.which("redis-server") is None:
         message = "redis-server not found (apt-get install redis-server)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 async def _start(config: Path, db: Path, port: int, *extra: str) -> subprocess.Popen:
@@ -67,13 +79,13 @@ async def _start(config: Path, db: Path, port: int, *extra: str) -> subprocess.P
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path, redis_url: str) -> AsyncIterator[tuple[str, str]]:
+async def cluster(tmp_path: Path, redis: RedisServer) -> AsyncIterator[tuple[str, str]]:
     config = tmp_path / "show.yaml"
     shutil.copy(DEMO, config)
     shutil.copytree(DEMO.parent / "media", tmp_path / "media")
     owner_port, edge_port = free_port(), free_port()
-    owner = await _start(config, tmp_path / "show.db", owner_port, "--redis", redis_url, "--owner")
-    edge = await _start(config, tmp_path / "edge.db", edge_port, "--redis", redis_url)
+    owner = await _start(config, tmp_path / "show.db", owner_port, "--redis", redis.url, "--owner")
+    edge = await _start(config, tmp_path / "edge.db", edge_port, "--redis", redis.url)
     yield f"http://127.0.0.1:{owner_port}", f"http://127.0.0.1:{edge_port}"
     for proc in (edge, owner):
         proc.terminate()
@@ -117,3 +129,45 @@ async def test_phones_on_two_processes_make_one_tally(cluster: tuple[str, str]) 
             await phone.close()
     for client in (producer, *overlays):
         await client.close()
+
+
+async def test_the_show_goes_on_while_redis_is_away(cluster: tuple[str, str], redis: RedisServer, tmp_path: Path):
+    """Redis stops mid-question: votes are refused in words, the owner's show and overlays go on, each
+    process logs the outage once (not a traceback a second); Redis restarts empty: votes count again."""
+    owner_url, edge_url = cluster
+    producer = await ViewClient(owner_url, "/control", {"token": TOKEN}).connect()
+    steps = (("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {}))
+    for event, payload in steps:
+        assert (await producer.call(event, payload))["ok"], event
+    overlay = await ViewClient(owner_url, "/overlay").connect()
+    async with phone_session() as http:
+        await asyncio.sleep(0.2)  # the edge's copy of the audience view is current
+        first, second = await crowd(http, edge_url, 2, prefix="edge-phone")
+        assert (await first.call("vote", {"option": "A"}))["ok"]
+
+        redis.stop()
+        refused = await second.call("vote", {"option": "B"})
+        assert refused["error"]["code"] == "unavailable", refused
+        assert refused["error"]["message"] == "votes can't be taken right now; try again in a moment"
+        ack = await producer.call("adjust_score", {"team": "tam-ky", "points": 5, "reason": "mất kết nối Redis"})
+        assert ack["ok"], ack
+        score = lambda: next(t["score"] for t in overlay.view["teams"] if t["id"] == "tam-ky")  # noqa: E731
+        await overlay.wait_for(lambda: score() == 5, timeout=3)
+        for _ in range(5):  # votes keep coming while it is away
+            assert (await second.call("vote", {"option": "B"}))["error"]["code"] == "unavailable"
+            await asyncio.sleep(0.5)
+
+        redis.start()  # empty: the owner writes the snapshots and the vote gate again
+        deadline = time.monotonic() + 15
+        while not (ack := await second.call("vote", {"option": "B"}))["ok"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)
+        assert ack["ok"], ack
+        await overlay.wait_for(lambda: overlay.view["question"]["tally"]["total"] == 2, timeout=5)
+        for phone in (first, second):
+            await phone.close()
+    for client in (producer, overlay):
+        await client.close()
+    for log in tmp_path.glob("server-*.log"):
+        text = log.read_text()
+        assert "Traceback" not in text, text[-3000:]
+        assert text.count("Redis away") <= 2 and text.count("Redis back") >= 1, text[-3000:]

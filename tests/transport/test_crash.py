@@ -3,50 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import aiohttp
 import socketio
 
-from tests.conftest import DEMO
-from tests.processes import free_port, until_healthy
+from tests.processes import ServerProcess
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "crash-test-producer-token"
-
-
-class ServerProcess:
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN}
-        cmd = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(self.db), "--port", str(self.port)]
-        with open(self.db.with_suffix(".log"), "ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
-        await until_healthy(self.url, self.proc, self.db.with_suffix(".log"), timeout=20)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 async def producer_get(url: str, path: str = "/api/v1/state") -> dict:
@@ -59,7 +26,7 @@ async def producer_get(url: str, path: str = "/api/v1/state") -> dict:
 
 async def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
     rng = random.Random(2024)
-    server = ServerProcess(tmp_path / "show.db")
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
     await server.start()
     client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.1, reconnection_delay_max=0.5)
     snapshots: list[int] = []
@@ -125,4 +92,29 @@ async def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
         assert snapshots[-1] >= len(acked)
     finally:
         await client.disconnect()
+        server.stop()
+
+
+async def test_a_restart_is_quick_and_the_clients_come_back(tmp_path: Path) -> None:
+    """Stopping the server with OBS's overlays connected takes seconds (not aiohttp's minute of waiting
+    for open connections); the overlay sees the disconnect and reconnects to the restarted server."""
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
+    await server.start()
+    overlay = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=0.5)
+    snapshots: list[dict] = []
+    overlay.on("snapshot", snapshots.append, namespace="/overlay")
+    await overlay.connect(server.url, namespaces=["/overlay"], transports=["websocket"])
+    try:
+        assert server.proc is not None
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGINT)
+        server.proc.wait(timeout=10)
+        assert time.monotonic() - started < 5
+        await server.start()  # the same port
+        deadline = time.monotonic() + 10
+        while len(snapshots) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(snapshots) == 2 and overlay.connected
+    finally:
+        await overlay.disconnect()
         server.stop()
