@@ -20,7 +20,7 @@ from typing import Any
 from msgspec import Struct
 
 from server.ballot_box import VoteQueue
-from server.core.audit import AuditEntry, label_vi, record
+from server.core.audit import AuditEntry, label_vi, record, who
 from server.core.commands import SYSTEM, CastVotes, Command, Expire, RevealAnswer
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
@@ -164,7 +164,7 @@ class ShowService:
     def _render(self) -> dict[str, dict[str, Any]]:
         state, config = self.engine.state, self.config
         public = public_view(config, state)
-        producer = producer_view(config, state)
+        producer = producer_view(config, state, self.clock())
         producer["season"] = self.season
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
@@ -175,6 +175,8 @@ class ShowService:
             str(e.seq): {
                 "at": e.at,
                 "by": e.by,
+                "who": who(config, e.by),
+                "who_vi": who(config, e.by, vi=True),
                 "what": e.what,
                 "what_vi": self.audit_vi.get(e.seq, e.what),
                 "undone": e.undone,

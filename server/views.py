@@ -17,6 +17,7 @@ import msgspec
 from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
+from server.core.possible import next_action, possible
 from server.core.standings import standings, ties
 from server.core.state import Award, JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
 
@@ -45,9 +46,12 @@ def award_json(award: Award) -> dict[str, Any]:
     }
 
 
-def producer_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
-    """Everything; the ledger as its newest awards keyed by position, so a patch adds one key."""
+def producer_view(config: ShowConfig, state: ShowState, at: int = 0) -> dict[str, Any]:
+    """Everything; the ledger as its newest awards keyed by position, so a patch adds one key; what the
+    rules would accept now (``can``, at time ``at``) and the natural next step."""
     view = _view(config, state, role="producer")
+    view["can"] = possible(config, state, at)
+    view["next_action"] = next_action(view["can"], state)
     awards = state.board.awards
     first = max(0, len(awards) - RECENT_AWARDS)
     view["awards"] = {str(index): award_json(a) for index, a in enumerate(awards[first:], start=first)}
@@ -185,6 +189,11 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             {"rank": s.rank, "team": s.team, "points": number(s.points), "answer_ms": s.answer_ms} for s in table
         ],
         "ties": [list(group) for group in ties(table)],  # tied for a place that matters (winner, runner-up)
+        # Every audience question's winners so far, in the order drawn: the hall's results at the end.
+        "audience_winners": [
+            {"question": qid, "winners": [{"nickname": w.nickname, "at": w.at} for w in winners]}
+            for qid, winners in board.audience_winners.items()
+        ],
     }
 
 
