@@ -177,7 +177,7 @@ class Server:
 def server_argv(config: Path, db: Path, port: int, redis: str | None, owner: bool) -> list[str]:
     """One process of the show, as docs/deploy.md runs them: alone, or with ``--redis`` the owner
     (``--owner``, with the show database) or an edge (phones and overlays; no database of its own)."""
-    argv = [sys.executable, "-m", "server", "run", str(config), "--port", str(port), "--no-obs"]
+    argv = [sys.executable, "-m", "server", "run", str(config), "--port", str(port), "--no-obs", "--host", "127.0.0.1"]
     if redis is None:
         return argv + ["--db", str(db)]
     return argv + ["--redis", redis] + (["--owner", "--db", str(db)] if owner else [])

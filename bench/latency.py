@@ -35,7 +35,7 @@ from tests.processes import free_port, stop, until_healthy  # noqa: E402
 async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
     env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--host=127.0.0.1"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -72,7 +72,7 @@ def copy_show(tmp: Path) -> Path:
 def start_server(config: Path, db: Path, port: int, log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port)],
+            [sys.executable, "-m", "server", "run", str(config), "--db", str(db), f"--port={port}", "--host=127.0.0.1"],
             cwd=ROOT,
             env={**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN},
             stdout=out,

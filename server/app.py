@@ -26,8 +26,10 @@ from server.season.book import SeasonBook
 from server.season.live import SeasonDesk, season_show_config
 from server.service import ShowService, now_ms
 from server.transport import http
+from server.transport.address import DEFAULT_HOST, LISTEN_HOST
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.overlays import add_overlays
+from server.transport.pads import add_pads
 from server.transport.pages import add_pages
 from server.transport.plain_ws import hang_up, without_deflate
 from server.transport.sio import NAMESPACES, AudienceNamespace, Hub, OverlayNamespace
@@ -38,7 +40,7 @@ MAX_BODY = 64 * 1024
 class Settings(Struct, frozen=True):
     config_path: Path
     db_path: Path
-    host: str = "127.0.0.1"
+    host: str = DEFAULT_HOST  # every interface: the hall's devices must reach it (server/transport/address.py)
     port: int = 8080
     public_url: str | None = None  # where phones reach this server, e.g. https://vote.example.vn
     obs: bool = True  # False: run without OBS even if the show config has an obs section
@@ -87,6 +89,9 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(lambda app: hang_up(sio, sockets))
     http.add_routes(app, owner)
+    if owner:
+        add_pads(app)
+    app[LISTEN_HOST] = settings.host
     add_pages(app, config, desk=owner)
     add_overlays(app, config, media, settings.public_url)
     return app

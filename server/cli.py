@@ -13,6 +13,7 @@ from server.core.errors import ShowError
 from server.log.store import EventLog, LogError
 from server.reports import audit_report, config_summary, replay_report
 from server.season import cli as season_cli
+from server.transport.address import DEFAULT_HOST, check_public_url
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
@@ -31,7 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--db", type=Path, default=None)
     run = sub.add_parser("run", help="run a live show: the server for every page, pad and overlay")
     run.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
-    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"where to listen (default {DEFAULT_HOST}: every interface, so the hall's phones and pads reach it; "
+        "127.0.0.1: this machine only; :: every IPv6 interface)",
+    )
     run.add_argument("--port", type=int, default=8080)
     run.add_argument("--db", type=Path, default=None, help="show database (default: beside the config)")
     run.add_argument(
@@ -64,7 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return 2
                 extra |= {"season_path": args.season, "season_show": args.show}
             config = args.season or args.config
-            return _run(config, args.db, args.host, args.port, args.public_url, not args.no_obs, extra)
+            try:
+                public_url = check_public_url(args.public_url) if args.public_url else None
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            return _run(config, args.db, args.host, args.port, public_url, not args.no_obs, extra)
         if args.command == "obs-setup":
             return _obs_setup(args.config, args.url)
         return _demo(args.config, args.db)
@@ -164,6 +175,7 @@ def _run(
     from aiohttp import web
 
     from server.app import Settings, create_app
+    from server.transport.address import local_base, network_text, reach
     from server.transport.keys import ACCESS, SERVICE
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -174,30 +186,42 @@ def _run(
     app = create_app(settings)
     gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
 
+    where = reach(host, port, public_url)
+    notes = network_text(host, port, where)
+    if settings.redis and not public_url:
+        notes.append("in a cluster, pass --public-url (the load balancer's address) so phones are sent there")
+
     async def announce(app: web.Application) -> None:
-        base = f"http://{host}:{port}"
+        base = where.base
         if ACCESS not in app:  # an edge of a cluster: the owner prints the desk's URLs and tokens
             print(f"showcaller edge process: audience {base}/audience, overlays {base}/overlay/<name>", flush=True)
+            print("\n".join(notes), flush=True)
             return
-        print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path), flush=True)
+        local = local_base(host, port)
+        print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path, local, notes), flush=True)
 
     app.on_startup.append(announce)
     web.run_app(app, host=host, port=port, print=None, handle_signals=True)
     return 0
 
 
-def urls_text(access, config, base: str, db_path: Path) -> str:
-    """Where every client of the show connects, with its token."""
+def urls_text(
+    access, config, base: str, db_path: Path, local: str | None = None, notes: Sequence[str] = ()
+) -> str:
+    """Where every client of the show connects, with its token: devices at ``base``, OBS beside the
+    server at ``local`` (so the overlays do not depend on the hall's Wi-Fi)."""
+    from server.transport.pads import pads
+
+    local = local or base
     rows = [("producer controller", f"{base}/control?token={access.token('producer')}")]
-    rows += [(f"judge {j.name}", f"{base}/judge?token={access.token('judge', j.id)}") for j in config.judges]
-    rows += [(f"team {t.name}", f"{base}/team?token={access.token('team', t.id)}") for t in config.teams]
+    rows += [(f"{pad['role']} {pad['name']}", pad["url"]) for pad in pads(access, config, base)]
     rows += [
-        ("overlays", f"{base}/overlay/<name>  (all in layers: {base}/overlay/program)"),
+        ("overlays (OBS here)", f"{local}/overlay/<name>  (all in layers: {local}/overlay/program)"),
         ("audience", f"{base}/audience"),
         ("control API", f"{base}/api/v1/  (Authorization: Bearer {access.token('producer')})"),
         ("health", f"{base}/healthz"),
     ]
     width = max(len(label) for label, _ in rows) + 2
-    lines = [f"showcaller: {config.contest.title} ({config.id}) — database {db_path}", ""]
+    lines = [f"showcaller: {config.contest.title} ({config.id}) — database {db_path}", *notes, ""]
     lines += [f"  {label:<{width}}{url}" for label, url in rows]
     return "\n".join(lines)

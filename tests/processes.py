@@ -67,6 +67,7 @@ class ServerProcess:
     async def start(self) -> None:
         env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": self.token}
         cmd = [sys.executable, "-m", "server", "run", str(self.config), "--db", str(self.db), "--port", str(self.port)]
+        cmd += ["--host", "127.0.0.1"]  # tests stay on loopback (run listens on every interface by default)
         with open(self.db.with_suffix(".log"), "ab") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
         await until_healthy(self.url, self.proc, self.db.with_suffix(".log"), timeout=20)

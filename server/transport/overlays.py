@@ -9,9 +9,7 @@ QR code of the audience's join address, ``/a`` that short address itself.
 from __future__ import annotations
 
 import io
-import ipaddress
 import json
-import socket
 from pathlib import Path
 
 import jinja2
@@ -22,13 +20,16 @@ from server.core.config import OVERLAYS, ShowConfig
 from server.i18n import LANGUAGES, strings
 from server.preview import Preview
 from server.service import now_ms
+from server.transport.address import PUBLIC_URL, lan_address, request_reach
+from server.typeset import overlay_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["JOIN_PATH", "PUBLIC_URL", "add_overlays", "join_url", "lan_address"]  # lan_address: old home
+
 PROGRAM = "program"
 PROGRAM_PREVIEW = ("scoreboard", "question", "timer", "buzzer")  # a quiz moment, unless ?on=a,b names others
 JOIN_PATH = "/a"
 AUDIENCE_PAGE = "/audience"
-PUBLIC_URL: web.AppKey[str | None] = web.AppKey("public_url")
 
 
 def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, public_url: str | None) -> None:
@@ -38,6 +39,7 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
         undefined=jinja2.StrictUndefined,
     )
     preview = Preview(config)
+    metrics = overlay_metrics(config)  # the scoreboard's boxes, as `check` measures names against them
     logo = (config_dir / config.contest.logo).resolve() if config.contest.logo else None
     app[PUBLIC_URL] = public_url
 
@@ -70,6 +72,7 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
             layers=layers,
             lang=lang,
             theme=config.contest.theme,
+            metrics=metrics,
             title=config.contest.title,
             boot_json=json.dumps(boot, ensure_ascii=False).replace("</", "<\\/"),
         )
@@ -96,36 +99,5 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
 
 
 def join_url(request: web.Request) -> str:
-    """Where phones join: the configured public address, else this server as the hall's network sees it.
-
-    OBS usually loads overlays from 127.0.0.1, an address no phone can reach; the machine's
-    own network address is used instead.
-    """
-    public = request.app[PUBLIC_URL]
-    if public:
-        return public.rstrip("/") + JOIN_PATH
-    host, port = request.url.host or "127.0.0.1", request.url.port
-    if _loopback(host):
-        host = lan_address()
-    netloc = f"[{host}]" if ":" in host else host
-    default_port = 443 if request.scheme == "https" else 80
-    return f"{request.scheme}://{netloc}{'' if port in (None, default_port) else f':{port}'}{JOIN_PATH}"
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def lan_address() -> str:
-    """This machine's address on its default route (no packet is sent); loopback if it has none."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("10.254.254.254", 1))
-            return probe.getsockname()[0]
-        except OSError:
-            return "127.0.0.1"
+    """Where phones join: the address devices reach this server at (server/transport/address.py)."""
+    return request_reach(request).base + JOIN_PATH

@@ -68,6 +68,7 @@ async def _start(config: Path, db: Path, port: int, *extra: str) -> subprocess.P
     with (db.parent / f"server-{port}.log").open("w") as log:  # the child keeps its own copy
         proc = subprocess.Popen(
             [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--no-obs"]
+            + ["--host", "127.0.0.1"]  # loopback only (run listens on every interface by default)
             + list(extra),
             cwd=ROOT,
             env=env,

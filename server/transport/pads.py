@@ -1,0 +1,86 @@
+"""The judges' and teams' pads as the producer hands them out: each pad's signed-in address and its
+QR code, for the controller's devices panel. Producer only: a pad's URL carries its token.
+
+``GET /api/v1/pads`` (``Authorization: Bearer <producer token>``) lists them with where the hall's
+devices reach the server; ``GET /pads/<role>/<id>.svg?token=<producer token>`` is one pad's QR code
+(an ``<img>`` cannot send a header, hence the token in the query).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from aiohttp import web
+
+from server import protocol as p
+from server.core.config import ShowConfig
+from server.transport.address import request_reach
+from server.transport.http import reply
+from server.transport.keys import ACCESS, SERVICE
+
+PAGE = {"judge": "/judge", "team": "/team"}  # a pad's page by role
+
+
+def pads(access, config: ShowConfig, base: str) -> list[dict[str, str]]:
+    """Every judge's and team's pad: role, id, name and the URL that opens it signed in."""
+    people = [("judge", j.id, j.name) for j in config.judges] + [("team", t.id, t.name) for t in config.teams]
+    return [
+        {"role": role, "id": pid, "name": name, "url": f"{base}{PAGE[role]}?token={access.token(role, pid)}"}
+        for role, pid, name in people
+    ]
+
+
+def _refused(where: str) -> dict[str, Any]:
+    return p.error(
+        "unauthorized",
+        f"the pads' addresses and QR codes are for the producer: send the producer token ({where})",
+        "địa chỉ và mã QR của các máy tính bảng chỉ dành cho bàn điều khiển: "
+        f"hãy gửi mã truy cập của bàn điều khiển ({where})",
+    )
+
+
+def _is_producer(request: web.Request, token: str) -> bool:
+    actor = request.app[ACCESS].actor(token.strip())
+    return actor is not None and actor.role == "producer"
+
+
+async def list_pads(request: web.Request) -> web.Response:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not _is_producer(request, token):
+        return reply(_refused("Authorization: Bearer <token>"))
+    where = request_reach(request)
+    listed = pads(request.app[ACCESS], request.app[SERVICE].config, where.base)
+    for pad in listed:
+        pad["qr"] = f"/pads/{pad['role']}/{pad['id']}.svg?token={token.strip()}"
+    network = {"base": where.base, "hall": where.hall, "why": where.why}
+    return reply(p.ok(network=network, pads=listed))
+
+
+async def pad_qr(request: web.Request) -> web.Response:
+    if not _is_producer(request, request.query.get("token", "")):
+        return reply(_refused("?token=<token>"))
+    role, pid = request.match_info["role"], request.match_info["id"]
+    listed = pads(request.app[ACCESS], request.app[SERVICE].config, request_reach(request).base)
+    pad = next((x for x in listed if x["role"] == role and x["id"] == pid), None)
+    if pad is None:
+        known = ", ".join(f"{x['role']}/{x['id']}" for x in listed)
+        return reply(
+            p.error(
+                "not_found",
+                f"no pad '{role[:20]}/{pid[:40]}'; pads: {known}",
+                f"không có máy '{role[:20]}/{pid[:40]}'; các máy: {known}",
+            )
+        )
+    out = io.BytesIO()
+    # Quiet zone of 4 modules and black on white: tablet cameras read it off a laptop screen.
+    segno.make(pad["url"], error="m").save(out, kind="svg", scale=8, border=4, dark="#000", light="#fff", omitsize=True)
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return web.Response(body=out.getvalue(), content_type="image/svg+xml", headers=headers)
+
+
+def add_pads(app: web.Application) -> None:
+    """The pads' routes (the owner process only: an edge has no tokens)."""
+    app.router.add_get("/api/v1/pads", list_pads)
+    app.router.add_get("/pads/{role}/{id}.svg", pad_qr)
