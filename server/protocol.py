@@ -91,6 +91,7 @@ _PRODUCER_COMMANDS = [
     c.Redo,
     c.SetOverlay,
     c.ShowLowerThird,
+    c.TakeLook,
 ]
 
 # Which command events each namespace takes, and which field the connection fills in itself.

@@ -164,7 +164,7 @@ class ShowService:
     def _render(self) -> dict[str, dict[str, Any]]:
         state, config = self.engine.state, self.config
         public = public_view(config, state)
-        producer = producer_view(config, state, self.clock())
+        producer = producer_view(config, state, self.clock(), season=self.season is not None)
         producer["season"] = self.season
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}

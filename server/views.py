@@ -14,12 +14,13 @@ from typing import Any
 
 import msgspec
 
-from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
+from server.core.config import OVERLAYS, JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
 from server.core.possible import next_action, possible
 from server.core.standings import standings, ties
 from server.core.state import Award, JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
+from server.core.zones import OVERLAY_ZONES, SEASON_OVERLAYS, look_on_air
 
 
 def number(value: Decimal) -> int | float:
@@ -46,7 +47,7 @@ def award_json(award: Award) -> dict[str, Any]:
     }
 
 
-def producer_view(config: ShowConfig, state: ShowState, at: int = 0) -> dict[str, Any]:
+def producer_view(config: ShowConfig, state: ShowState, at: int = 0, season: bool = False) -> dict[str, Any]:
     """Everything; the ledger as its newest awards keyed by position, so a patch adds one key; what the
     rules would accept now (``can``, at time ``at``) and the natural next step."""
     view = _view(config, state, role="producer")
@@ -57,7 +58,17 @@ def producer_view(config: ShowConfig, state: ShowState, at: int = 0) -> dict[str
     view["awards"] = {str(index): award_json(a) for index, a in enumerate(awards[first:], start=first)}
     view["undo"] = state.undo[-1].label if state.undo else None
     view["redo"] = state.redo[-1].label if state.redo else None
+    view["overlays"] = overlays_view(season)
     return view
+
+
+def overlays_view(season: bool) -> dict[str, dict[str, Any]]:
+    """Every overlay's zone, and whether it can show anything in this show (``why`` not, as a code)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in OVERLAYS:
+        why = "no_season" if name in SEASON_OVERLAYS and not season else None
+        out[name] = {"zone": OVERLAY_ZONES[name], "ready": why is None, "why": why}
+    return out
 
 
 def judge_view(config: ShowConfig, state: ShowState, judge: str, public: dict | None = None) -> dict[str, Any]:
@@ -160,6 +171,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
         },
         "phase": board.phase.value,
         "on_air": sorted(board.on_air),
+        "look": look_on_air(segment, board.on_air),
         "lower_third": None if board.lower_third is None else msgspec.structs.asdict(board.lower_third),
         "teams": [
             {
@@ -199,6 +211,8 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
 
 def _segment_json(index: int, segment) -> dict[str, Any]:
     out: dict[str, Any] = {"index": index, "id": segment.id, "title": segment.title, "round": segment.round.value}
+    out["looks"] = [{"id": lk.id, "title": lk.title, "overlays": list(lk.overlays)} for lk in segment.looks]
+    out["overlays"] = list(segment.overlays)  # what the segment offers; ``looks`` come first
     if isinstance(segment.scoring, PackagesScoring):
         # What a team pad needs to offer its package choice (``choose_package``).
         out["packages"] = {"values": [number(v) for v in segment.scoring.values], "size": segment.scoring.size}

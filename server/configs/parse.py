@@ -22,6 +22,7 @@ from server.core.config import (
     Criterion,
     Judge,
     JudgedScoring,
+    Look,
     Member,
     ObsCue,
     ObsSettings,
@@ -41,6 +42,7 @@ from server.core.config import (
     Tiebreak,
     TurnsScoring,
 )
+from server.core.zones import OVERLAY_ZONES, SEASON_OVERLAYS, collisions, fitting
 
 T = TypeVar("T")
 ZERO = Decimal(0)
@@ -57,15 +59,18 @@ class ConfigError(Exception):
         self.errors = errors
 
 
-def load_show(path: str | Path) -> ShowConfig:
-    """Read, parse and validate a show file, or raise ``ConfigError`` listing every problem."""
+def load_show(path: str | Path, warnings: list[str] | None = None) -> ShowConfig:
+    """Read, parse and validate a show file, or raise ``ConfigError`` listing every problem.
+
+    ``warnings``, if given, receives the file's warnings (usable, but probably not what was meant).
+    """
     path = Path(path)
-    return parse_show(read_text(path), path)
+    return parse_show(read_text(path), path, warnings)
 
 
-def parse_show(text: str, path: Path) -> ShowConfig:
+def parse_show(text: str, path: Path, warnings: list[str] | None = None) -> ShowConfig:
     """Parse show-file text; ``path`` names the file in errors and anchors media paths."""
-    return parse_file(text, path, _Builder, _Builder.show)
+    return parse_file(text, path, _Builder, _Builder.show, warnings)
 
 
 def read_text(path: Path) -> str:
@@ -78,9 +83,11 @@ def read_text(path: Path) -> str:
 B = TypeVar("B", bound="_Builder")
 
 
-def parse_file(text: str, path: Path, builder: type[B], read: Callable[[B, Node], T | None]) -> T:
+def parse_file(
+    text: str, path: Path, builder: type[B], read: Callable[[B, Node], T | None], warnings: list[str] | None = None
+) -> T:
     """YAML text read by ``read`` with a ``builder``; every problem (and those of the files it
-    read in turn) raised at once as ``ConfigError``."""
+    read in turn) raised at once as ``ConfigError``; warnings, as lines, added to ``warnings``."""
     try:
         data = load_yaml(text)
     except YamlSyntaxError as exc:
@@ -91,6 +98,9 @@ def parse_file(text: str, path: Path, builder: type[B], read: Callable[[B, Node]
     if problems.items or reader.elsewhere or value is None:
         ordered = sorted(problems.items, key=lambda p: p.line)
         raise ConfigError([f"{path}:{p.line}: {p.path}: {p.message}" for p in ordered] + reader.elsewhere)
+    if warnings is not None:
+        ordered = sorted(reader.warnings, key=lambda w: w.line)
+        warnings.extend(f"{path}:{w.line}: {w.path}: {w.message}" for w in ordered)
     return value
 
 
@@ -99,6 +109,7 @@ class _Builder:
         self.problems = problems
         self.base = base
         self.elsewhere: list[str] = []  # problems of the files this one names (a season's show files)
+        self.warnings: list[Problem] = []  # usable, but probably not what was meant (``check`` prints them)
 
     def attempt(self, read: Callable[[], T]) -> T | None:
         try:
@@ -286,7 +297,7 @@ class _Builder:
 
     def segment(self, node: Node, ctx: _Refs) -> Segment:
         node.mapping(
-            ("id", "title", "round", "scoring", "questions", "timer", "obs", "overlays"),
+            ("id", "title", "round", "scoring", "questions", "timer", "obs", "overlays", "looks"),
             required=("id", "title", "round"),
         )
         round_type = RoundType(node["round"].choice(tuple(r.value for r in RoundType)))
@@ -312,7 +323,7 @@ class _Builder:
             slots=slots,
             timer_ms=self.opt(node, "timer", Node.seconds, None),
             obs=self.opt(node, "obs", self.cue, ObsCue()),
-            overlays=tuple(self.opt(node, "overlays", self.overlays, [])),
+            **self.composition(node),
         )
 
     def slot(self, node: Node, ctx: _Refs) -> Slot:
@@ -472,6 +483,52 @@ class _Builder:
             if name not in OVERLAYS:
                 self.problems.add(child.expected("an overlay: " + ", ".join(OVERLAYS)))
         return names
+
+    def composition(self, node: Node) -> dict[str, tuple]:
+        """A segment's ``overlays`` (what it offers) and ``looks`` (what goes on air together)."""
+        listed = self.opt(node, "overlays", self.overlays, [])
+        looks = self.items(node, "looks", self.look, "look", min_len=1, max_len=12)
+        offered = tuple(o for o in dict.fromkeys([*listed, *(o for look in looks for o in look.overlays)]))
+        known = tuple(o for o in offered if o in OVERLAYS)
+        if not node.has("looks") and known:
+            # No looks named: the listed overlays are the one look, less those that would draw over others.
+            clashing = collisions(known)
+            if clashing:
+                pairs = "; ".join(f"{a} and {b}" for a, b in clashing)
+                left_out = [o for o in known if o not in fitting(known)]
+                self.warnings.append(
+                    node["overlays"].fail(
+                        f"{pairs} draw over each other (their zones intersect), so they never go on air together; "
+                        f"the segment's one look leaves out {', '.join(left_out)}: name its looks under 'looks'"
+                    )
+                )
+            looks = [Look("default", node["title"].str(max_len=120), fitting(known))]
+        for name in known:
+            if name in SEASON_OVERLAYS:
+                where = node["overlays"] if name in listed else node["looks"]
+                self.warnings.append(
+                    where.fail(
+                        f"{name} shows a season's table and a show file runs without a season, so it would put "
+                        "nothing on air; leave it out (a season's shows offer it by themselves)"
+                    )
+                )
+        return {"overlays": offered, "looks": tuple(looks)}
+
+    def look(self, node: Node) -> Look:
+        node.mapping(("id", "title", "overlays"), required=("id", "title", "overlays"))
+        overlays_node = node["overlays"]
+        names = self.overlays(overlays_node)
+        if not names:
+            raise overlays_node.expected("at least one overlay")
+        known = [o for o in dict.fromkeys(names) if o in OVERLAYS]
+        for a, b in collisions(known):
+            self.problems.add(
+                overlays_node.fail(
+                    f"expected overlays that fit on screen together, got {a} (zone {OVERLAY_ZONES[a]}) and "
+                    f"{b} (zone {OVERLAY_ZONES[b]}), which draw over each other; put them in different looks"
+                )
+            )
+        return Look(node["id"].ident(), node["title"].str(max_len=120), tuple(known))
 
     def tiebreak(self, node: Node, ctx: _Refs) -> Tiebreak:
         node.mapping(("questions", "timer"))

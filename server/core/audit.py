@@ -72,6 +72,10 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool 
             if vi:
                 return f"{'bật' if v else 'tắt'} overlay {OVERLAY_NAMES_VI.get(o, o)}"
             return f"{'show' if v else 'hide'} the {o} overlay"
+        case c.TakeLook(look=look_id) if 0 <= state.board.segment < len(config.rundown):
+            segment = config.rundown[state.board.segment]
+            title = next((lk.title for lk in segment.looks if lk.id == look_id), look_id)
+            return say("take the look '{t}'", "chọn bố cục '{t}'", t=title)
         case c.ShowLowerThird(team=t, member=m, judge=j, name=n):
             people = {p.id: p.name for p in (*config.judges, *(m for t in config.teams for m in t.members))}
             who = team(t) if t else people.get(m or j or "", n)

@@ -172,6 +172,12 @@ class SetOverlay(Command):
     visible: bool
 
 
+class TakeLook(Command):
+    """Put one of the segment's looks on air: its overlays and no others (a strap that fits stays)."""
+
+    look: str
+
+
 class ShowLowerThird(Command):
     """Put a name strap on air: a team, one of its members, a judge, or a guest by name and title."""
 
@@ -232,4 +238,5 @@ AnyCommand = (
     | Redo
     | SetOverlay
     | ShowLowerThird
+    | TakeLook
 )

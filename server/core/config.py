@@ -200,6 +200,14 @@ class Slot(Struct, frozen=True):
     team: str | None = None
 
 
+class Look(Struct, frozen=True):
+    """Overlays that go on air together (``take_look``); a segment's first look is its default."""
+
+    id: str
+    title: str
+    overlays: tuple[str, ...]
+
+
 class Segment(Struct, frozen=True):
     id: str
     title: str
@@ -208,7 +216,8 @@ class Segment(Struct, frozen=True):
     slots: tuple[Slot, ...] = ()
     timer_ms: int | None = None
     obs: ObsCue = ObsCue()
-    overlays: tuple[str, ...] = ()
+    overlays: tuple[str, ...] = ()  # the overlays the segment offers (its looks' and any others)
+    looks: tuple[Look, ...] = ()
 
     @property
     def questions(self) -> tuple[str, ...]:

@@ -96,15 +96,19 @@ class Ctx:
 
 def tiebreak_segment(config: ShowConfig) -> Segment:
     """The sudden-death questions, played as a buzzer round for no points."""
-    from server.core.config import Slot
+    from server.core.config import Look, Slot
 
+    title = "Câu hỏi phụ" if config.contest.language == "vi" else "Tie-break"
+    look = Look(TIEBREAK_ID, title, ("scoreboard", "question", "timer", "buzzer"))  # a buzzer round's picture
     return Segment(
         id=TIEBREAK_ID,
-        title="Câu hỏi phụ" if config.contest.language == "vi" else "Tie-break",
+        title=title,
         round=RoundType.BUZZER,
         scoring=BuzzerScoring(points=Decimal(0), penalty=Decimal(0)),
         slots=tuple(Slot(q) for q in config.tiebreak.questions),
         timer_ms=config.tiebreak.timer_ms,
+        overlays=look.overlays,
+        looks=(look,),
     )
 
 

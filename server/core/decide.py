@@ -13,7 +13,7 @@ from server.core import commands as c
 from server.core import events as ev
 from server.core import judged, onair, questions, votes
 from server.core.config import ShowConfig
-from server.core.context import Ctx, check_points
+from server.core.context import Ctx, check_points, tiebreak_segment
 from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError
 from server.core.state import Award, QPhase, ShowPhase, ShowState, Timer
 
@@ -57,6 +57,7 @@ PHASES: dict[type, tuple[str, frozenset, str]] = {
     c.Redo: ("redo", ANY, "làm lại"),
     c.SetOverlay: ("change what is on air", ANY, "thay đổi nội dung trên sóng"),
     c.ShowLowerThird: ("show a lower third", ANY, "hiện dòng giới thiệu"),
+    c.TakeLook: ("take a look", ANY, "chọn bố cục đồ hoạ"),
 }
 
 _PHASE_WORDS = {
@@ -87,6 +88,7 @@ _SHOW_PHASES: dict[type, frozenset[ShowPhase]] = {
     c.Redo: frozenset(ShowPhase),
     c.SetOverlay: frozenset(ShowPhase),
     c.ShowLowerThird: frozenset(ShowPhase),
+    c.TakeLook: frozenset(ShowPhase),
 }
 _SHOW_WORDS = {
     ShowPhase.SETUP: "the show has not started",
@@ -155,7 +157,7 @@ _ROLE_WORDS_VI = {
 
 
 def _start(x: Ctx, cmd: c.StartShow) -> list[ev.Event]:
-    return [ev.ShowStarted(), ev.SegmentEntered(0)]
+    return [ev.ShowStarted(), ev.SegmentEntered(0), *onair.enter_segment(x.board.on_air, x.config.rundown[0])]
 
 
 def _goto(x: Ctx, cmd: c.GotoSegment) -> list[ev.Event]:
@@ -181,7 +183,7 @@ def _goto(x: Ctx, cmd: c.GotoSegment) -> list[ev.Event]:
     if index == x.board.segment:
         title = x.config.rundown[index].title
         raise RuleError(f"already in '{title}'", vi=f"đang ở phần thi '{title}' rồi")
-    return [ev.SegmentEntered(index)]
+    return [ev.SegmentEntered(index), *onair.enter_segment(x.board.on_air, x.config.rundown[index])]
 
 
 def _end(x: Ctx, cmd: c.EndShow) -> list[ev.Event]:
@@ -210,7 +212,8 @@ def _tiebreak(x: Ctx, cmd: c.StartTiebreak) -> list[ev.Event]:
             f"{name} is tied on the same points; include it in the tie-break",
             vi=f"{name} cũng bằng điểm; hãy đưa đội này vào câu hỏi phụ",
         )
-    return [ev.TiebreakStarted(teams), ev.SegmentEntered(len(x.config.rundown))]
+    entered = ev.SegmentEntered(len(x.config.rundown))
+    return [ev.TiebreakStarted(teams), entered, *onair.enter_segment(x.board.on_air, tiebreak_segment(x.config))]
 
 
 def _start_timer(x: Ctx, cmd: c.StartTimer) -> list[ev.Event]:
@@ -326,4 +329,5 @@ _HANDLERS: dict[type, Callable[[Ctx, Any], list[ev.Event]]] = {
     c.Redo: _redo,
     c.SetOverlay: onair.set_overlay,
     c.ShowLowerThird: onair.show_lower_third,
+    c.TakeLook: onair.take_look,
 }

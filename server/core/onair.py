@@ -1,14 +1,19 @@
-"""What is on air: overlays shown or hidden, and the name strap (lower third) they show."""
+"""What is on air: overlays shown or hidden, the segment's looks, and the name strap (lower third).
+
+Two overlays whose zones intersect (``server/core/zones.py``) are never on air together: putting
+one on takes off what it would draw over, in the same action, so one undo brings it all back.
+"""
 
 from __future__ import annotations
 
 from server.core import commands as c
 from server.core import events as ev
-from server.core.config import OVERLAY_NAMES_VI, OVERLAYS
+from server.core.config import OVERLAY_NAMES_VI, OVERLAYS, Segment
 from server.core.context import Ctx
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
 from server.core.state import Strap
 from server.core.text import clean
+from server.core.zones import clashes, look_picture
 
 NAME_MAX = 80
 TITLE_MAX = 160
@@ -26,7 +31,50 @@ def set_overlay(x: Ctx, cmd: c.SetOverlay) -> list[ev.Event]:
             f"the {cmd.overlay} overlay is already {'on' if cmd.visible else 'off'} air",
             vi=f"overlay {name_vi} {'đang ở trên sóng' if cmd.visible else 'đã tắt'} rồi",
         )
-    return [ev.OverlaySet(cmd.overlay, cmd.visible)]
+    if not cmd.visible:
+        return [ev.OverlaySet(cmd.overlay, False)]
+    return [*_take_off(clashes(cmd.overlay, x.board.on_air)), ev.OverlaySet(cmd.overlay, True)]
+
+
+def take_look(x: Ctx, cmd: c.TakeLook) -> list[ev.Event]:
+    """Exactly the look's overlays on air; a strap that fits beside them stays (``zones.KEPT_BY_LOOKS``)."""
+    segment = x.segment()
+    look = next((lk for lk in segment.looks if lk.id == cmd.look), None)
+    if look is None:
+        known = ", ".join(lk.id for lk in segment.looks)
+        raise NotFound(
+            f"'{segment.title}' has no look '{quote(cmd.look)}'; its looks: {known or 'none'}",
+            vi=f"phần thi '{segment.title}' không có bố cục '{quote(cmd.look)}'; các bố cục: {known or 'không có'}",
+        )
+    events = _picture(x.board.on_air, look_picture(look, x.board.on_air))
+    if not events:
+        raise RuleError(f"the look '{look.title}' is already on air", vi=f"bố cục '{look.title}' đang ở trên sóng rồi")
+    return events
+
+
+def enter_segment(on_air: frozenset[str], segment: Segment) -> list[ev.Event]:
+    """Entering ``segment``: its default look on air, and off what it does not offer.
+
+    A segment that names no overlays at all leaves the picture as it is.
+    """
+    if segment.looks:
+        wanted = look_picture(segment.looks[0], on_air)
+    elif segment.overlays:
+        wanted = on_air
+    else:
+        return []
+    return _picture(on_air, frozenset(o for o in wanted if o in segment.overlays))
+
+
+def _picture(on_air: frozenset[str], wanted: frozenset[str]) -> list[ev.Event]:
+    """From ``on_air`` to ``wanted``: what goes off first, then what comes on, in ``OVERLAYS`` order."""
+    coming = [ev.OverlaySet(o, True) for o in OVERLAYS if o in wanted - on_air]
+    return [*_take_off(o for o in on_air if o not in wanted), *coming]
+
+
+def _take_off(overlays) -> list[ev.Event]:
+    gone = set(overlays)
+    return [ev.OverlaySet(o, False) for o in OVERLAYS if o in gone]
 
 
 def show_lower_third(x: Ctx, cmd: c.ShowLowerThird) -> list[ev.Event]:
@@ -43,7 +91,7 @@ def show_lower_third(x: Ctx, cmd: c.ShowLowerThird) -> list[ev.Event]:
         raise RuleError("that lower third is already on air", vi="dòng giới thiệu này đang ở trên sóng rồi")
     out: list[ev.Event] = [ev.LowerThirdSet(strap)]
     if "lower_third" not in x.board.on_air:
-        out.append(ev.OverlaySet("lower_third", True))
+        out += [*_take_off(clashes("lower_third", x.board.on_air)), ev.OverlaySet("lower_third", True)]
     return out
 
 

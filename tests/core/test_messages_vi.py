@@ -118,6 +118,7 @@ class Prober:
             c.AdjustScore: {"team": rng_team, "points": rng.choice([D(0), D("2.555"), D(5)]), "reason": ""},
             c.SetOverlay: {"overlay": rng.choice(["scoreboard", "nope", "timer"]), "visible": rng.random() < 0.5},
             c.RevealAnswer: {"seed": rng.choice([None, 3])},
+            c.TakeLook: {"look": rng.choice(["nope", *(lk.id for s in self.config.rundown for lk in s.looks)])},
         }.get(kind, {})
         try:
             execute(self.config, self.inner.state, kind(at=at + rng.randint(0, 40_000), by=by, **fields))
@@ -224,6 +225,7 @@ def test_describe_vi_covers_what_describe_covers() -> None:
             "visible": True,
             "ms": -5000,
             "votes": (),
+            "look": "question",
         }
         command = kind(**{k: v for k, v in fields.items() if k in kind.__struct_fields__})
         english, vietnamese = describe(CONFIG, state, command), describe_vi(CONFIG, state, command)
