@@ -95,8 +95,11 @@ def _check(path: Path) -> int:
         stages = ", ".join(f"{s.title} ({s.shows} show(s))" for s in season.stages)
         print(f"{season.title} ({season.id}): {len(season.teams)} teams; {stages}")
         return 0
-    config = load_show(path)
+    warnings: list[str] = []
+    config = load_show(path, warnings)
     print(config_summary(config))
+    for warning in warnings:  # usable as it is, so not a failure: the exit code stays 0
+        print(warning, file=sys.stderr)
     return 0
 
 
