@@ -18,8 +18,10 @@ function addStyle() {
 
 /**
  * Draw the devices panel inside `root`. `token` is the producer's; `view` is the producer view or a
- * function returning it (its phase tells "not yet connected" from "dropped"). Returns `render(presence)`,
- * to call with each `presence` event of the /control namespace.
+ * function returning it (its phase tells "not yet connected" from "dropped"; pass a function, so it
+ * sees the current view). Returns `render(presence)`, to call with each `presence` event of the
+ * /control namespace, and `network`: a promise of where the hall's devices reach the server
+ * (`{base, hall, why}`, null if the pads could not be loaded), e.g. for a warning badge.
  */
 export function devicesPanel(root, { token, view = null } = {}) {
   addStyle();
@@ -31,7 +33,7 @@ export function devicesPanel(root, { token, view = null } = {}) {
     <div class="devices-network" hidden></div><div class="devices-groups" aria-busy="true"></div>
     <dialog class="devices-zoom"><figure></figure>
       <form method="dialog"><button class="btn" value="close">${esc(t("devices.close"))}</button></form></dialog>`;
-  const network = root.querySelector(".devices-network");
+  const where = root.querySelector(".devices-network");
   const groups = root.querySelector(".devices-groups");
   const zoom = root.querySelector(".devices-zoom");
 
@@ -50,11 +52,10 @@ export function devicesPanel(root, { token, view = null } = {}) {
       return;
     }
     pads = reply.pads;
-    const where = reply.network;
-    network.hidden = false;
-    network.classList.toggle("devices-warning", !where.hall);
-    network.textContent = where.hall ? t("devices.address", { base: where.base })
-      : t(`devices.why.${where.why}`, { base: where.base });
+    const { base, hall, why } = reply.network;
+    where.hidden = false;
+    where.classList.toggle("devices-warning", !hall);
+    where.textContent = hall ? t("devices.address", { base }) : t(`devices.why.${why}`, { base });
     groups.innerHTML = `<p class="muted small">${esc(t("devices.hint"))}</p>` + GROUPS.map(([role, title]) => {
       const mine = pads.filter((pad) => pad.role === role);
       return mine.length ? `<section class="device-group" data-role="${role}"><h3>${esc(t(title))}</h3>
@@ -97,9 +98,9 @@ export function devicesPanel(root, { token, view = null } = {}) {
     zoom.close();
   });
 
-  fetch("/api/v1/pads", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" })
+  const network = fetch("/api/v1/pads", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" })
     .then((response) => response.json())
-    .then(draw)
-    .catch((error) => draw({ ok: false, error: { message: String(error) } }));
-  return { render };
+    .catch((error) => ({ ok: false, error: { message: String(error) } }))
+    .then((reply) => { draw(reply); return reply.ok ? reply.network : null; });
+  return { render, network };
 }

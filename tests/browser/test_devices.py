@@ -33,6 +33,7 @@ HARNESS = """async ({ token }) => {
   document.body.append(root);
   let view = null;
   const panel = devicesPanel(root, { token, view: () => view });
+  window.devicesNetwork = await panel.network;
   new ShowClient("/control", { token }, {
     onView: (v) => { view = v; },
     onEvent: (name, data) => { if (name === "presence") panel.render(data); },
@@ -85,6 +86,7 @@ async def test_a_qr_code_per_pad_opens_it_signed_in_and_shows_it_connected(hall:
         timeout=WAIT,
     )
     # The server listens on a loopback address: the panel says so plainly, and the codes point there.
+    assert await page.evaluate("window.devicesNetwork") == {"base": hall.url, "hall": False, "why": "loopback"}
     warning = page.locator("#devices-test .devices-network.devices-warning")
     assert await warning.text_content() == VI["devices.why.loopback"].replace("{base}", hall.url)
     for pad in listed:
@@ -153,6 +155,7 @@ async def test_english_and_a_refused_token(hall: Hall) -> None:
     message = refused.locator("#devices-test .bad-text")
     await message.wait_for(timeout=WAIT)
     assert "mã truy cập" in await message.text_content()
+    assert await refused.evaluate("window.devicesNetwork") is None
     assert await refused.locator("#devices-test .device").count() == 0
     assert not page.problems and not refused.problems
 
