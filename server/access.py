@@ -1,6 +1,6 @@
-"""Who may connect as what: tokens for the producer, each judge and each team.
+"""Who may connect as what: tokens for the producer, the host's screen, each judge and each team.
 
-A token comes from the environment (``SHOWCALLER_TOKEN_PRODUCER``,
+A token comes from the environment (``SHOWCALLER_TOKEN_PRODUCER``, ``SHOWCALLER_TOKEN_HOST``,
 ``SHOWCALLER_TOKEN_JUDGE_<ID>``, ``SHOWCALLER_TOKEN_TEAM_<ID>``; ids upper-cased with
 ``-`` as ``_``), else from the config's ``tokens`` section, else from the show database,
 else it is generated on first start and kept there, so pads keep working across restarts.
@@ -40,7 +40,12 @@ class Access:
 def load_access(config: ShowConfig, log: EventLog, env: Mapping[str, str] | None = None) -> Access:
     env = os.environ if env is None else env
     stored = log.tokens(config.id)
-    wanted = [("producer", ""), *(("judge", j) for j in config.judge_ids), *(("team", t) for t in config.team_ids)]
+    wanted = [
+        ("producer", ""),
+        ("host", ""),
+        *(("judge", j) for j in config.judge_ids),
+        *(("team", t) for t in config.team_ids),
+    ]
     tokens: dict[tuple[str, str], str] = {}
     for role, subject in wanted:
         key = f"{role}:{subject}" if subject else role
@@ -51,5 +56,5 @@ def load_access(config: ShowConfig, log: EventLog, env: Mapping[str, str] | None
             log.save_token(config.id, role, subject, token)
         tokens[(role, subject)] = token
     if len(set(tokens.values())) != len(tokens):
-        raise ValueError("two roles were given the same token; every producer, judge and team token must differ")
+        raise ValueError("two roles were given the same token; every producer, host, judge and team token must differ")
     return Access(tokens)

@@ -217,6 +217,7 @@ def urls_text(
 
     local = local or base
     rows = [("producer controller", f"{base}/control?token={access.token('producer')}")]
+    rows += [("host screen", f"{base}/host?token={access.token('host')}")]
     rows += [(f"{pad['role']} {pad['name']}", pad["url"]) for pad in pads(access, config, base)]
     rows += [
         ("overlays (OBS here)", f"{local}/overlay/<name>  (all in layers: {local}/overlay/program)"),

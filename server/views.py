@@ -59,7 +59,18 @@ def producer_view(config: ShowConfig, state: ShowState, at: int = 0, season: boo
     view["undo"] = state.undo[-1].label if state.undo else None
     view["redo"] = state.redo[-1].label if state.redo else None
     view["overlays"] = overlays_view(season)
+    _host_notes(config, state, view)
     return view
+
+
+def _host_notes(config: ShowConfig, state: ShowState, view: dict[str, Any]) -> None:
+    """The host's notes on the segment and the question: they may give the answer away, so they go in
+    the producer's view (the controller and the host's screen) and nowhere else."""
+    segment = _segment(config, state)
+    if view["segment"] is not None and segment is not None:
+        view["segment"]["notes"] = segment.notes or None
+    if view["question"] is not None:
+        view["question"]["notes"] = config.questions[view["question"]["id"]].notes or None
 
 
 def overlays_view(season: bool) -> dict[str, dict[str, Any]]:

@@ -176,12 +176,13 @@ class _Builder:
         )
 
     def tokens(self, node: Node, ctx: _Refs, judges: list[str]) -> dict[str, str]:
-        """Fixed access tokens: ``producer``, ``judges: {id: token}``, ``teams: {id: token}``."""
-        node.mapping(("producer", "judges", "teams"))
+        """Fixed access tokens: ``producer``, ``host``, ``judges: {id: token}``, ``teams: {id: token}``."""
+        node.mapping(("producer", "host", "judges", "teams"))
         out: dict[str, str] = {}
-        producer = self.attempt(lambda: _token(node["producer"])) if node.get("producer") is not None else None
-        if producer:
-            out["producer"] = producer
+        for role in ("producer", "host"):
+            token = self.attempt(lambda role=role: _token(node[role])) if node.get(role) is not None else None
+            if token:
+                out[role] = token
         for role, known in (("judges", set(judges)), ("teams", ctx.teams)):
             section = node.get(role)
             if section is None:
@@ -266,7 +267,9 @@ class _Builder:
         return Judge(node["id"].ident(), node["name"].str(max_len=80), self.opt(node, "title", Node.str, ""))
 
     def question(self, node: Node) -> Question:
-        node.mapping(("id", "text", "options", "answer", "points", "media", "time", "essay"), required=("id", "text"))
+        node.mapping(
+            ("id", "text", "options", "answer", "points", "media", "time", "essay", "notes"), required=("id", "text")
+        )
         options = self.opt(node, "options", self.options, None)
         answer_node = node.get("answer")
         answer = None
@@ -283,6 +286,7 @@ class _Builder:
             media=self.opt(node, "media", self.media, None),
             time_ms=self.opt(node, "time", Node.seconds, None),
             essay=self.opt(node, "essay", Node.bool, False),
+            notes=self.opt(node, "notes", _notes, ""),
         )
 
     def options(self, node: Node) -> dict[str, str]:
@@ -297,7 +301,7 @@ class _Builder:
 
     def segment(self, node: Node, ctx: _Refs) -> Segment:
         node.mapping(
-            ("id", "title", "round", "scoring", "questions", "timer", "obs", "overlays", "looks"),
+            ("id", "title", "round", "scoring", "questions", "timer", "obs", "overlays", "looks", "notes"),
             required=("id", "title", "round"),
         )
         round_type = RoundType(node["round"].choice(tuple(r.value for r in RoundType)))
@@ -324,6 +328,7 @@ class _Builder:
             timer_ms=self.opt(node, "timer", Node.seconds, None),
             obs=self.opt(node, "obs", self.cue, ObsCue()),
             **self.composition(node),
+            notes=self.opt(node, "notes", _notes, ""),
         )
 
     def slot(self, node: Node, ctx: _Refs) -> Slot:
@@ -584,6 +589,13 @@ def _token(node: Node) -> str:
     if len(text) < 12 or not all(c.isascii() and (c.isalnum() or c in "-_.~") for c in text):
         raise node.expected("a token of at least 12 letters, digits or -_.~")
     return text
+
+
+def _notes(node: Node) -> str:
+    """The host's notes: text only (a number or a list here is a slip in the file, not a note)."""
+    if not isinstance(node.value, str):
+        raise node.expected("text (the host's notes)")
+    return node.str(max_len=2000) if node.value.strip() else ""
 
 
 def _color(node: Node) -> str:

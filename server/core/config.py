@@ -115,6 +115,7 @@ class Question(Struct, frozen=True):
     media: str | None = None
     time_ms: int | None = None
     essay: bool = False
+    notes: str = ""  # for the host's screen only: may hold the answer, never in a public view
 
     @property
     def multiple_choice(self) -> bool:
@@ -218,6 +219,7 @@ class Segment(Struct, frozen=True):
     obs: ObsCue = ObsCue()
     overlays: tuple[str, ...] = ()  # the overlays the segment offers (its looks' and any others)
     looks: tuple[Look, ...] = ()
+    notes: str = ""  # what the host says when the segment starts (host's screen only)
 
     @property
     def questions(self) -> tuple[str, ...]:
@@ -248,7 +250,7 @@ class ShowConfig(Struct, frozen=True):
     tiebreak: Tiebreak = Tiebreak()
     ranking: tuple[str, ...] = ("points", "sudden_death")
     obs: ObsSettings | None = None
-    tokens: dict[str, str] = {}  # "producer", "judge:<id>", "team:<id>" -> access token
+    tokens: dict[str, str] = {}  # "producer", "host", "judge:<id>", "team:<id>" -> access token
 
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.id == team_id), None)

@@ -1,4 +1,4 @@
-"""The pages people operate: the producer's controller, the judges' and the teams' pads, and
+"""The pages people operate: the producer's controller, the host's screen, the judges' and the teams' pads, and
 the audience's phone page (``/audience``, reached from the QR code's short address ``/a``).
 
 Rendered with jinja2 from the show config (theme, title) and the string catalogue; every
@@ -18,8 +18,8 @@ from server.i18n import LANGUAGES, strings
 from server.transport.keys import ACCESS
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = {"/control": "control.html", "/judge": "judge.html", "/team": "team.html"}
-ROLES = {"/control": "producer", "/judge": "judge", "/team": "team"}
+PAGES = {"/control": "control.html", "/host": "host.html", "/judge": "judge.html", "/team": "team.html"}
+ROLES = {"/control": "producer", "/host": "host", "/judge": "judge", "/team": "team"}
 
 
 def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> None:

@@ -119,7 +119,7 @@ class Hub:
         own and waits for them all, turns of the event loop behind thousands of phones' votes before an
         overlay's first byte leaves. A big room yields between chunks, so a question pushed to every
         phone does not hold up the desk's own traffic."""
-        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in ("/control", "/judge"):
+        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in ("/control", "/host", "/judge"):
             await self.sio.emit(event, data, to=room, namespace=namespace)
             return
         # Views are JSON: no binary parts to look for (python-socketio walks the whole patch otherwise).
@@ -372,6 +372,32 @@ class TeamNamespace(RoleNamespace):
         await super().on_disconnect(sid, reason)
 
 
+class HostNamespace(RoleNamespace):
+    """The host's (MC's) screen: the producer's view (answers, notes, what comes next), read only."""
+
+    role = "host"
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        actor = self.hub.access.actor(auth.get("token"))
+        if actor is None or actor.role != "host":
+            raise self.refuse(
+                "unauthorized",
+                "the host screen's token is missing or wrong",
+                "mã truy cập màn hình người dẫn chương trình bị thiếu hoặc không đúng",
+            )
+        return actor, "producer"
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        if event in (p.SYNC, p.TIME):
+            return await super().handle(sid, session, event, payload)
+        # The host reads; the producer runs the show (a stray click on the MC's monitor changes nothing).
+        return p.error(
+            "read_only",
+            f"the host screen sends no commands ('{str(event)[:40]}' refused); only 'sync' and 'time'",
+            f"màn hình người dẫn chương trình không gửi lệnh (từ chối '{str(event)[:40]}'); chỉ có 'sync' và 'time'",
+        )
+
+
 class OverlayNamespace(RoleNamespace):
     role = "overlay"
 
@@ -447,7 +473,7 @@ class AudienceNamespace(RoleNamespace):
         return await self.hub.ballots.cast(vote)
 
 
-NAMESPACES = (ControlNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace, AudienceNamespace)
+NAMESPACES = (ControlNamespace, HostNamespace, JudgeNamespace, TeamNamespace, OverlayNamespace, AudienceNamespace)
 
 
 def _rooms(audience: str) -> list[tuple[str, str]]:
@@ -455,7 +481,7 @@ def _rooms(audience: str) -> list[tuple[str, str]]:
     if audience == "public":
         return [(f"/{ns}", "public") for ns in PUBLIC_NAMESPACES]
     if audience == "producer":
-        return [("/control", "producer")]
+        return [("/control", "producer"), ("/host", "producer")]
     if audience == "audience":
         return [("/audience", "audience")]
     return [("/judge", audience)]
