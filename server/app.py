@@ -32,6 +32,7 @@ from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
 from server.transport.pages import add_pages
 from server.transport.plain_ws import hang_up, without_deflate
+from server.transport.screen import add_screen
 from server.transport.sio import NAMESPACES, AudienceNamespace, Hub, OverlayNamespace
 
 MAX_BODY = 64 * 1024
@@ -94,6 +95,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     app[LISTEN_HOST] = settings.host
     add_pages(app, config, desk=owner)
     add_overlays(app, config, media, settings.public_url)
+    add_screen(app, config)
     return app
 
 

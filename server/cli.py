@@ -222,6 +222,7 @@ def urls_text(
     rows += [
         ("overlays (OBS here)", f"{local}/overlay/<name>  (all in layers: {local}/overlay/program)"),
         ("audience", f"{base}/audience"),
+        ("hall screen", f"{base}/screen  (an LED wall: {base}/screen?w=3840&h=1080)"),
         ("control API", f"{base}/api/v1/  (Authorization: Bearer {access.token('producer')})"),
         ("health", f"{base}/healthz"),
     ]

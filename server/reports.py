@@ -29,7 +29,7 @@ def config_summary(config: ShowConfig) -> str:
     lines = [
         f"{contest.title} — {config.id}",
         f"  {contest.organizer or '-'} · season {contest.season or '-'} · {contest.stage.value} · {contest.language}",
-        f"teams ({len(config.teams)}): " + ", ".join(t.name for t in config.teams),
+        f"teams ({len(config.teams)}): " + (", ".join(t.name for t in config.teams) or "none"),
         f"judges ({len(config.judges)}): " + (", ".join(j.name for j in config.judges) or "none"),
         f"rundown ({len(config.rundown)} segments):",
     ]
@@ -73,7 +73,7 @@ def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:
     for award in board.awards:
         row = by_segment.setdefault(award.segment, {})
         row[award.team] = row.get(award.team, Decimal(0)) + award.points
-    width = max(len(t.name) for t in config.teams) + 2
+    width = max((len(t.name) for t in config.teams), default=0) + 2
     lines = [f"{config.contest.title} — {config.id}: {len(actions)} actions replayed"]
     running = {t: Decimal(0) for t in config.team_ids}
     for segment_id in [*order, None]:
@@ -91,6 +91,12 @@ def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:
         for award in adjustments:
             name = config.team(award.team).name if config.team(award.team) else award.team
             lines.append(f"  {name}: {'+' if award.points > 0 else ''}{_points(award.points)} — {award.reason}")
+    if board.audience_winners:
+        lines.append("audience winners:")
+        for qid, winners in board.audience_winners.items():
+            lines.append(f"  {qid}: {', '.join(w.nickname or w.device for w in winners) or 'nobody'}")
+    if not config.teams:
+        return "\n".join(lines)
     lines.append("final result:" if board.phase.value == "ended" else f"result so far ({board.phase.value}):")
     for row in standings(config, board):
         lines.append(f"  {row.rank}. {row.name:<{width}} {_points(row.points):>8}")

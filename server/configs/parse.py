@@ -138,8 +138,12 @@ class _Builder:
     def show(self, root: Node) -> ShowConfig | None:
         root.mapping(
             ("show", "teams", "judges", "rundown", "questions", "tiebreak", "ranking", "obs", "tokens"),
-            required=("show", "teams", "rundown"),
+            required=("show", "rundown"),
         )
+        # A hall quiz (audience rounds only: the phones answer) has no teams; every other show does.
+        audience_only = _audience_only(root)
+        if root.get("teams") is None and not audience_only:
+            self.problems.add(root.fail("missing required key 'teams' (only a show of audience rounds alone has none)"))
         meta = self.attempt(
             lambda: root["show"].mapping(
                 ("id", "title", "organizer", "season", "stage", "logo", "language", "theme"),
@@ -148,7 +152,7 @@ class _Builder:
         )
         show_id = self.attempt(lambda: meta["id"].ident()) if meta else None
         contest = self.attempt(lambda: self.contest(meta)) if meta else None
-        teams = self.items(root, "teams", self.team, "team", min_len=1, max_len=12)
+        teams = self.items(root, "teams", self.team, "team", min_len=0 if audience_only else 1, max_len=12)
         judges = self.items(root, "judges", self.judge, "judge")
         questions = {q.id: q for q in self.items(root, "questions", self.question, "question")}
         # Count judge entries even if one is invalid: its own error is enough.
@@ -574,6 +578,16 @@ class _Refs:
         if team_id not in self.teams:
             raise node.fail(f"unknown team '{team_id}'; teams are {', '.join(sorted(self.teams))}")
         return team_id
+
+
+def _audience_only(root: Node) -> bool:
+    """Whether every segment of the file's rundown is an audience round (read before the rundown is)."""
+    rundown = root.value.get("rundown") if isinstance(root.value, dict) else None
+    return (
+        bool(rundown)
+        and isinstance(rundown, list)
+        and all(isinstance(s, dict) and s.get("round") == RoundType.AUDIENCE.value for s in rundown)
+    )
 
 
 def _empty_mapping(node: Node):
