@@ -217,11 +217,6 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             {"question": qid, "winners": [{"nickname": w.nickname, "at": w.at} for w in winners]}
             for qid, winners in board.audience_winners.items()
         ],
-        # Every audience question's winners so far, in the order drawn: the hall's results at the end.
-        "audience_winners": [
-            {"question": qid, "winners": [{"nickname": w.nickname, "at": w.at} for w in winners]}
-            for qid, winners in board.audience_winners.items()
-        ],
     }
 
 
