@@ -4,6 +4,7 @@
 // answers close, the answer and the winners once revealed, the scores between rounds, the results
 // at the end. Times come from ShowClient.remaining (the server's clock), words from the catalogue.
 import { ShowClient } from "/static/js/show-client.js";
+import { points } from "/static/js/format.js";
 import { el, keyed, queueFit, refitAll, text } from "/overlays/dom.js";
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
@@ -48,18 +49,6 @@ text($("board-title"), t("screen.scores"));
 text($("results-title"), t("screen.results"));
 text($("status"), t("screen.offline"));
 if (boot.logo) { $("card-logo").src = boot.logo; $("card-logo").hidden = false; }
-
-// Scores with the show's fixed decimals, one format per language.
-const formats = new Map();
-function points(value, decimals) {
-  const key = `${lang}:${decimals}`;
-  if (!formats.has(key)) {
-    formats.set(key, new Intl.NumberFormat(lang === "en" ? "en-US" : "vi-VN", {
-      minimumFractionDigits: decimals, maximumFractionDigits: decimals,
-    }));
-  }
-  return formats.get(key).format(Number(value ?? 0));
-}
 
 /** Which picture the hall sees now, from the view alone. */
 function modeOf(view) {
@@ -210,7 +199,7 @@ function standingRows(container, view) {
     const team = teams.get(s.team);
     text(node.rank, s.rank);
     text(node.name, team ? team.short_name || team.name : s.team);
-    text(node.points, points(s.points, decimals));
+    text(node.points, points(s.points, decimals, lang));
     node.classList.toggle("first", s.rank === 1);
   });
 }

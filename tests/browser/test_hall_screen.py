@@ -194,6 +194,8 @@ async def test_the_hall_screen_shows_a_team_shows_scores(studio: Studio) -> None
     assert await page.locator(".row").count() == 3
     first = page.locator(".row.first")
     assert await first.count() == 1 and "Điện Bàn" in await first.locator(".row-name").inner_text()
+    decimals = studio.service.views["public"][1]["show"].get("decimals", 0)
+    assert await first.locator(".row-points").text_content() == f"{12.5:.{decimals}f}"  # English, fixed decimals
     assert await visible_text(page, "#board-title") == strings("en")["screen.scores"]
     await qr_shown(page)
     page.errors = []
