@@ -30,6 +30,17 @@ const layers = boot.layers.map((name) => {
   return { name, node, layer };
 });
 
+// A panel larger than its zone's box is scaled down into it: an overlay never draws outside its zone
+// (server/core/zones.py). The observer sees layout sizes, which the scale does not change.
+const fitZone = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const layer = target.parentElement;
+    const scale = Math.min(1, layer.clientWidth / target.offsetWidth, layer.clientHeight / target.offsetHeight);
+    target.style.transform = scale < 0.999 ? `scale(${scale.toFixed(4)})` : "";
+  }
+});
+for (const { node } of layers) if (node.firstElementChild) fitZone.observe(node.firstElementChild);
+
 function show(view, only = null) {
   for (const { name, node, layer } of layers) {
     if (only && only !== name) continue;

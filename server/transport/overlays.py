@@ -17,6 +17,7 @@ import segno
 from aiohttp import web
 
 from server.core.config import OVERLAYS, ShowConfig
+from server.core.zones import OVERLAY_ZONES, SAFE, ZONES
 from server.i18n import LANGUAGES, strings
 from server.preview import Preview
 from server.service import now_ms
@@ -73,6 +74,9 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
             lang=lang,
             theme=config.contest.theme,
             metrics=metrics,
+            safe=SAFE,  # the layers' geometry: one table for the pixels and the rules (server/core/zones.py)
+            zones=ZONES,
+            overlay_zones=OVERLAY_ZONES,
             title=config.contest.title,
             boot_json=json.dumps(boot, ensure_ascii=False).replace("</", "<\\/"),
         )

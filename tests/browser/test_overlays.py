@@ -28,6 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from server.app import Settings, create_app
 from server.core import commands as c
 from server.core.config import OVERLAYS
+from server.core.zones import OVERLAY_ZONES
 from server.i18n import strings
 from server.preview import sample_season
 from server.transport.overlays import lan_address
@@ -389,6 +390,8 @@ class Gallery:
         """The producer acts; every page has the new revision before this returns."""
         for command in commands:
             self.service.submit(command)
+        # The rules decide what is on air (a look, a segment change, overlays sharing a zone).
+        self.on = set(self.service.state.board.on_air)
         rev = self.service.revision
         await asyncio.gather(
             *(
@@ -400,11 +403,14 @@ class Gallery:
         )
 
     async def air(self, *names: str, off: Iterable[str] = ()) -> None:
+        """Put ``names`` on air (taking off what shares their zones) and ``off`` off, where not so already."""
         for name in names:
-            await self.do(c.SetOverlay(overlay=name, visible=True))
+            if name not in self.service.state.board.on_air:
+                await self.do(c.SetOverlay(overlay=name, visible=True))
         for name in off:
-            await self.do(c.SetOverlay(overlay=name, visible=False))
-        self.on = (self.on | set(names)) - set(off)
+            if name in self.service.state.board.on_air:
+                await self.do(c.SetOverlay(overlay=name, visible=False))
+        assert set(names) <= self.on and not set(off) & self.on
         await self.on_air()
 
     async def on_air(self) -> None:
@@ -434,7 +440,8 @@ class Gallery:
     async def shoot(self, layer: str) -> None:
         """The broadcast checks of one overlay, at 1920x1080 and in a 1280x720 source."""
         page = self.pages[layer]
-        clear = 0.15 if layer in FULL_FRAME else 0.5
+        # The zone below the score band (the poll, the winner) leaves less of the frame clear.
+        clear = 0.15 if layer in FULL_FRAME else 0.35 if OVERLAY_ZONES[layer] == "stage" else 0.5
         self.faults += await frame_faults(page, f"{self.prefix}-{layer}", clear)
         await page.set_viewport_size({"width": SMALL[0], "height": SMALL[1]})
         self.faults += await frame_faults(page, f"{self.prefix}-{layer}-1280", clear)
@@ -514,11 +521,12 @@ async def test_every_overlay_follows_a_live_show(aiohttp_server, browser, tmp_pa
     g.empty.add("question")
     await g.air("question")
     assert await g.pages["question"].get_attribute(".layer", "data-empty") == "1"
-    await g.do(c.StartShow())
+    await g.do(c.StartShow())  # the first segment's default look: the scoreboard and the (idle) countdown
+    assert g.on == {"scoreboard", "timer"}
+    g.empty = {"timer"}
 
     # Introductions: a team with its members, a member, a judge (the longest title), a guest.
     await g.do(c.ShowLowerThird(team="tam-ky"))  # puts the strap on air by itself
-    g.on.add("lower_third")
     await g.on_air()
     assert await g.shows("lower_third") == [
         "Đội Thành phố Tam Kỳ",
@@ -704,7 +712,7 @@ async def test_a_lost_connection_keeps_the_picture_and_catches_up_by_itself(stud
     service = studio.service
     for command in (
         c.StartShow(),
-        c.SetOverlay(overlay="scoreboard", visible=True),
+        c.SetOverlay(overlay="timer", visible=False),  # the first look is the scoreboard and the countdown
         c.AdjustScore(team="tam-ky", points=Decimal(10), reason="Khởi động"),
         c.ShowLowerThird(team="tam-ky"),
     ):
@@ -771,7 +779,7 @@ async def test_every_preview_shows_sample_data_without_errors(studio: Studio) ->
     quiz = ["buzzer", "question", "scoreboard", "timer"]  # the program's preview: a quiz moment
     shots = [(f"{name}?preview=1", name, [name]) for name in OVERLAYS]
     shots.append((f"{PROGRAM}?preview=1", PROGRAM, quiz))
-    judged = ["judges", "lower_third", "scoreboard"]
+    judged = ["judges", "scoreboard", "timer"]  # a look of the demo's judged rounds (a strap would cover the judges)
     shots.append((f"{PROGRAM}?preview=1&on={','.join(judged)}", f"{PROGRAM}-judged", judged))
     shots.append((f"{PROGRAM}?preview=1&lang=en", f"{PROGRAM}-en", quiz))
 
