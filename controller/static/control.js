@@ -1,12 +1,25 @@
 // The producer's controller: renders the producer view and turns clicks and keys into commands.
+// What a control may do comes from the view (`can`, `next_action`, the segment's looks and
+// overlays), never from round names: the rules live on the server.
 import { ShowClient, esc, seconds } from "/static/js/show-client.js";
-import { ask, dialogOpen, inVietnamese, report, said, showStatus, t, toast } from "/controller/ui.js";
+import { T, ask, dialogOpen, inVietnamese, report, said, showStatus, t, toast } from "/controller/ui.js";
 import { seasonPanel } from "/controller/season.js";
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token") || "";
+const lang = document.documentElement.lang;
 let view = null;
 let presence = null;
+
+// Points as every page writes them (static/js/format.js, one formatter per locale). Until that
+// module is served, the same rule here, in this one place.
+let formatPoints = (value, decimals, language) => new Intl.NumberFormat(language === "vi" ? "vi-VN" : "en-US", {
+  minimumFractionDigits: decimals ?? 0, maximumFractionDigits: decimals ?? 2, useGrouping: false,
+}).format(value);
+try {
+  ({ points: formatPoints } = await import("/static/js/format.js"));
+} catch { /* not served yet: the fallback above */ }
+const points = (value) => (value == null ? "—" : formatPoints(Number(value), view && view.show ? view.show.decimals : undefined, lang));
 
 const client = new ShowClient("/control", { token }, {
   onView: (v) => { view = v; render(); },
@@ -25,19 +38,36 @@ async function cmd(event, payload = {}) {
 
 const teamName = (id) => (view.teams.find((x) => x.id === id) || { name: id }).name;
 const segmentOf = () => (view.segment ? view.rundown[view.segment.index] : null);
-const roundOf = () => (view.segment ? view.segment.round : null);
+
+/** Whether the rules would accept a command now (`view.can`); a server without `can` allows all. */
+function can(key) {
+  if (!view.can || !(key in view.can)) return true;
+  return Boolean(view.can[key]);
+}
+
+/** Whether a team command ("judge", "place_star", "choose_package") would be accepted for ``team``. */
+function canFor(key, team) {
+  if (!view.can || !Array.isArray(view.can[key])) return true;
+  return view.can[key].includes(team);
+}
+
+const overlayName = (name) => t(`control.overlay.${name}`);
 
 // -- rendering ---------------------------------------------------------------------------------
 
 function render() {
   if (!view) return;
+  document.body.dataset.phase = view.phase;
   renderHeader();
   renderRundown();
   renderQuestion();
   renderRound();
+  renderResult();
   renderScoreboard();
   renderAudit();
+  renderLooks();
   renderOverlays();
+  renderNext();
   renderStrap();
   renderClients();
   season.render();
@@ -49,40 +79,58 @@ function renderHeader() {
     : t(view.phase === "ended" ? "common.ended" : "common.no_segment");
   const undo = said(view, "undo");
   const redo = said(view, "redo");
-  $("undo").disabled = !view.undo;
-  $("redo").disabled = !view.redo;
+  $("undo").disabled = !view.undo || !can("undo");
+  $("redo").disabled = !view.redo || !can("redo");
   $("undo-label").textContent = undo ? `${t("control.undo")}: ${undo}` : "";
-  $("undo").title = undo || t("control.nothing");
-  $("redo").title = redo || t("control.nothing");
+  $("undo").title = `${undo || t("control.nothing")} (Ctrl+Z)`;
+  $("redo").title = `${redo || t("control.nothing")} (Ctrl+Shift+Z)`;
 }
 
 function renderRundown() {
   const current = view.segment ? view.segment.index : -1;
   $("progress").textContent = current >= 0 && current < view.rundown.length
     ? t("control.progress", { n: current + 1, total: view.rundown.length }) : "";
-  $("rundown").innerHTML = view.rundown.map((s) => `
-    <li class="${s.index === current ? "is-current" : s.index === current + 1 ? "is-next" : ""}">
-      <button data-goto="${s.index}"><span>${s.index + 1}. ${esc(s.title)}</span>
-      <span class="round">${esc(t(`control.round.${s.round}`))}${s.index === current + 1 ? ` · ${esc(t("control.next_up"))}` : ""}</span></button>
-    </li>`).join("");
-  const live = view.phase === "live";
+  const key = JSON.stringify([view.rundown.map((s) => [s.title, s.round]), current]);
+  if ($("rundown").dataset.key !== key) {
+    $("rundown").dataset.key = key;
+    $("rundown").innerHTML = view.rundown.map((s) => `
+      <li class="${s.index === current ? "is-current" : s.index === current + 1 ? "is-next" : s.index < current ? "is-done" : ""}">
+        <button data-goto="${s.index}" title="${esc(s.title)}"><span class="seg-title">${s.index + 1}. ${esc(s.title)}</span>
+        <span class="round">${esc(t(`control.round.${s.round}`))}${s.index === current + 1 ? ` · ${esc(t("control.next_up"))}` : ""}</span></button>
+      </li>`).join("");
+    const here = $("rundown").querySelector(".is-current");
+    if (here) here.scrollIntoView({ block: "nearest" });
+  }
   $("start-show").hidden = view.phase !== "setup";
-  $("end-show").hidden = !live;
-  $("prev").disabled = !live || current <= 0;
-  $("next").disabled = !live || current >= view.rundown.length - 1;
-  const tied = tiedTeams();
-  // A tie matters once the points are all in: in the last segment, or after the end.
-  const late = view.phase === "ended" || (view.phase === "live" && current >= view.rundown.length - 1);
-  $("tiebreak").hidden = !(tied.length > 1 && late);
+  $("end-show").hidden = view.phase !== "live";
+  $("start-show").disabled = !can("start_show");
+  $("end-show").disabled = !can("end_show");
+  $("prev").disabled = !can("prev_segment") || view.phase !== "live";
+  $("next").disabled = !can("next_segment") || view.phase !== "live";
+  $("tiebreak").hidden = !tiebreakPossible();
+  $("tiebreak").title = tiedTeams().map(teamName).join(", ");
 }
 
 function tiedTeams() {
   return (view.ties && view.ties[0]) || [];
 }
 
+/** A tie-break for the first tied group, when the rules would start one now. */
+function tiebreakPossible() {
+  if (view.can && "start_tiebreak" in view.can) return Boolean(view.can.start_tiebreak);
+  // An older server: a tie matters once the points are all in (after the end).
+  return tiedTeams().length > 1 && view.phase === "ended";
+}
+
 function renderQuestion() {
   const q = view.question;
   const phase = $("q-phase");
+  const seg = view.segment;
+  // A segment judged on the pads has no questions: its panel takes the room.
+  const judgedHere = !q && seg && view.judged && view.judged[seg.id];
+  $("question").hidden = Boolean(judgedHere);
+  $("q-actions").hidden = Boolean(judgedHere);
+  $("current-h").textContent = t(judgedHere ? "control.judges" : "control.question");
   if (!q) {
     $("question").innerHTML = `<p class="muted">${esc(t("control.no_question"))}</p>`;
     phase.textContent = "";
@@ -91,31 +139,38 @@ function renderQuestion() {
     phase.textContent = t(`control.phase.${q.phase}`);
     phase.className = `phase ${q.phase}`;
     const options = q.options ? `<ul class="options">${Object.entries(q.options).map(([k, v]) =>
-      `<li class="${k === q.answer ? "correct" : ""}"><b>${k}.</b> ${esc(v)}</li>`).join("")}</ul>` : "";
+      `<li class="${k === q.answer ? "correct" : ""}"><b>${k}.</b> ${esc(v)}${k === q.answer ? ' <span class="tick">✓</span>' : ""}</li>`).join("")}</ul>` : "";
     $("question").innerHTML = `
       <p class="text">${esc(q.text)}</p>${options}
-      <p><span class="muted">${esc(t("control.answer"))}:</span> <span class="answer">${esc(q.answer ?? "—")}</span>
-      ${q.value ? ` · <span class="muted">${esc(t("control.value"))}:</span> ${q.value}` : ""}
+      <p class="meta"><span class="muted">${esc(t("control.answer"))}:</span> <span class="answer">${esc(q.answer ?? "—")}</span>
+      ${q.value ? ` · <span class="muted">${esc(t("control.value"))}:</span> ${esc(points(q.value))}` : ""}
       ${q.star ? ` · ★ ${esc(t("control.star"))}` : ""}
-      ${q.turn ? ` · <span class="muted">${esc(t("control.turn"))}:</span> ${esc(teamName(q.turn))}` : ""}</p>`;
+      ${q.turn ? ` · <span class="muted">${esc(t("control.turn"))}:</span> <b>${esc(teamName(q.turn))}</b>` : ""}</p>`;
   }
-  const ph = q ? q.phase : "none";
-  $("open").disabled = ph !== "ready";
-  $("close").disabled = !["open", "answering", "steal"].includes(ph);
-  $("reveal").disabled = ph !== "closed";
-  $("reset").disabled = !q;
-  $("show-next").disabled = view.phase !== "live" || ["open", "answering", "steal"].includes(ph) || !segmentOf();
-  $("timer-toggle").textContent = view.timer.running ? t("control.timer_pause")
-    : view.timer.remaining_ms > 0 && view.timer.remaining_ms < view.timer.duration_ms ? t("control.timer_resume")
-    : t("control.timer_start");
+  $("show-next").disabled = !can("show_question");
+  $("open").disabled = !can("open_answers");
+  $("close").disabled = !can("close_answers");
+  $("reveal").disabled = !can("reveal_answer");
+  $("reset").disabled = !can("reset_question");
+  const timer = view.timer;
+  const paused = !timer.running && timer.remaining_ms > 0 && timer.remaining_ms < timer.duration_ms;
+  const toggle = timer.running ? "pause_timer" : paused ? "resume_timer" : "start_timer";
+  $("timer-toggle").innerHTML = `${esc(t({ pause_timer: "control.timer_pause", resume_timer: "control.timer_resume",
+    start_timer: "control.timer_start" }[toggle]))} <kbd>T</kbd>`;
+  $("timer-toggle").disabled = !can(toggle);
+  $("timer-add").disabled = !can("add_time");
+  $("timer-reset").disabled = !can("reset_timer");
+  $("t-actions").hidden = !timer.duration_ms && !can("start_timer");
 }
 
 function renderRound() {
-  const round = roundOf();
+  const seg = view.segment;
+  const q = view.question;
   const box = $("round-panel");
-  if (round === "judged") box.innerHTML = judgedPanel();
-  else if (round === "audience") box.innerHTML = audiencePanel();
-  else if (round) box.innerHTML = (round === "packages" ? packagesPanel() : "") + teamsPanel();
+  // The panel follows what the view holds for this segment: judges' scores, a live tally, packages, answers.
+  if (seg && view.judged && view.judged[seg.id]) box.innerHTML = judgedPanel(view.judged[seg.id]);
+  else if (q && q.tally) box.innerHTML = audiencePanel();
+  else if (seg) box.innerHTML = (seg.packages ? packagesPanel() : "") + teamsPanel();
   else box.innerHTML = "";
 }
 
@@ -128,15 +183,16 @@ function teamsPanel() {
     let answer = `<span class="muted">${esc(t("control.no_answer"))}</span>`;
     if (a) {
       const mark = a.correct === true ? "good" : a.correct === false ? "bad" : "";
-      const time = a.elapsed_ms != null ? ` <span class="muted">(${(a.elapsed_ms / 1000).toFixed(2)} s)</span>` : "";
+      const time = a.elapsed_ms != null ? ` <span class="muted">(${(a.elapsed_ms / 1000).toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} s)</span>` : "";
       answer = `<span class="ans ${mark}">${esc(a.text || t("control.answered"))}${time}</span>`;
     } else if (locked) answer = `<span class="muted">${esc(t("control.locked_out"))}</span>`;
-    const canJudge = q && (floor || (roundOf() === "speed" && a)) && !(a && a.correct !== null && roundOf() !== "speed");
+    const judge = q && canFor("judge", team.id);
+    const keys = floor || (q && q.turn === team.id && !q.floor);
     return `<div class="teamrow ${floor ? "floor" : ""} ${locked ? "locked" : ""}" data-team="${team.id}">
       <span class="name">${floor ? '<span class="floor-mark">▶</span> ' : ""}${esc(team.name)}</span>${answer}
       <span class="row" style="margin:0">
-        <button class="btn btn-good" data-judge="${team.id}" data-correct="1" ${canJudge ? "" : "disabled"}>✓ ${esc(t("control.correct"))}</button>
-        <button class="btn btn-bad" data-judge="${team.id}" data-correct="0" ${canJudge ? "" : "disabled"}>✗ ${esc(t("control.wrong"))}</button>
+        <button class="btn btn-good" data-judge="${team.id}" data-correct="1" ${judge ? "" : "disabled"}>✓ ${esc(t("control.correct"))}${keys ? " <kbd>Y</kbd>" : ""}</button>
+        <button class="btn btn-bad" data-judge="${team.id}" data-correct="0" ${judge ? "" : "disabled"}>✗ ${esc(t("control.wrong"))}${keys ? " <kbd>X</kbd>" : ""}</button>
       </span></div>`;
   }).join("");
   const buzzes = q && q.buzzes.length ? `<p class="buzzes">${esc(t("control.buzz_order"))}: ${q.buzzes.map((b, i) =>
@@ -145,30 +201,26 @@ function teamsPanel() {
   return `${steal}${buzzes}<div class="teamrows">${rows}</div>`;
 }
 
-
 function packagesPanel() {
   const seg = segmentOf();
   const chosen = (view.packages && view.packages[seg.id]) || {};
-  const q = view.question;
-  const values = (view.segment && view.segment.packages && view.segment.packages.values) || [10, 20, 30];
-  const size = (view.segment && view.segment.packages && view.segment.packages.size) || 3;
+  const values = view.segment.packages.values;
+  const size = view.segment.packages.size;
   const rows = view.teams.map((team) => {
     const pack = chosen[team.id];
-    const star = q && q.turn === team.id && q.phase === "ready" && !team.star_used
+    const star = canFor("place_star", team.id) && view.can
       ? `<button class="btn" data-star="${team.id}">★ ${esc(t("control.place_star"))}</button>` : (team.star_used ? "★" : "");
+    const choose = !pack && canFor("choose_package", team.id);
     const picker = pack ? pack.join(", ") : Array.from({ length: size }, (_, i) =>
-      `<select data-pick="${team.id}" data-slot="${i}">${values.map((v) => `<option>${v}</option>`).join("")}</select>`).join(" ")
-      + ` <button class="btn" data-choose="${team.id}">${esc(t("control.choose_package"))}</button>`;
+      `<select data-pick="${team.id}" data-slot="${i}" ${choose ? "" : "disabled"}>${values.map((v) => `<option>${v}</option>`).join("")}</select>`).join(" ")
+      + ` <button class="btn" data-choose="${team.id}" ${choose ? "" : "disabled"}>${esc(t("control.choose_package"))}</button>`;
     return `<div class="teamrow"><span class="name">${esc(team.name)}</span><span>${esc(t("control.package"))}: ${picker}</span><span>${star}</span></div>`;
   }).join("");
   return `<div class="teamrows">${rows}</div>`;
 }
 
-function judgedPanel() {
-  const seg = segmentOf();
-  const j = view.judged[seg.id];
-  if (!j) return "";
-  const head = `<tr><th>${esc(t("control.teams"))}</th>${view.judges.map((x) => `<th>${esc(x.name)}</th>`).join("")}
+function judgedPanel(j) {
+  const head = `<tr><th>${esc(t("control.teams"))}</th>${view.judges.map((x) => `<th title="${esc(x.title || "")}">${esc(x.name)}</th>`).join("")}
     <th>${esc(t("control.mean"))}</th><th></th></tr>`;
   const rows = view.teams.map((team) => {
     const totals = [];
@@ -177,55 +229,75 @@ function judgedPanel() {
       if (!s) return `<td class="muted">${esc(t("control.waiting"))}</td>`;
       const total = Object.values(s).reduce((a, b) => a + b, 0);
       totals.push(total);
-      return `<td>${total}</td>`;
+      return `<td>${esc(points(total))}</td>`;
     }).join("");
-    const mean = totals.length ? (totals.reduce((a, b) => a + b, 0) / totals.length).toFixed(2) : "—";
+    const mean = totals.length ? points(totals.reduce((a, b) => a + b, 0) / totals.length) : "—";
     const locked = j.locked.includes(team.id);
     const revealed = j.revealed.includes(team.id);
     const actions = revealed ? `<span class="good-text">${esc(t("control.revealed"))}</span>` : `
-      <button class="btn" data-lock="${team.id}" data-locked="${locked ? 1 : 0}">${esc(t(locked ? "control.unlock" : "control.lock"))}</button>
-      <button class="btn btn-primary" data-reveal-team="${team.id}">${esc(t("control.reveal_scores"))}</button>`;
-    return `<tr><td>${esc(team.name)}</td>${cells}<td><b>${mean}</b></td><td class="row" style="margin:0">${actions}</td></tr>`;
+      <button class="btn btn-small" data-lock="${team.id}" data-locked="${locked ? 1 : 0}">${esc(t(locked ? "control.unlock" : "control.lock"))}</button>
+      <button class="btn btn-small btn-primary" data-reveal-team="${team.id}">${esc(t("control.reveal_scores"))}</button>`;
+    return `<tr><td>${esc(team.name)}</td>${cells}<td><b>${esc(mean)}</b></td><td class="row" style="margin:0">${actions}</td></tr>`;
   }).join("");
   let vote = "";
   if (j.audience_share) {
-    vote = `<h2 style="margin-top:16px">${esc(t("control.vote"))} (${Math.round(j.audience_share * 100)}%)</h2>
-      <div class="row"><button class="btn" id="vote-open" ${j.voting === "open" ? "disabled" : ""}>${esc(t("control.vote_open"))}</button>
-      <button class="btn" id="vote-close" ${j.voting !== "open" ? "disabled" : ""}>${esc(t("control.vote_close"))}</button>
+    vote = `<h2 class="gap-top">${esc(t("control.vote"))} (${Math.round(j.audience_share * 100)}%)</h2>
+      <div class="row"><button class="btn" id="vote-open" ${can("open_voting") ? "" : "disabled"}>${esc(t("control.vote_open"))}</button>
+      <button class="btn" id="vote-close" ${can("close_voting") ? "" : "disabled"}>${esc(t("control.vote_close"))}</button>
       <span class="muted">${j.tally.total} ${esc(t("control.votes"))}</span></div>
       ${bars(view.teams.map((x) => [x.name, j.tally.counts[x.id] || 0]), j.tally.total)}`;
   }
   return `<table class="judged">${head}${rows}</table>
-    <div class="row"><button class="btn" id="lock-all">${esc(t("control.lock_all"))}</button>
-    <button class="btn btn-primary" id="reveal-all">${esc(t("control.reveal_all"))}</button></div>${vote}`;
+    <div class="row"><button class="btn" id="lock-all" ${can("lock_scores") ? "" : "disabled"}>${esc(t("control.lock_all"))}</button>
+    <button class="btn btn-primary" id="reveal-all" ${can("reveal_scores") ? "" : "disabled"}>${esc(t("control.reveal_all"))}</button></div>${vote}`;
 }
 
 function bars(entries, total) {
   return `<div class="bars">${entries.map(([label, n]) => {
     const pct = total ? Math.round((n / total) * 100) : 0;
-    return `<div class="bar"><span>${esc(label)}</span><span class="fill" style="width:${pct}%"></span><span>${n} · ${pct}%</span></div>`;
+    return `<div class="bar"><span>${esc(label)}</span><span class="track"><span class="fill" style="width:${pct}%"></span></span><span>${n} · ${pct}%</span></div>`;
   }).join("")}</div>`;
 }
 
 function audiencePanel() {
   const q = view.question;
-  if (!q || !q.tally) return "";
   const entries = Object.keys(q.options || {}).map((k) => [`${k}. ${q.options[k]}`, q.tally.counts[k] || 0]);
-  const winners = q.winners.length ? `<h2 style="margin-top:12px">${esc(t("control.winners"))}</h2>
-    <ol>${q.winners.map((w) => `<li>${esc(w.nickname || "—")}</li>`).join("")}</ol>` : "";
+  const winners = q.winners.length ? `<h2 class="gap-top">${esc(t("control.winners"))}</h2>
+    <ol class="winners">${q.winners.map((w) => `<li>${esc(w.nickname || "—")}</li>`).join("")}</ol>` : "";
   return `<p class="muted">${q.tally.total} ${esc(t("control.votes"))}</p>${bars(entries, q.tally.total)}${winners}`;
+}
+
+/** After the end: the final ranking, the winner, a tie the rules would settle by a tie-break. */
+function renderResult() {
+  const ended = view.phase === "ended";
+  $("result").hidden = !ended;
+  $("current").hidden = ended;
+  if (!ended) return;
+  const first = view.standings.filter((s) => s.rank === 1).map((s) => s.team);
+  const tied = tiedTeams();
+  $("result-winner").innerHTML = first.length === 1
+    ? `<span class="crown">🏆</span> <span class="muted">${esc(t("control.winner"))}:</span> <b data-winner="${esc(first[0])}">${esc(teamName(first[0]))}</b>`
+    : `<span class="warn-text">${esc(t("control.result_tied", { teams: first.map(teamName).join(", ") }))}</span>`;
+  $("result-ranking").innerHTML = view.standings.map((s) => `
+    <li class="${s.rank === 1 ? "first" : ""} ${tied.includes(s.team) ? "tied" : ""}" data-team="${esc(s.team)}">
+      <span class="rank">${s.rank}</span><span class="name">${esc(teamName(s.team))}</span>
+      <span class="pts">${esc(points(s.points))}</span>
+      ${tied.includes(s.team) ? `<span class="tag">${esc(t("control.result_tiebreak"))}</span>` : "<span></span>"}</li>`).join("");
+  const undo = said(view, "undo");
+  $("result-undo").disabled = !view.undo || !can("undo");
+  $("result-undo-label").textContent = undo;
 }
 
 function renderScoreboard() {
   const rank = Object.fromEntries(view.standings.map((s) => [s.team, s.rank]));
   const teams = [...view.teams].sort((a, b) => rank[a.id] - rank[b.id]);
   $("scoreboard").innerHTML = teams.map((team) => `
-    <li data-team="${team.id}"><span class="muted">${rank[team.id]}</span><span>${esc(team.name)}</span>
-      <span class="pts">${team.score}</span>
+    <li data-team="${team.id}"><span class="rank">${rank[team.id]}</span><span class="name" title="${esc(team.name)}">${esc(team.short_name || team.name)}</span>
+      <span class="pts" data-value="${team.score}">${esc(points(team.score))}</span>
       <span class="adj">
-        <button class="btn" data-quick="${team.id}" data-points="-5">−5</button>
-        <button class="btn" data-quick="${team.id}" data-points="5">+5</button>
-        <button class="btn" data-adjust="${team.id}">${esc(t("control.adjust"))}</button>
+        <button class="btn btn-small" data-quick="${team.id}" data-points="-5" aria-label="−5 ${esc(team.name)}">−5</button>
+        <button class="btn btn-small" data-quick="${team.id}" data-points="5" aria-label="+5 ${esc(team.name)}">+5</button>
+        <button class="btn btn-small" data-adjust="${team.id}">${esc(t("control.adjust"))}</button>
       </span></li>`).join("");
 }
 
@@ -233,17 +305,118 @@ function renderAudit() {
   const entries = Object.entries(view.audit || {}).sort((a, b) => Number(b[0]) - Number(a[0]));
   $("audit").innerHTML = entries.map(([seq, e]) => {
     const time = new Date(e.at).toLocaleTimeString("vi-VN", { hour12: false });
-    return `<li class="${e.undone ? "undone" : ""}"><span class="muted">#${seq} ${time} ${esc(e.by)}</span>
+    const who = said(e, "who") || e.by;
+    return `<li class="${e.undone ? "undone" : ""}"><span class="muted">#${seq} ${time} · ${esc(who)}</span>
       <span class="what">${esc(said(e, "what"))}</span>${e.undone ? ` <span class="muted">(${esc(t("control.undone"))})</span>` : ""}</li>`;
   }).join("");
 }
 
-function renderOverlays() {
-  for (const box of document.querySelectorAll("[data-overlay]")) box.checked = view.on_air.includes(box.dataset.overlay);
+// -- on air: the segment's looks, its overlay switches, the program monitor --------------------
+
+/** The overlays the segment offers (null: every overlay, e.g. before the show). */
+function offeredOverlays() {
+  const seg = view.segment;
+  if (!seg) return null;
+  const offered = seg.overlays || (view.rundown[seg.index] && view.rundown[seg.index].overlays);
+  return offered ? new Set(offered) : null;
 }
 
-// The lower third: who can be introduced (built once per cast, so a choice survives updates) and
-// what the strap says now.
+function renderLooks() {
+  const looks = (view.segment && view.segment.looks) || [];
+  $("looks").hidden = !looks.length;
+  $("looks").innerHTML = looks.map((look, i) => {
+    const on = view.look === look.id;
+    const parts = look.overlays.map(overlayName).join(" + ") || "—";
+    const title = `${look.title}${i === 0 ? ` (${t("control.look_default")})` : ""}: ${parts}`;
+    return `<button type="button" class="look ${on ? "on" : ""}" data-look="${esc(look.id)}" aria-pressed="${on}" title="${esc(title)}">
+      <span class="look-title">${on ? '<span class="live-dot"></span>' : ""}${esc(look.title)}</span>
+      <span class="look-parts small">${esc(parts)}</span></button>`;
+  }).join("");
+  const now = looks.find((x) => x.id === view.look);
+  $("look-now").textContent = now ? `· ${now.title}` : "";
+}
+
+let showAllOverlays = false;
+function renderOverlays() {
+  const offered = offeredOverlays();
+  const info = view.overlays || {};
+  let folded = 0;
+  for (const label of document.querySelectorAll("[data-switch]")) {
+    const name = label.dataset.switch;
+    const box = label.querySelector("input");
+    const on = view.on_air.includes(name);
+    const o = info[name];
+    const ready = !o || o.ready !== false;
+    box.checked = on;
+    box.disabled = !ready && !on;
+    label.classList.toggle("on", on);
+    label.classList.toggle("not-ready", !ready);
+    const why = !ready && o.why ? (T[`control.why.${o.why}`] ? t(`control.why.${o.why}`) : o.why) : "";
+    label.querySelector(".why").textContent = why;
+    label.title = why;
+    // An overlay on air always shows, so it can be taken off whatever the segment lists.
+    const shown = !offered || offered.has(name) || on;
+    if (!shown) folded += 1;
+    label.hidden = !shown && !showAllOverlays;
+  }
+  const more = $("more-overlays");
+  more.hidden = !folded;
+  more.setAttribute("aria-expanded", String(showAllOverlays));
+  more.textContent = showAllOverlays ? t("control.overlays_fewer") : t("control.overlays_more", { n: folded });
+}
+
+// The natural next step (view.next_action): what it is called, its key, the button it presses.
+const NEXT = {
+  start_show: ["control.start_show", "", "start-show"],
+  show_question: ["control.show_next", "N", "show-next"],
+  open_answers: ["control.open", "O", "open"],
+  close_answers: ["control.close", "C", "close"],
+  reveal_answer: ["control.reveal", "R", "reveal"],
+  close_voting: ["control.vote_close", "", "vote-close"],
+  open_voting: ["control.vote_open", "", "vote-open"],
+  reveal_scores: ["control.reveal_all", "", "reveal-all"],
+  next_segment: ["control.next_segment", "PgDn", "next"],
+  start_tiebreak: ["control.tiebreak_start", "", "tiebreak"],
+  end_show: ["control.end_show", "", "end-show"],
+};
+
+function renderNext() {
+  const key = view.next_action;
+  const box = $("next-up");
+  if (!key) {
+    box.innerHTML = view.next_action === null ? `<span class="muted">${esc(t("control.next_none"))}</span>` : "";
+    return;
+  }
+  const current = view.segment ? view.segment.index : -1;
+  const upcoming = view.rundown[current + 1];
+  let label;
+  let hint = "";
+  if (key === "judge") {
+    const q = view.question;
+    const team = q && (q.floor || q.turn);
+    label = team ? t("control.next_judge", { team: teamName(team) }) : t("control.next_judge_any");
+    hint = team ? "Y / X" : "";
+  } else if (NEXT[key]) {
+    label = key === "next_segment" && upcoming ? t("control.next_segment_to", { title: upcoming.title }) : t(NEXT[key][0]);
+    hint = NEXT[key][1];
+  } else label = key;
+  // What goes on air with it: a new segment takes its first look (or its graphics).
+  let look = "";
+  if (key === "next_segment" && upcoming) {
+    const first = upcoming.looks && upcoming.looks[0];
+    const parts = first ? first.overlays : upcoming.overlays || [];
+    look = first ? `${first.title} (${parts.map(overlayName).join(" + ")})` : parts.map(overlayName).join(" + ");
+  }
+  const target = NEXT[key] && NEXT[key][2];
+  box.innerHTML = `<span class="muted">${esc(t("control.next_action"))}:</span>
+    ${target ? `<button type="button" class="btn btn-small btn-next" data-press="${target}" data-next="${esc(key)}">${esc(label)}${hint ? ` <kbd>${esc(hint)}</kbd>` : ""}</button>`
+      : `<b data-next="${esc(key)}">${esc(label)}</b>${hint ? ` <kbd>${esc(hint)}</kbd>` : ""}`}
+    ${look ? `<span class="next-look small" title="${esc(look)}"><span class="muted">${esc(t("control.next_look"))}:</span> ${esc(look)}</span>` : ""}`;
+}
+
+// -- the lower third ---------------------------------------------------------------------------
+
+// Who can be introduced (built once per cast, so a choice survives updates) and what the strap says now.
 let strapCast = "";
 function renderStrap() {
   const cast = JSON.stringify([view.teams.map((x) => [x.id, x.name, x.members]), view.judges]);
@@ -295,43 +468,90 @@ $("strap-who").addEventListener("change", () => {
   $("strap-hint").textContent = index >= 0 && index < 10 ? t("control.strap_hide_hint", { key: (index + 1) % 10 }) : "";
 }
 
+// -- devices and OBS: badges in the header, the detail in a drawer -------------------------------
+
 /** OBS as the server's link sees it: connection, program (and preview) scene, the last error. */
 function obsStatus(obs) {
   if (!obs || !obs.configured) return `<span class="muted">${esc(t("control.obs_none"))}</span>`;
   const state = { connected: "good-text", offline: "bad-text" }[obs.state] || "muted";
   const row = (label, value) => (value ? `<br><span class="muted">${esc(label)}:</span> ${esc(value)}` : "");
   const error = inVietnamese() ? obs.error_vi : obs.error;
-  const at = obs.error_at ? new Date(obs.error_at).toLocaleTimeString(document.documentElement.lang) : "";
+  const at = obs.error_at ? new Date(obs.error_at).toLocaleTimeString(lang) : "";
   return `<span class="${state}" data-obs-state="${esc(obs.state)}">● ${esc(t(`control.obs_${obs.state}`))}</span>
     <span class="muted">${esc(obs.address)}</span>
     ${row(t("control.obs_program"), obs.program)}
     ${obs.studio_mode ? row(t("control.obs_preview"), obs.preview) : ""}
     ${obs.manual ? `<br><span class="bad-text" data-obs-elsewhere>${esc(t("control.obs_elsewhere", { scene: obs.target }))}</span>` : ""}
-    ${obs.studio_mode ? `<br><button type="button" class="btn btn-primary" data-obs-take>${esc(t("control.obs_take"))}</button>` : ""}
     ${error ? `<br><span class="bad-text" data-obs-error>${esc(t("control.obs_error"))} (${esc(at)}): ${esc(error)}</span>` : ""}`;
 }
 
-$("clients").addEventListener("click", (e) => {
-  if (e.target.closest("[data-obs-take]")) cmd("obs_take");
-});
+function badge(id, text, level, title = "") {
+  const el = $(id);
+  el.textContent = text;
+  el.dataset.level = level;
+  el.title = title || text;
+}
+
+// The devices panel (QR codes of the pads, who is connected) comes from devices.js once it is served.
+let devices = null;
+let devicesAsked = false;
+function ensureDevices() {
+  if (devicesAsked || !view) return;
+  devicesAsked = true;
+  import("/controller/devices.js").then((module) => {
+    devices = module.devicesPanel($("devices-panel"), { token, view });
+    if (presence) devices.render(presence);
+  }).catch(() => { /* not served yet: the list below says who is connected */ });
+}
 
 function renderClients() {
   if (!view) return;
-  const p = presence || { teams: [], judges: [], overlays: 0, audience: 0 };
+  ensureDevices();
+  const p = presence || { teams: [], judges: [], overlays: 0, audience: 0, controllers: 0 };
+  const live = view.phase === "live";
   const missingTeams = view.teams.filter((x) => !p.teams.includes(x.id));
   const missingJudges = view.judges.filter((x) => !p.judges.includes(x.id));
+  const level = (missing, all) => (!presence ? "none" : !missing.length ? "good" : live ? "bad" : missing.length === all.length ? "bad" : "warn");
+  const names = (xs) => xs.map((x) => x.name).join(", ");
+  badge("badge-teams", t("control.badge_teams", { n: view.teams.length - missingTeams.length, total: view.teams.length }),
+    level(missingTeams, view.teams), missingTeams.length ? t("control.badge_missing", { names: names(missingTeams) }) : "");
+  $("badge-judges").hidden = !view.judges.length;
+  badge("badge-judges", t("control.badge_judges", { n: view.judges.length - missingJudges.length, total: view.judges.length }),
+    level(missingJudges, view.judges), missingJudges.length ? t("control.badge_missing", { names: names(missingJudges) }) : "");
+  // Each controller's program monitor is an overlay page too: count only the others (OBS's).
+  const overlays = Math.max(0, (p.overlays || 0) - (p.controllers || 0));
+  badge("badge-overlays", t("control.badge_overlays", { n: overlays }), !presence ? "none" : overlays ? "good" : "bad",
+    overlays ? "" : t("control.no_overlay"));
+  badge("badge-audience", t("control.badge_audience", { n: p.audience || 0 }), "none");
+  const obs = p.obs;
+  const obsLevel = !obs || !obs.configured ? "none" : obs.state === "connected" && !obs.manual ? "good" : obs.state === "offline" ? "bad" : "warn";
+  const obsError = obs && (inVietnamese() ? obs.error_vi : obs.error);
+  const obsWord = !obs || !obs.configured ? t("control.obs_none") : t(`control.obs_${obs.state}`);
+  badge("badge-obs", `OBS ${obs && obs.program ? `· ${obs.program}` : ""}`.trim(), obsLevel,
+    `OBS: ${obsWord}${obsError ? ` — ${obsError}` : ""}`);
+  $("obs-take").hidden = !(obs && obs.studio_mode);
   const list = (all, present) => all.map((x) => `<span class="${present.includes(x.id) ? "good-text" : "bad-text"}">
     ${present.includes(x.id) ? "●" : "○"} ${esc(x.name)}</span>`).join("<br>");
   $("clients").innerHTML = `
     <dt>${esc(t("control.team_pads"))}</dt><dd>${list(view.teams, p.teams)}</dd>
     <dt>${esc(t("control.judge_pads"))}</dt><dd>${list(view.judges, p.judges) || "—"}</dd>
-    <dt>${esc(t("control.overlay_count"))}</dt><dd class="${p.overlays ? "" : "bad-text"}">${p.overlays || esc(t("control.no_overlay"))}</dd>
+    <dt>${esc(t("control.overlay_count"))}</dt><dd class="${overlays ? "" : "bad-text"}">${overlays || esc(t("control.no_overlay"))}</dd>
     <dt>${esc(t("control.audience_count"))}</dt><dd>${p.audience}</dd>
     <dt>${esc(t("control.obs"))}</dt><dd id="obs">${obsStatus(p.obs)}</dd>`;
+  if (devices && presence) devices.render(presence);
   // A pad that drops during the live show must stand out.
-  const dropped = view.phase === "live" && presence ? [...missingTeams, ...missingJudges].map((x) => x.name) : [];
+  const dropped = live && presence ? [...missingTeams, ...missingJudges].map((x) => x.name) : [];
   $("dropped").hidden = dropped.length === 0;
   $("dropped").textContent = dropped.length ? t("control.dropped", { names: dropped.join(", ") }) : "";
+}
+
+function toggleDrawer(id, open = undefined) {
+  const drawer = $(id);
+  const show = open === undefined ? drawer.hidden : open;
+  for (const other of document.querySelectorAll(".drawer")) if (other !== drawer) other.hidden = true;
+  drawer.hidden = !show;
+  for (const el of document.querySelectorAll(`[aria-controls="${id}"]`)) el.setAttribute("aria-expanded", String(show));
+  if (show) drawer.querySelector("[data-close]").focus();
 }
 
 // -- the season (season.js) --------------------------------------------------------------------
@@ -383,9 +603,17 @@ async function adjust(team) {
 
 document.addEventListener("click", async (e) => {
   const el = e.target.closest("button, input[data-overlay]");
-  if (!el || !view) return;
+  if (!el) return;
   const d = el.dataset;
+  if (d.devices !== undefined) return toggleDrawer("devices");
+  if (d.close) return toggleDrawer(d.close, false);
+  if (el.id === "help-toggle") return toggleDrawer("help");
+  if (el.id === "more-overlays") { showAllOverlays = !showAllOverlays; if (view) renderOverlays(); return; }
+  if (!view) return;
+  if (d.obsTake !== undefined) return cmd("obs_take");
+  if (d.press) return $(d.press) && !$(d.press).disabled ? $(d.press).click() : undefined;
   if (d.goto !== undefined) return gotoSegment(Number(d.goto));
+  if (d.look) return cmd("take_look", { look: d.look });
   if (d.judge) return cmd("judge_answer", { team: d.judge, correct: d.correct === "1" });
   if (d.quick) return cmd("adjust_score", { team: d.quick, points: Number(d.points), reason: t("control.quick_reason") });
   if (d.adjust) return adjust(d.adjust);
@@ -411,6 +639,7 @@ document.addEventListener("click", async (e) => {
     "timer-add": () => cmd("add_time", { ms: 5000 }),
     "timer-reset": () => cmd("reset_timer"),
     undo: () => cmd("undo"),
+    "result-undo": () => cmd("undo"),
     redo: () => cmd("redo"),
     "lock-all": () => cmd("lock_scores"),
     "reveal-all": () => cmd("reveal_scores"),
@@ -424,12 +653,18 @@ document.addEventListener("click", async (e) => {
 // Keyboard: everything done often, one key; nothing irreversible on a single key.
 // Typing in a field is typing; a clicked on-air toggle keeps the shortcuts working.
 document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && !dialogOpen()) {
+    const open = [...document.querySelectorAll(".drawer")].find((x) => !x.hidden);
+    if (open) { e.preventDefault(); toggleDrawer(open.id, false); }
+    return;
+  }
   if (!view || dialogOpen() || e.target.closest("input:not([type=checkbox]), select, textarea")) return;
   const key = e.key;
   const ctrl = e.ctrlKey || e.metaKey;
   if (ctrl && key.toLowerCase() === "z") { e.preventDefault(); cmd(e.shiftKey ? "redo" : "undo"); return; }
   if (ctrl && key.toLowerCase() === "y") { e.preventDefault(); cmd("redo"); return; }
   if (ctrl || e.altKey) return;
+  // A number is always the same overlay (the order of the switches), whatever the segment shows.
   const overlays = [...document.querySelectorAll("[data-overlay]")];
   const digit = "1234567890".indexOf(key);
   if (digit >= 0 && overlays[digit]) {
@@ -449,7 +684,7 @@ document.addEventListener("keydown", (e) => {
     u: () => cmd("undo"),
     PageDown: () => cmd("goto_segment", { step: 1 }),
     PageUp: () => cmd("goto_segment", { step: -1 }),
-    "?": () => $("help").classList.toggle("hidden"),
+    "?": () => toggleDrawer("help"),
   };
   const action = keys[key.length === 1 ? key.toLowerCase() : key] || keys[key];
   if (action) { e.preventDefault(); action(); }

@@ -57,7 +57,9 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool 
         case c.PlaceStar(team=t):
             return say("{t} places the star of hope", "{t} đặt ngôi sao hy vọng", t=team(t))
         case c.SubmitScores(judge=j, team=t, scores=s):
-            return say("judge {j} scores {t}: {s}", "giám khảo {j} chấm {t}: {s}", j=j, t=team(t), s=sum(s.values()))
+            named = next((x.name for x in config.judges if x.id == j), j)
+            total = sum(s.values())
+            return say("judge {j} scores {t}: {s}", "giám khảo {j} chấm {t}: {s}", j=named, t=team(t), s=total)
         case c.AdjustScore(team=t, points=p, reason=r):
             return say(
                 "{p} to {t}: {r}",
@@ -98,6 +100,30 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool 
 def describe_vi(config: ShowConfig, state: ShowState, command: c.Command) -> str:
     """``describe`` in Vietnamese, for the controller's undo button and audit panel."""
     return describe(config, state, command, vi=True)
+
+
+# Who acted, by role, for the audit: a person's name follows where the role has people.
+_ROLES = {
+    "producer": ("producer", "bàn điều khiển"),
+    "judge": ("judge", "giám khảo"),
+    "team": ("team", "đội"),
+    "host": ("host", "người dẫn chương trình"),
+    "audience": ("audience", "khán giả"),
+    "system": ("system (timer)", "hệ thống (đồng hồ)"),
+}
+
+
+def who(config: ShowConfig, by: str, vi: bool = False) -> str:
+    """An action's author as people say it: "giám khảo Trần Thị Minh Thư", not "judge:gk-2"."""
+    role, _, subject = by.partition(":")
+    words = _ROLES.get(role, (role, role))[vi]
+    if role == "team":
+        found = config.team(subject)
+        return found.name if found else f"{words} {subject}"
+    if role == "judge":
+        name = next((j.name for j in config.judges if j.id == subject), subject)
+        return f"{words} {name}"
+    return f"{words} {subject}".strip()
 
 
 def label_vi(action: ev.Action) -> str:

@@ -20,6 +20,9 @@ from server.transport.keys import ACCESS
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = {"/control": "control.html", "/host": "host.html", "/judge": "judge.html", "/team": "team.html"}
 ROLES = {"/control": "producer", "/host": "host", "/judge": "judge", "/team": "team"}
+# Pages refused outright to a wrong token, by the words they say (the pads say it themselves, so a
+# team can take its pad back; the controller shows nothing of the show to a wrong token).
+REFUSED = {"/control": "control.unauthorized", "/host": "host.unauthorized"}
 
 
 def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> None:
@@ -40,6 +43,8 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
             # public view it gets says nothing about who it is). Only the token's holder sees it.
             actor = request.app[ACCESS].actor(request.query.get("token"))
             me = actor.id if actor is not None and actor.role == ROLES[path] else ""
+            if path in REFUSED and (actor is None or actor.role != ROLES[path]):
+                return _refused(env, t, lang, config, REFUSED[path])
             html = env.get_template(template).render(
                 t=t,
                 strings_json=json.dumps(t, ensure_ascii=False).replace("</", "<\\/"),
@@ -75,6 +80,14 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
     app.router.add_static("/static/", ROOT / "static", append_version=False)
     app.router.add_static("/controller/", ROOT / "controller" / "static")
     app.router.add_static("/audience/static/", ROOT / "audience" / "static")
+
+
+def _refused(env: jinja2.Environment, t: dict[str, str], lang: str, config: ShowConfig, key: str) -> web.Response:
+    """A small page saying the link is not valid, with status 403, in the page's language."""
+    html = env.get_template("refused.html").render(
+        t=t, lang=lang, theme=config.contest.theme, title=config.contest.title, text=t[key]
+    )
+    return web.Response(status=403, text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 async def _no_icon(request: web.Request) -> web.Response:

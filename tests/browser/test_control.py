@@ -17,6 +17,11 @@ async def team_socket(studio: Studio, team: str) -> socketio.AsyncClient:
     return sio
 
 
+def points_are(team: str, value: str) -> str:
+    """A wait for the controller's scoreboard to hold ``value`` points for ``team`` (as in the view)."""
+    return f"document.querySelector('#scoreboard li[data-team={team}] .pts').dataset.value == '{value}'"
+
+
 def scores(studio: Studio) -> dict[str, float]:
     return {t: float(v) for t, v in studio.service.state.board.scores.items()}
 
@@ -37,11 +42,11 @@ async def test_a_turn_played_with_the_keyboard_and_undone_in_one_keystroke(studi
     turn = studio.service.state.board.question.turn
     # A wrong click: the team on turn marked correct by mistake...
     await page.keyboard.press("y")
-    await page.wait_for_function(f"document.querySelector('#scoreboard li[data-team={turn}] .pts').textContent == '10'")
+    await page.wait_for_function(points_are(turn, "10"))
     assert scores(studio)[turn] == 10
     # ...undone with one keystroke, then judged right.
     await page.keyboard.press("Control+z")
-    await page.wait_for_function(f"document.querySelector('#scoreboard li[data-team={turn}] .pts').textContent == '0'")
+    await page.wait_for_function(points_are(turn, "0"))
     assert studio.service.state.board.question.phase.value == "open"
     await page.keyboard.press("x")
     await page.wait_for_selector("#q-phase.steal")
@@ -73,9 +78,7 @@ async def test_buzz_and_answers_show_up_and_are_judged_by_click(studio: Studio) 
         await page.wait_for_selector("#q-phase.closed")
         await page.click("#reveal")
         await page.wait_for_selector("#q-phase.revealed")
-        await page.wait_for_function(
-            "document.querySelector('#scoreboard li[data-team=dien-ban] .pts').textContent == '40'"
-        )
+        await page.wait_for_function(points_are("dien-ban", "40"))
         assert scores(studio) == {"dien-ban": 40}
     finally:
         for pad in pads.values():
@@ -89,13 +92,11 @@ async def test_adjustments_ask_for_a_reason_and_dangerous_actions_ask_first(stud
     await page.fill("#dialog input[name=points]", "-2.5")
     await page.fill("#dialog input[name=reason]", "Vi phạm thời gian trình bày")
     await page.click("#dialog-ok")
-    await page.wait_for_function(
-        "document.querySelector('#scoreboard li[data-team=nam-tra-my] .pts').textContent == '-2.5'"
-    )
+    await page.wait_for_function(points_are("nam-tra-my", "-2.5"))
     award = studio.service.state.board.awards[-1]
     assert award.reason == "Vi phạm thời gian trình bày" and float(award.points) == -2.5
     await page.click("#scoreboard li[data-team=tam-ky] [data-quick][data-points='5']")
-    await page.wait_for_function("document.querySelector('#scoreboard li[data-team=tam-ky] .pts').textContent == '5'")
+    await page.wait_for_function(points_are("tam-ky", "5"))
     # Ending the show asks first; cancelling changes nothing.
     revision = studio.service.revision
     await page.click("#end-show")
@@ -120,12 +121,18 @@ async def test_client_status_warns_when_a_pad_drops_and_overlays_toggle(studio: 
     await pads[1].disconnect()
     await page.wait_for_selector("#dropped:not([hidden])")
     assert "Đội Thị xã Điện Bàn" in await page.text_content("#dropped")
+    # The segment's first look may have put graphics on air: each switch flips what is there.
+    board = lambda: studio.service.state.board  # noqa: E731
+    was = "scoreboard" in board().on_air
+    checked = "document.querySelector('[data-overlay={}]').checked == {}"
+    await page.wait_for_function(checked.format("scoreboard", str(was).lower()))
     await page.keyboard.press("1")  # the first overlay toggle: the scoreboard
-    await page.wait_for_function("document.querySelector('[data-overlay=scoreboard]').checked")
-    assert "scoreboard" in studio.service.state.board.on_air
+    await page.wait_for_function(checked.format("scoreboard", str(not was).lower()))
+    assert ("scoreboard" in board().on_air) != was
+    was = "timer" in board().on_air
     await page.click("[data-overlay=timer]")
-    await page.wait_for_function("document.querySelector('[data-overlay=timer]').checked")
-    assert studio.service.state.board.on_air == {"scoreboard", "timer"}
+    await page.wait_for_function(checked.format("timer", str(not was).lower()))
+    assert ("timer" in board().on_air) != was
     await screenshot(page, "control-dropped-desktop")
     for sio in [pads[0], pads[2], *judges]:
         await sio.disconnect()
@@ -146,7 +153,7 @@ async def test_judged_round_panel(studio: Studio) -> None:
         await sio.disconnect()
     await page.wait_for_function("!document.querySelector('table.judged').textContent.includes('chờ chấm')")
     await page.click("[data-reveal-team=tam-ky]")
-    await page.wait_for_function("document.querySelector('#scoreboard li[data-team=tam-ky] .pts').textContent == '20'")
+    await page.wait_for_function(points_are("tam-ky", "20"))
     await page.click("#reveal-all")
     await page.wait_for_function("document.querySelectorAll('table.judged .good-text').length == 3")
     await screenshot(page, "control-judged-tablet")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from server.core import commands as c
-from server.core.audit import AuditEntry, audit_trail
+from server.core.audit import AuditEntry, audit_trail, who
 from server.core.errors import Forbidden, InvalidCommand, NotFound, PhaseError
 from server.core.standings import standings, ties
 from server.core.state import Award, QPhase, ShowPhase, Timer
@@ -499,12 +499,17 @@ def test_the_audit_trail_shows_judges_and_the_system() -> None:
 
     trail = audit_trail(p.actions)
     assert [(e.by, e.what) for e in trail[1:]] == [
-        ("judge:j2", "judge j2 scores Đội A: 10"),
+        ("judge:j2", f"judge {p.config.judges[1].name} scores Đội A: 10"),
         ("producer", "go to segment 'Tăng tốc'"),
         ("producer", "show question (next)"),
         ("producer", "open answers"),
         ("system", "end the countdown"),
     ]
+    # The audit names people: the judge by name, the team by its name, in both languages.
+    judge = p.config.judges[1].name
+    assert who(p.config, "judge:j2", vi=True) == f"giám khảo {judge}" and who(p.config, "judge:j2") == f"judge {judge}"
+    assert who(p.config, "team:a") == "Đội A" and who(p.config, "producer", vi=True) == "bàn điều khiển"
+    assert who(p.config, "system", vi=True) == "hệ thống (đồng hồ)"
 
 
 # -- standings ----------------------------------------------------------------------------

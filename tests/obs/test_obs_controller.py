@@ -20,6 +20,8 @@ async def test_the_controller_follows_obs(aiohttp_server, browser, tmp_path: Pat
     server = await aiohttp_server(app, host="127.0.0.1")
     page = await browser.new_page(viewport={"width": 1600, "height": 1000})
     await page.goto(f"http://127.0.0.1:{server.port}/control?token={app[ACCESS].token('producer')}")
+    await page.wait_for_selector("#badge-obs[data-level=good]")  # the header's badge...
+    await page.click("#badge-obs")  # ...opens the detail
     await page.wait_for_selector("[data-obs-state=connected]")
     app[SERVICE].submit(c.StartShow(by=c.PRODUCER))
     await page.wait_for_selector("#obs:has-text('Chào hỏi')")  # the greeting's scene, in preview

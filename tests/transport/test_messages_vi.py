@@ -89,3 +89,17 @@ async def test_a_restarted_service_keeps_the_vietnamese_audit(live: LiveShow) ->
     again = ShowService(service.config, service.engine.log)
     audit = again.snapshot("producer")["view"]["audit"]
     assert audit["1"]["what_vi"] == "bắt đầu chương trình"
+
+
+async def test_the_audit_names_the_judge_not_the_id(live: LiveShow) -> None:
+    producer = await live.producer()
+    judge = await live.judge("gk-2")
+    criteria = live.service.config.rundown[0].scoring.criteria
+    assert (await producer.call("start_show"))["ok"]
+    body = {"team": "tam-ky", "scores": {c.id: 4 for c in criteria}}
+    assert (await judge.call("submit_scores", body))["ok"]
+    await producer.wait_for(lambda: any(e["by"] == "judge:gk-2" for e in producer.view["audit"].values()))
+    entry = next(e for e in producer.view["audit"].values() if e["by"] == "judge:gk-2")
+    assert entry["who_vi"] == "giám khảo Trần Thị Minh Thư" and entry["who"] == "judge Trần Thị Minh Thư"
+    assert entry["what_vi"] == "giám khảo Trần Thị Minh Thư chấm Đội Thành phố Tam Kỳ: 12"
+    assert "gk-2" not in entry["what"]
