@@ -499,9 +499,15 @@ function ensureDevices() {
   if (devicesAsked || !view) return;
   devicesAsked = true;
   import("/controller/devices.js").then((module) => {
-    devices = module.devicesPanel($("devices-panel"), { token, view });
+    devices = module.devicesPanel($("devices-panel"), { token, view: () => view });
     if (presence) devices.render(presence);
-  }).catch(() => { /* not served yet: the list below says who is connected */ });
+    // A hall that cannot reach the server is an alarm in the header, its reason in the drawer.
+    Promise.resolve(devices.network).then((network) => {
+      const bad = Boolean(network && !network.hall);
+      $("badge-network").hidden = !bad;
+      if (bad) badge("badge-network", t("control.badge_network"), "bad", T[`devices.why.${network.why}`] ? t(`devices.why.${network.why}`, { base: network.base }) : network.why);
+    });
+  }).catch(() => { /* not served: the list below says who is connected */ });
 }
 
 function renderClients() {

@@ -235,3 +235,23 @@ async def test_the_program_monitor_follows_on_air_and_the_end_shows_the_result(s
     await page.wait_for_selector("#result", state="hidden")
     assert studio.service.state.board.phase.value == "live"
     assert page.errors == []
+
+
+async def test_the_badges_open_the_devices_and_obs_detail(studio: Studio) -> None:
+    page = await desk(studio, "1366")
+    pad = await studio.team("tam-ky")
+    await page.wait_for_function("document.querySelector('#badge-teams').textContent.includes('1/3')")
+    assert await page.get_attribute("#badge-teams", "data-level") == "warn"  # not live yet: a warning
+    assert await page.get_attribute("#badge-obs", "data-level") != "good"  # no OBS in this test
+    assert "OBS" in (await page.get_attribute("#badge-obs", "title"))
+    assert await page.is_hidden("#devices")
+    await page.click("#badge-teams")
+    await page.wait_for_selector("#devices:not([hidden])")
+    await page.wait_for_selector('#devices-panel .device[data-pad="team/tam-ky"][data-connected="1"]')
+    assert await page.locator("#devices-panel .device").count() == 6
+    assert await page.is_visible("#obs")
+    await shot(page, "control-1366-devices")
+    await page.keyboard.press("Escape")
+    await page.wait_for_selector("#devices", state="hidden")
+    await pad.close()
+    assert page.errors == []
