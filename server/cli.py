@@ -14,6 +14,7 @@ from server.log.store import EventLog, LogError
 from server.reports import audit_report, config_summary, replay_report
 from server.season import cli as season_cli
 from server.transport.address import DEFAULT_HOST, check_public_url
+from server.typeset import name_warnings
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
@@ -97,6 +98,7 @@ def _check(path: Path) -> int:
         return 0
     warnings: list[str] = []
     config = load_show(path, warnings)
+    warnings += name_warnings(config, path)
     print(config_summary(config))
     for warning in warnings:  # usable as it is, so not a failure: the exit code stays 0
         print(warning, file=sys.stderr)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from server import format as fmt
 from server.core.audit import audit_trail
 from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import TIEBREAK_ID
@@ -65,6 +66,10 @@ def _segment_clock(config: ShowConfig, segment) -> int:
 
 def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:
     """Replay a log: points per team after each segment, then the final result."""
+
+    def pts(value: Decimal) -> str:
+        return fmt.points(value, config.decimals, "en")
+
     state = replay(actions)
     board = state.board
     titles = {s.id: s.title for s in config.rundown} | {TIEBREAK_ID: "tie-break"}
@@ -84,13 +89,13 @@ def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:
         for team in config.teams:
             gained = by_segment[segment_id].get(team.id, Decimal(0))
             running[team.id] += gained
-            lines.append(f"  {team.name:<{width}} {_points(gained):>8}  total {_points(running[team.id]):>8}")
+            lines.append(f"  {team.name:<{width}} {pts(gained):>8}  total {pts(running[team.id]):>8}")
     adjustments = [a for a in board.awards if a.kind == "adjust"]
     if adjustments:
         lines.append("adjustments:")
         for award in adjustments:
             name = config.team(award.team).name if config.team(award.team) else award.team
-            lines.append(f"  {name}: {'+' if award.points > 0 else ''}{_points(award.points)} — {award.reason}")
+            lines.append(f"  {name}: {fmt.signed(award.points, config.decimals, 'en')} — {award.reason}")
     if board.audience_winners:
         lines.append("audience winners:")
         for qid, winners in board.audience_winners.items():
@@ -99,7 +104,7 @@ def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:
         return "\n".join(lines)
     lines.append("final result:" if board.phase.value == "ended" else f"result so far ({board.phase.value}):")
     for row in standings(config, board):
-        lines.append(f"  {row.rank}. {row.name:<{width}} {_points(row.points):>8}")
+        lines.append(f"  {row.rank}. {row.name:<{width}} {pts(row.points):>8}")
     return "\n".join(lines)
 
 

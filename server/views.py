@@ -172,6 +172,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             "stage": contest.stage.value,
             "language": contest.language,
             "logo": contest.logo,
+            "decimals": config.decimals,  # every page writes points with exactly this many (static/js/format.js)
             "theme": {
                 "primary": contest.theme.primary,
                 "secondary": contest.theme.secondary,
@@ -188,6 +189,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             {
                 "id": t.id,
                 "name": t.name,
+                "short_name": t.short_name or t.name,
                 "unit": t.unit,
                 "members": [{"id": m.id, "name": m.name, "role": m.role} for m in t.members],
                 "score": number(board.scores.get(t.id, Decimal(0))),

@@ -1,12 +1,15 @@
 // A judge's pad: one score sheet per team for the judged segment on air, with this judge's own scores only.
 // The server checks every number again; the page only helps the judge not to send a wrong one.
 import { ShowClient } from "/static/js/show-client.js";
+import { plain, points } from "/static/js/format.js";
+import { fitName, refitAll } from "/overlays/dom.js";
 import { report, showStatus, t } from "/controller/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token") || "";
 const lang = document.documentElement.lang || "vi";
-const fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+// What a judge types and adds up (10, 7.5) as written; the teams' scores with the show's decimals.
+const fmt = { format: (v) => plain(v, lang) };
 const STEP = 0.5;
 
 let view = null;
@@ -59,12 +62,17 @@ function buildCards(seg, criteria) {
     el.dataset.team = team.id;
     const head = document.createElement("header");
     head.className = "card-head";
+    const who = document.createElement("div");
+    who.className = "card-who";
     const name = document.createElement("h2");
     name.className = "card-team";
-    name.textContent = team.name;
+    fitName(name, team.name, team.short_name);
+    const score = document.createElement("span");
+    score.className = "card-score";
+    who.append(name, score);
     const badge = document.createElement("span");
     badge.className = "badge";
-    head.append(name, badge);
+    head.append(who, badge);
     const form = document.createElement("form");
     form.className = "fields";
     form.noValidate = true;
@@ -104,7 +112,7 @@ function buildCards(seg, criteria) {
     note.className = "card-note";
     note.setAttribute("role", "status");
     el.append(head, form, note);
-    const card = { el, inputs, button, badge, note, total, maxTotal, dirty: false, team: team.id };
+    const card = { el, inputs, button, badge, note, total, score, maxTotal, dirty: false, team: team.id };
     form.addEventListener("input", () => { card.dirty = differs(card); update(card); });
     form.addEventListener("submit", (e) => { e.preventDefault(); submit(card); });
     cards.set(team.id, card);
@@ -169,6 +177,8 @@ function update(card) {
   card.el.classList.toggle("locked", locked);
   card.el.classList.toggle("has-invalid", invalid > 0);
   card.total.textContent = t("judge.total", { total: fmt.format(total), max: fmt.format(card.maxTotal) });
+  const team = view.teams.find((x) => x.id === card.team);
+  card.score.textContent = team ? t("judge.team_score", { points: points(team.score, view.show.decimals, lang) }) : "";
   const busy = sending.has(card.team);
   card.button.hidden = locked;
   card.button.disabled = locked || busy || invalid > 0 || missing > 0 || !card.dirty || client.status !== "live";
@@ -250,3 +260,7 @@ function renderWaiting() {
   $("waiting-title").textContent = title;
   $("waiting-text").textContent = text;
 }
+
+// Team names are fitted to their boxes; the web font and the screen's width change those boxes.
+document.fonts.ready.then(refitAll);
+window.addEventListener("resize", refitAll);

@@ -2,6 +2,7 @@
 // the correction of a played show's points.
 // Only for a season's show. Redrawn when view.season changes, not on every patch; the correction
 // form's choices survive updates. Open or folded as the producer left it.
+import { points } from "/static/js/format.js";
 import { esc } from "/static/js/show-client.js";
 import { ask, errorText, said, t, toast } from "/controller/ui.js";
 
@@ -18,6 +19,7 @@ export function seasonPanel({ $, cmd, view }) {
   const seasonShows = () => view().season.bracket.flatMap((stage) => stage.shows);
   const seasonShow = (id) => seasonShows().find((s) => s.id === id);
   const stageTitle = (id) => (view().season.bracket.find((s) => s.id === id) || { title: id }).title;
+  const pts = (value) => (value === null || value === undefined ? "" : points(value, view().show.decimals));
   const seasonName = (id) => (view().season.standings.find((r) => r.team === id) || { name: id }).name;
 
   /** The rules' line-ups of a proposal in words: "Chung kết 1: A, B, C · …". */
@@ -41,7 +43,7 @@ export function seasonPanel({ $, cmd, view }) {
     $("season-standings").innerHTML = season.standings.map((r) => `
       <li data-team="${esc(r.team)}" class="${r.status ? `st-${esc(r.status)}` : ""} ${here.has(r.team) ? "here" : ""}"
         title="${esc(r.name)} · ${esc(t("control.season_played", { n: r.played }))}">
-        <span class="muted">${r.rank}</span><span class="name">${esc(r.name)}</span><span class="pts">${r.points}</span>
+        <span class="muted">${r.rank}</span><span class="name">${esc(r.name)}</span><span class="pts">${pts(r.points)}</span>
         <span class="tag">${r.status ? esc(t(`control.season_status.${r.status}`)) : ""}</span></li>`).join("");
     // Stages side by side, as on a bracket; a stage of many shows gets more room.
     $("season-bracket").innerHTML = season.bracket.map((stage) => `
@@ -54,7 +56,7 @@ export function seasonPanel({ $, cmd, view }) {
   function bracketShow(show) {
     const teams = show.teams.length ? `<ul>${show.teams.map((x) => `
       <li class="${x.result ? `res-${esc(x.result)}` : ""}" title="${x.result ? esc(t(`control.season_result.${x.result}`)) : ""}">
-        <span>${esc(x.name)}</span><span class="pts">${x.points ?? ""}</span></li>`).join("")}</ul>`
+        <span>${esc(x.name)}</span><span class="pts">${pts(x.points)}</span></li>`).join("")}</ul>`
       : `<p class="muted small">${esc(t("control.season_tbd"))}</p>`;
     const proposed = !show.confirmed && show.teams.length ? `<p class="muted small">${esc(t("control.season_unconfirmed"))}</p>` : "";
     return `<div class="season-show ${esc(show.status)} ${show.confirmed ? "" : "proposed"}" data-show="${esc(show.id)}">
@@ -161,7 +163,7 @@ export function seasonPanel({ $, cmd, view }) {
     seasonError("season-correct-error", ack);
     if (!ack.ok) return;
     const played = seasonShow(show);
-    toast(t("control.season_corrected", { points, team: seasonName(team), show: played ? played.title : show }), true);
+    toast(t("control.season_corrected", { points: pts(points), team: seasonName(team), show: played ? played.title : show }), true);
     $("season-points").value = "";
     $("season-reason").value = "";
   });

@@ -1,13 +1,16 @@
 // A team's podium pad: the buzzer, the answer box, the package choice and the star of hope.
 // It shows the public view (docs/protocol.md) from its own team's side; the server decides everything.
 import { ShowClient, deviceId, seconds } from "/static/js/show-client.js";
+import { plain, points } from "/static/js/format.js";
+import { fitName, refitAll } from "/overlays/dom.js";
 import { errorText, report, showStatus, t } from "/controller/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token") || "";
 const me = $("team-name").dataset.team || ""; // this pad's team id, rendered by the server from the token
 const lang = document.documentElement.lang || "vi";
-const fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+// A question's or a package's value (10, 20, 30) as configured; the score with the show's decimals.
+const fmt = { format: (v) => plain(v, lang) };
 
 let view = null;
 let gate = null; // null, or why the pad can't be used: {code: "in_use" | "unauthorized" | "taken_over", message}
@@ -217,9 +220,9 @@ function render() {
 
 function renderHead() {
   const team = teamOf(me);
-  $("team-name").textContent = team ? team.name : t("team.title");
+  fitName($("team-name"), team ? team.name : t("team.title"), team && team.short_name);
   document.title = `${team ? team.name : t("team.title")} · ${view.show.title}`;
-  $("score").textContent = team ? fmt.format(team.score) : "–";
+  $("score").textContent = team ? points(team.score, view.show.decimals, lang) : "–";
   const standing = view.standings.find((s) => s.team === me);
   $("rank").textContent = standing && view.phase !== "setup"
     ? t("team.rank", { rank: standing.rank, total: view.teams.length }) : "";
@@ -421,3 +424,6 @@ setInterval(() => {
 }, 100);
 
 window.addEventListener("storage", () => render());
+// The name's box changes with the web font and the screen's width: fit it again then.
+document.fonts.ready.then(refitAll);
+window.addEventListener("resize", refitAll);

@@ -56,21 +56,84 @@ function fitAll() {
   fitScheduled = false;
   const nodes = [...fitQueue].filter((n) => n.isConnected);
   fitQueue.clear();
+  const names = nodes.filter((n) => n.dataset.full !== undefined);
+  const plain = nodes.filter((n) => n.dataset.full === undefined);
   // All writes first, then one read per element: one layout per step, not one per element.
-  for (const n of nodes) { n.style.fontSize = ""; n.classList.remove("wrapped"); }
-  const unfit = shrink(nodes);
+  for (const n of plain) { n.style.fontSize = ""; n.classList.remove("wrapped"); }
+  const unfit = shrink(plain);
   // A one-line box marked data-wrap="auto" that still overflows at its smallest may take two lines.
   const wrap = unfit.filter((n) => n.dataset.wrap === "auto");
   if (wrap.length) {
     for (const n of wrap) { n.style.fontSize = ""; n.classList.add("wrapped"); }
     shrink(wrap);
   }
+  if (names.length) fitNames(names);
+}
+
+// How a name meets its box, tried in this order until it fits: the whole name on one line, shrunk
+// down to the box's minimum (--fit-min, e.g. 70 %); the short name so; the whole name on two lines
+// broken between words (never inside one: white-space wraps at spaces only, balanced); the short
+// name on two lines; then, for a box too small for any of it, the short name smaller still.
+const FLOOR = 0.45;
+const NAME_STEPS = [
+  { pick: "full", wrap: false },
+  { pick: "short", wrap: false, alt: true },
+  { pick: "full", wrap: true },
+  { pick: "short", wrap: true, alt: true },
+  { pick: "short", wrap: false, min: FLOOR },
+  { pick: "short", wrap: true, min: FLOOR },
+];
+
+function fitNames(nodes) {
+  let todo = nodes;
+  for (const step of NAME_STEPS) {
+    const tried = todo.filter((n) => !step.alt || n.dataset.short !== n.dataset.full);
+    if (!tried.length) continue;
+    for (const n of tried) {
+      n.textContent = n.dataset[step.pick];
+      n.style.fontSize = "";
+      n.classList.toggle("wrapped", step.wrap);
+    }
+    const unfit = new Set(shrink(tried, step.min));
+    todo = todo.filter((n) => !tried.includes(n) || unfit.has(n));
+    if (!todo.length) return;
+  }
+  // Still too long (a 60-letter name, no short name): cut at a word, with an ellipsis; never overflow.
+  for (const n of todo) {
+    const words = n.dataset.short.split(" ");
+    while (overflows(n) && words.length > 1) {
+      words.pop();
+      n.textContent = `${words.join(" ")}\u2026`;
+    }
+    let rest = n.textContent;
+    while (overflows(n) && rest.length > 1) {
+      rest = rest.replace(/\u2026$/, "").slice(0, -1);
+      n.textContent = `${rest}\u2026`;
+    }
+  }
+}
+
+/**
+ * Put a team's or a person's name in its `.fit` box (dom.js fits it on the next frame, see
+ * NAME_STEPS): `short` is used where the whole name does not fit on one line.
+ */
+export function fitName(node, name, short = "") {
+  const full = String(name ?? "");
+  const brief = String(short || full);
+  if (node.dataset.full === full && node.dataset.short === brief && node.isConnected) return node;
+  node.dataset.full = full;
+  node.dataset.short = brief;
+  if (!node.classList.contains("name-fit") && resized) resized.observe(node);
+  node.classList.add("fit", "name-fit");
+  node.textContent = full;
+  queueFit(node);
+  return node;
 }
 
 /** Shrink each node's font in steps down to its minimum until it fits; returns those that never did. */
-function shrink(nodes) {
+function shrink(nodes, minimum = null) {
   const base = nodes.map((n) => parseFloat(getComputedStyle(n).fontSize));
-  const min = nodes.map((n, i) => base[i] * (parseFloat(n.dataset.min || "0.5")));
+  const min = nodes.map((n, i) => base[i] * (minimum ?? smallest(n)));
   const size = [...base];
   let over = nodes.map(overflows);
   for (let step = 0; step < 14 && over.some(Boolean); step++) {
@@ -85,9 +148,40 @@ function shrink(nodes) {
   return nodes.filter(overflows);
 }
 
-function overflows(n) {
-  return n.scrollWidth > n.clientWidth + 1 || n.scrollHeight > n.clientHeight + 1;
+/** The smallest share of its size a box's text may take: data-min, else the CSS's --fit-min, else half. */
+function smallest(n) {
+  const css = parseFloat(getComputedStyle(n).getPropertyValue("--fit-min"));
+  return parseFloat(n.dataset.min || "") || css || 0.5;
 }
+
+// A name wider than its box by a pixel has lost part of a letter; a pixel of height is only the
+// box's snapping to whole pixels at a fractional position (an auto-height box on a pad).
+function overflows(n) {
+  const slack = n.dataset.full === undefined ? 1 : 0;
+  if (n.scrollWidth > n.clientWidth + slack || n.scrollHeight > n.clientHeight + 1) return true;
+  return slack === 0 && n.classList.contains("wrapped") && lines(n) > 2; // a name takes two lines at most
+}
+
+const range = document.createRange();
+
+/** How many lines a box's text takes (one client rect per line box of its text). */
+function lines(n) {
+  range.selectNodeContents(n);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}
+
+// A name's box may change width without its text changing (a pad's score beside it, a rotated
+// tablet): fit it again then. Its own font size never changes its width, so this cannot loop.
+const widths = new WeakMap();
+const resized = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const width = Math.round(entry.contentRect.width);
+    if (widths.get(entry.target) !== width) {
+      if (widths.has(entry.target)) queueFit(entry.target);
+      widths.set(entry.target, width);
+    }
+  }
+});
 
 /**
  * Keep `container`'s children in step with `items`: reuse the element of each key, create new
@@ -115,13 +209,13 @@ export function keyed(container, items, key, make, update) {
 }
 
 /** A number counting up or down to its new value, with a flash; `data-value` holds the target. */
-export function countTo(node, value, format = (v) => String(v)) {
+export function countTo(node, value, format = (v) => String(v), write = (n, s) => { n.textContent = s; }) {
   const target = Number(value);
   const first = node.dataset.value === undefined;
   const from = first ? target : Number(node.dataset.value);
   if (!first && from === target) return;
   node.dataset.value = String(target);
-  if (first || document.hidden) { node.textContent = format(target); return; }
+  if (first || document.hidden) { write(node, format(target)); return; }
   pulse(node);
   const start = performance.now();
   const whole = Number.isInteger(from) && Number.isInteger(target);
@@ -130,7 +224,7 @@ export function countTo(node, value, format = (v) => String(v)) {
     const t = Math.min(1, (now - start) / 700);
     const eased = 1 - (1 - t) ** 3;
     const v = from + (target - from) * eased;
-    node.textContent = format(t >= 1 ? target : whole ? Math.round(v) : Math.round(v * 100) / 100);
+    write(node, format(t >= 1 ? target : whole ? Math.round(v) : Math.round(v * 100) / 100));
     if (t < 1) requestAnimationFrame(step);
   };
   requestAnimationFrame(step);
@@ -144,8 +238,9 @@ export function pulse(node, scale = 1.18) {
   );
 }
 
-/** Points as the audience reads them: Vietnamese decimal comma, at most two decimals. */
-export function points(value, lang = document.documentElement.lang) {
-  const n = Number(value ?? 0);
-  return n.toLocaleString(lang === "en" ? "en-US" : "vi-VN", { maximumFractionDigits: 2 });
+/** Write a number with each digit in a cell of one width (the web font has no tabular figures). */
+export function tabular(node, value) {
+  const s = String(value);
+  if (node.textContent === s) return;
+  node.replaceChildren(...[...s].map((ch) => (ch >= "0" && ch <= "9" ? el("span", "dg", ch) : ch)));
 }

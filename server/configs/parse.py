@@ -146,7 +146,7 @@ class _Builder:
             self.problems.add(root.fail("missing required key 'teams' (only a show of audience rounds alone has none)"))
         meta = self.attempt(
             lambda: root["show"].mapping(
-                ("id", "title", "organizer", "season", "stage", "logo", "language", "theme"),
+                ("id", "title", "organizer", "season", "stage", "logo", "language", "theme", "decimals"),
                 required=("id", "title"),
             )
         )
@@ -235,6 +235,7 @@ class _Builder:
             logo=logo,
             language=self.opt(meta, "language", lambda n: n.choice(("vi", "en")), "vi"),
             theme=theme,
+            decimals=self.opt(meta, "decimals", lambda n: n.int(0, 3), None),
         )
 
     def theme(self, node: Node) -> Theme:
@@ -253,11 +254,12 @@ class _Builder:
         return rel
 
     def team(self, node: Node) -> Team:
-        node.mapping(("id", "name", "unit", "members"), required=("id", "name"))
+        node.mapping(("id", "name", "short_name", "unit", "members"), required=("id", "name"))
         members = self.items(node, "members", self.member, "member", max_len=10)
         return Team(
             id=node["id"].ident(),
             name=node["name"].str(max_len=80),
+            short_name=self.opt(node, "short_name", lambda n: n.str(max_len=40), ""),
             unit=self.opt(node, "unit", Node.str, ""),
             members=tuple(members),
         )

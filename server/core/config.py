@@ -85,6 +85,7 @@ class Contest(Struct, frozen=True):
     logo: str | None = None
     language: str = "vi"
     theme: Theme = Theme()
+    decimals: int | None = None  # points shown with this many decimals; None: ``ShowConfig.decimals`` decides
 
 
 class Member(Struct, frozen=True):
@@ -97,6 +98,7 @@ class Team(Struct, frozen=True):
     id: str
     name: str
     unit: str = ""
+    short_name: str = ""  # where space is short (the scoreboard); "" means the name
     members: tuple[Member, ...] = ()
 
 
@@ -257,6 +259,14 @@ class ShowConfig(Struct, frozen=True):
 
     def segment(self, segment_id: str) -> Segment | None:
         return next((s for s in self.rundown if s.id == segment_id), None)
+
+    @property
+    def decimals(self) -> int:
+        """Decimals every page shows points with: the contest's, else the most a judged round gives, else 0."""
+        if self.contest.decimals is not None:
+            return self.contest.decimals
+        judged = [s.scoring.decimals for s in self.rundown if isinstance(s.scoring, JudgedScoring)]
+        return max(judged, default=0)
 
     @property
     def team_ids(self) -> tuple[str, ...]:

@@ -3,7 +3,8 @@
 Each export writes three files named after the season's id (or the show's): ``<id>.csv``, ``<id>.xlsx``
 and ``<id>.html``. The CSV is one UTF-8 file (with a BOM, so Excel reads the diacritics) of sections
 separated by a blank line; each section is a title row of one cell, a header row, then its rows.
-Numbers in the CSV and the xlsx are plain decimals; the page shows them the Vietnamese way (16,5).
+Numbers in the CSV and the xlsx are plain decimals; the page shows them the Vietnamese way, with the shows'
+fixed decimals (16,50; server/format.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from server import format as fmt
 from server.core.context import TIEBREAK_ID
 from server.core.errors import NotFound, quote
 from server.core.season.config import SeasonConfig, show_id
@@ -394,8 +396,9 @@ def render_html(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["vi"] = _vi
-    env.filters["signed"] = lambda v: ("+" if v > 0 else "") + _vi(v)
+    decimals = max((stage.show.decimals for stage in season.stages), default=0)
+    env.filters["vi"] = lambda v: fmt.points(v, decimals, "vi")
+    env.filters["signed"] = lambda v: fmt.signed(v, decimals, "vi")
     env.filters["when"] = _when
     env.filters["css_string"] = _css_string
     return env.get_template("results.html").render(
@@ -414,14 +417,6 @@ def render_html(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
 def _css_string(text: str) -> Markup:
     """Text as a CSS string (the page's footer): anything but letters, digits and spaces escaped."""
     return Markup('"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text) + '"')
-
-
-def _vi(value: int | float | Decimal | None) -> str:
-    """A number as Vietnamese readers write it: 1.234,5."""
-    if value is None:
-        return ""
-    text = f"{Decimal(str(value)).quantize(Decimal('0.01')):,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def _font_faces() -> str:

@@ -102,6 +102,7 @@ def _standings(season: SeasonConfig, state: SeasonState, through: dict[str, int]
         {
             "team": team.id,
             "name": team.name,
+            "short_name": team.short_name or team.name,
             "rank": rank,
             "played": played.get(team.id, 0),
             "points": _number(points.get(team.id, Decimal(0))),
@@ -133,6 +134,7 @@ def _stage(
     confirmed = state.lineups.get(stage_id)
     lineups = confirmed.lineups if confirmed else (proposal.lineups if proposal else None)
     names = {t.id: t.name for t in season.teams}
+    shorts = {t.id: t.short_name or t.name for t in season.teams}
     decided = _decided(season, state, s_index)
     shows = []
     for index in range(stage.shows):
@@ -144,6 +146,7 @@ def _stage(
                 {
                     "team": r.team,
                     "name": r.name,
+                    "short_name": shorts.get(r.team, r.name),
                     "points": _number(r.points),
                     "result": "winner"
                     if r.place == 1
@@ -156,7 +159,7 @@ def _stage(
         else:
             status = "live" if sid == live else "upcoming"
             teams = [
-                {"team": t, "name": names[t], "points": None, "result": None}
+                {"team": t, "name": names[t], "short_name": shorts[t], "points": None, "result": None}
                 for t in (lineups[index] if lineups else ())
             ]
         shows.append(

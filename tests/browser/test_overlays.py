@@ -29,6 +29,7 @@ from server.app import Settings, create_app
 from server.core import commands as c
 from server.core.config import OVERLAYS
 from server.core.zones import OVERLAY_ZONES
+from server.format import points
 from server.i18n import strings
 from server.preview import sample_season
 from server.transport.overlays import lan_address
@@ -117,14 +118,16 @@ ON_AIR = (
     """() => Object.fromEntries([...document.querySelectorAll(".layer")].map((l) => [l.dataset.layer, l.dataset.on]))"""
 )
 
-# One reader per layer: what the audience sees, as plain data (selectors are unique per page).
+# One reader per layer: what the audience sees, as plain data (selectors are unique per page). A name
+# box is read by the name it was given (data-full): it may show the short name where the whole does
+# not fit (dom.js fitName; tests/browser/test_names_fit.py checks what it shows).
 READ = {
     "scoreboard": """() => [...document.querySelectorAll(".team-card")].map((card) => [
-        card.dataset.key, card.querySelector(".team-name").textContent,
+        card.dataset.key, card.querySelector(".team-name").dataset.full,
         card.querySelector(".team-score").textContent, card.classList.contains("leader")])""",
     "lower_third": """() => ["name", "title", "members"].map((part) => {
         const n = document.querySelector(`.strap-${part}`);
-        return n.hidden ? null : n.textContent;
+        return n.hidden ? null : n.dataset.full ?? n.textContent;
     })""",
     "question": """() => ({
         round: document.querySelector(".layer-question .round-name").textContent,
@@ -135,30 +138,31 @@ READ = {
         phase: document.querySelector(".question-card").dataset.phase,
     })""",
     "buzzer": """() => [...document.querySelectorAll(".order-row")].map((row) => [
-        row.dataset.key, row.querySelector(".order-name").textContent, row.querySelector(".order-rank").textContent,
+        row.dataset.key, row.querySelector(".order-name").dataset.full, row.querySelector(".order-rank").textContent,
         row.querySelector(".order-time").textContent, row.dataset.mark])""",
     "judges": """() => ({
-        team: document.querySelector(".judges-team").textContent,
+        team: document.querySelector(".judges-team").dataset.full,
         rows: Object.fromEntries([...document.querySelectorAll(".jrow")].map((row) =>
-            [row.dataset.key, [...row.querySelectorAll(".jcell")].map((cell) => cell.textContent)])),
+            [row.dataset.key, [...row.querySelectorAll(".jcell")].map((n) => n.dataset.full ?? n.textContent)])),
         result: document.querySelector(".result-value").textContent,
         chips: Object.fromEntries([...document.querySelectorAll(".result-chip")].map((chip) =>
             [chip.dataset.key, chip.querySelector(".chip-value").textContent])),
     })""",
     "audience": """() => ({
         bars: Object.fromEntries([...document.querySelectorAll(".bar")].map((bar) => [bar.dataset.key, [
-            bar.querySelector(".bar-label").textContent, bar.querySelector(".bar-count").textContent,
+            bar.querySelector(".bar-label").dataset.full, bar.querySelector(".bar-count").textContent,
             bar.querySelector(".bar-pct").textContent, bar.classList.contains("correct")]])),
         total: document.querySelector(".poll-total").textContent,
         winners: [...document.querySelectorAll(".winner-chip")].map((chip) => chip.textContent),
     })""",
     "standings": """() => [...document.querySelectorAll(".standing-row")].map((row) => [row.dataset.key,
-        ...[".st-rank", ".st-name", ".st-played", ".st-points"].map((s) => row.querySelector(s).textContent)])""",
+        ...[".st-rank", ".st-name", ".st-played", ".st-points"].map((s) => row.querySelector(s))
+            .map((n) => n.dataset.full ?? n.textContent)])""",
     "bracket": """() => Object.fromEntries([...document.querySelectorAll(".show-card")].map((card) => [
         card.dataset.key, [...card.querySelectorAll(".bracket-row")].map((row) => [row.dataset.key,
-            row.querySelector(".br-name").textContent, row.querySelector(".br-points").textContent])]))""",
+            row.querySelector(".br-name").dataset.full, row.querySelector(".br-points").textContent])]))""",
     "winner": """() => [".winner-label", ".winner-name", ".winner-score"].map(
-        (s) => document.querySelector(s).textContent)""",
+        (s) => document.querySelector(s).dataset.full ?? document.querySelector(s).textContent)""",
     "timer": """() => {
         const face = document.querySelector(".timer-face");
         return [face.querySelector(".timer-number").textContent, ["urgent", "paused", "done"].filter(
@@ -184,11 +188,8 @@ def _decimal(value: Any, places: str = "0.01") -> Decimal:
 
 
 def vi(value: Any) -> str:
-    """Points as the overlays print them (vi-VN: decimal comma, grouped thousands, at most 2 decimals)."""
-    text = f"{_decimal(value):,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.translate(str.maketrans(",.", ".,"))
+    """Points as the overlays print them: the demo show's fixed 2 decimals, vi-VN (server/format.py)."""
+    return points(value, 2, "vi")
 
 
 def seconds(ms: int) -> str:
@@ -553,7 +554,7 @@ async def test_every_overlay_follows_a_live_show(aiohttp_server, browser, tmp_pa
     assert [row[0] for row in await g.shows("scoreboard") if row[3]] == ["tam-ky"]
     await g.do(c.AdjustScore(team="dien-ban", points=Decimal("15.5"), reason="Khởi động"))
     board = await g.shows("scoreboard")
-    assert [row[0] for row in board if row[3]] == ["dien-ban"] and board[1][2] == "15,5"
+    assert [row[0] for row in board if row[3]] == ["dien-ban"] and board[1][2] == "15,50"
     await g.shoot("scoreboard")
 
     # The greeting round: three judges score on their pads, the producer reveals team by team.

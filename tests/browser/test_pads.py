@@ -131,7 +131,7 @@ async def test_team_pad_before_the_show(studio: Studio) -> None:
     for size in ("phone", "tablet"):
         page = await open_team(studio, "dien-ban", size)
         await expect(page.locator("#team-name")).to_have_text("Đội Thị xã Điện Bàn")
-        await expect(page.locator("#score")).to_have_text("0")
+        await expect(page.locator("#score")).to_have_text("0,00")
         await expect(page.locator("#waiting-title")).to_have_text(VI["team.wait_start"])
         await fits(page)
         await screenshot(page, f"team-waiting-{size}")
@@ -182,7 +182,7 @@ async def test_buzz_won_lost_and_locked_out_show_at_once(studio: Studio) -> None
     await expect(won.locator("#buzz-area")).to_have_attribute("data-state", "locked", timeout=FAST)
     await won.keyboard.press("Space")
     await expect(won.locator("#buzz-state")).to_have_text(VI["team.buzz_locked"], timeout=FAST)
-    await expect(won.locator("#score")).to_have_text("-5")
+    await expect(won.locator("#score")).to_have_text("−5,00")
     await expect(lost.locator("#buzz-area")).to_have_attribute("data-state", "closed", timeout=FAST)
     assert [b.team for b in studio.service.state.board.question.buzzes] == [winner]
     await screenshot(db, f"team-buzz-{'locked' if won is db else 'closed'}-phone")
@@ -242,7 +242,7 @@ async def test_speed_round_answers_with_choices_and_free_text(studio: Studio) ->
     run(studio, c.CloseAnswers(), c.RevealAnswer())
     await expect(tk.locator("#answer-note")).to_have_text("Đúng · Đáp án đúng: B. Khóa bí mật")
     await expect(db.locator("#answer-note")).to_have_text("Sai · Đáp án đúng: B. Khóa bí mật")
-    await expect(tk.locator("#score")).to_have_text("40")
+    await expect(tk.locator("#score")).to_have_text("40,00")
     await expect(tk.locator("#rank")).to_have_text("Hạng 1/3")
 
     # Free text: a box, Enter or the button sends it.
@@ -330,13 +330,13 @@ async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
         c.AdjustScore(team="tam-ky", points=Decimal("2.5"), reason="Tinh thần thi đấu"),
     )
     await tk.wait_for_timeout(300)
-    await expect(tk.locator("#score")).to_have_text("0")  # it can't know yet
+    await expect(tk.locator("#score")).to_have_text("0,00")  # it can't know yet
 
     # Back online: the pad reconnects by itself and the fresh snapshot puts everything right.
     await tk.context.set_offline(False)
     await tk.wait_for_selector("body[data-status=live]", timeout=10000)
     await expect(tk.locator("#offline")).to_be_hidden()
-    await expect(tk.locator("#score")).to_have_text("2,5")
+    await expect(tk.locator("#score")).to_have_text("2,50")
     await expect(tk.locator("#q-phase")).to_have_text(VI["team.phase.revealed"])
     await expect(tk.locator("#answered-text")).to_have_text("Đáp án của đội: C. Mã OTP gửi qua tin nhắn")
     await expect(tk.locator("#answer-note")).to_have_text("Sai · Đáp án đúng: B. Khóa bí mật")
@@ -351,7 +351,7 @@ async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
     await expect(tk.locator("#q-text")).to_contain_text("kinh tế số chiếm bao nhiêu phần trăm GDP")
     await expect(tk.locator("#answered")).to_be_hidden()
     await expect(tk.locator('button[data-letter="B"]')).to_be_enabled()
-    await expect(tk.locator("#score")).to_have_text("2,5")
+    await expect(tk.locator("#score")).to_have_text("2,50")
     await tk.locator('button[data-letter="B"]').click()
     await expect(tk.locator("#answered-text")).to_have_text("Đáp án của đội: B. 20%")
     no_errors(tk)
@@ -603,7 +603,7 @@ async def test_screenshots_of_the_team_pad_in_a_judged_round(studio: Studio) -> 
     for size in ("phone", "tablet"):
         page = await open_team(studio, "dien-ban", size)
         await expect(page.locator("#waiting-text")).to_have_text(VI["team.wait_judges"])
-        await expect(page.locator("#score")).to_have_text("125,5")
+        await expect(page.locator("#score")).to_have_text("125,50")
         await fits(page)
         await screenshot(page, f"team-judged-round-{size}")
         await page.context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+from server.format import points as format_points
 from tests.browser.conftest import Studio, screenshot
 
 
@@ -117,8 +118,10 @@ async def test_whole_demo_show_through_the_pages(studio: Studio) -> None:
     await until(lambda: board().phase.value == "ended")
     for team, points in expected.items():
         shown = producer.locator(f"#scoreboard li[data-team={team}] .pts")
-        assert await shown.text_content() == f"{points.normalize():f}"
-        await pads[team].wait_for_function(f"document.querySelector('#score').textContent == '{points.normalize():f}'")
+        assert await shown.get_attribute("data-value") == f"{points.normalize():f}"
+        shown_on_pad = format_points(points, service.config.decimals)  # "40,00": the show's fixed decimals
+        assert (await shown.text_content()).strip() == shown_on_pad  # written the same way on every page
+        await pads[team].wait_for_function(f"document.querySelector('#score').textContent == '{shown_on_pad}'")
     await screenshot(producer, "whole-show-end-controller")
     await screenshot(pads["tam-ky"], "whole-show-end-team")
     for page in [producer, *pads.values(), *judges]:

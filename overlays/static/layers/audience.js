@@ -1,6 +1,6 @@
 // Audience poll or quiz: live bars with counts and percentages, the total, the correct answer
 // and the quickest correct answerers once revealed, and the QR code and short address to join.
-import { countTo, el, keyed, text } from "../dom.js";
+import { countTo, el, fitName, keyed, text } from "../dom.js";
 
 export class Audience {
   constructor(node, ctx) {
@@ -42,7 +42,7 @@ export class Audience {
       const count = counts[o.key] || 0;
       const share = total ? count / total : 0;
       text(bar.letter, o.letter);
-      text(bar.label, o.label);
+      fitName(bar.label, o.label, o.short);
       bar.fill.style.transform = `scaleX(${share})`;
       countTo(bar.count, count);
       text(bar.pct, `${Math.round(share * 100)} %`);
@@ -78,7 +78,7 @@ function currentPoll(view, t) {
     return {
       title: t("overlay.poll"),
       text: segment.title,
-      options: view.teams.map((team, i) => ({ key: team.id, letter: String(i + 1), label: team.name })),
+      options: view.teams.map((team, i) => ({ key: team.id, letter: String(i + 1), label: team.name, short: team.short_name })),
       tally: judged.tally,
       answer: null,
       winners: [],

@@ -1,6 +1,6 @@
 // Who may answer: buzz order with the team on the floor (buzzer, steal, turns), or the speed
 // round's ranking by answer time once answers close, with right or wrong after the reveal.
-import { el, keyed, text, withParts } from "../dom.js";
+import { el, fitName, keyed, text, withParts } from "../dom.js";
 
 export class Buzzer {
   constructor(node, ctx) {
@@ -16,7 +16,7 @@ export class Buzzer {
   update(view) {
     const q = view.question;
     if (!q) return false;
-    const names = new Map((view.teams || []).map((t) => [t.id, t.name]));
+    const teams = new Map((view.teams || []).map((t) => [t.id, t]));
     const round = view.segment && q.segment === view.segment.id ? view.segment.round : null;
     if (round === "audience") return false; // the audience overlay shows the audience's answers
     const speed = round === "speed";
@@ -28,7 +28,8 @@ export class Buzzer {
     text(this.title, this.t(speed ? "overlay.speed_ranking" : "overlay.buzz_order"));
     keyed(this.rows, rows, (r) => r.team, makeRow, (row, r, index) => {
       text(row.rank, r.ranked ? index + 1 : "");
-      text(row.name, names.get(r.team) || r.team);
+      const team = teams.get(r.team);
+      fitName(row.name, team ? team.name : r.team, team && team.short_name);
       text(row.time, r.time);
       text(row.state, r.state);
       row.dataset.mark = r.mark || "";

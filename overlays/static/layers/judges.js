@@ -1,6 +1,7 @@
 // Judges' scores revealed: the team just revealed, each judge's score per criterion and in total,
 // the round result; below, every team's result so far.
-import { countTo, el, keyed, points, text, withParts } from "../dom.js";
+import { points as format, plain } from "/static/js/format.js";
+import { countTo, el, fitName, keyed, text, withParts } from "../dom.js";
 
 export class Judges {
   constructor(node, ctx) {
@@ -45,10 +46,14 @@ export class Judges {
     if (fresh.length === 1) this.focus = fresh[0];
     else if (fresh.length > 1 || !order.includes(this.focus)) this.focus = order[order.length - 1] || null;
     text(this.title, `${this.t("overlay.judges")} · ${segment ? segment.title : ""}`);
-    const names = new Map(view.teams.map((t) => [t.id, t.name]));
+    const decimals = view.show.decimals;
+    const points = (v) => format(v, decimals);
+    const teams = new Map(view.teams.map((t) => [t.id, t]));
     this.panel.classList.toggle("waiting", !this.focus);
-    text(this.team, this.focus ? names.get(this.focus) : this.t("overlay.not_revealed"));
-    this.renderTable(view, j);
+    const focus = teams.get(this.focus);
+    if (focus) fitName(this.team, focus.name, focus.short_name);
+    else fitName(this.team, this.t("overlay.not_revealed"));
+    this.renderTable(view, j, points);
     if (this.focus) countTo(this.resultValue, j.results[this.focus] ?? 0, points);
     else {
       delete this.resultValue.dataset.value; // the next reveal shows its result at once
@@ -57,7 +62,7 @@ export class Judges {
     text(this.share, j.audience_share ? `${this.t("overlay.audience_share")}: ${Math.round(j.audience_share * 100)} %` : "");
     this.share.hidden = !j.audience_share;
     keyed(this.strip, view.teams, (t) => t.id, makeChip, (chip, t) => {
-      text(chip.name, t.name);
+      fitName(chip.name, t.name, t.short_name);
       const shown = j.revealed.includes(t.id);
       text(chip.value, shown ? points(j.results[t.id] ?? 0) : "–");
       chip.classList.toggle("focus", t.id === this.focus);
@@ -66,7 +71,7 @@ export class Judges {
     return true;
   }
 
-  renderTable(view, j) {
+  renderTable(view, j, points) {
     const judges = view.judges;
     const rows = [{ id: "__head" }, ...j.criteria, { id: "__total" }];
     this.table.style.setProperty("--judges", String(judges.length));
@@ -79,13 +84,13 @@ export class Judges {
       }
       if (r.id === "__head") {
         text(row.label, "");
-        judges.forEach((judge, i) => text(cells[i], judge.name));
+        judges.forEach((judge, i) => fitName(cells[i], judge.name));
         row.className = "jrow jhead";
         return;
       }
       const total = r.id === "__total";
       row.className = total ? "jrow jtotal" : "jrow";
-      text(row.label, total ? this.t("overlay.total") : `${r.name} (${points(r.max)})`);
+      text(row.label, total ? this.t("overlay.total") : `${r.name} (${plain(r.max)})`);
       judges.forEach((judge, i) => {
         const byTeam = (j.scores[judge.id] || {})[this.focus];
         let value = "";

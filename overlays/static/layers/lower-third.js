@@ -1,5 +1,5 @@
 // Lower third: a team (with its members), a member, a judge or a guest, by name and title.
-import { attr, el, text } from "../dom.js";
+import { attr, el, fitName, text } from "../dom.js";
 
 export class LowerThird {
   constructor(node, ctx) {
@@ -11,7 +11,7 @@ export class LowerThird {
     const body = el("div", "strap-body");
     this.name = el("div", "strap-name fit");
     this.title = el("div", "strap-title fit");
-    this.name.dataset.wrap = this.title.dataset.wrap = "auto"; // a long guest name takes two lines
+    this.title.dataset.wrap = "auto"; // a long title takes two lines
     this.members = el("div", "strap-members fit");
     body.append(this.name, this.title, this.members);
     panel.append(this.logo, body);
@@ -22,9 +22,10 @@ export class LowerThird {
   update(view) {
     const strap = view.lower_third;
     if (!strap) return false;
-    text(this.name, strap.name);
-    text(this.title, strap.title);
     const team = strap.kind === "team" ? (view.teams || []).find((t) => t.id === strap.subject) : null;
+    // A team's strap says its whole name; its short name only where that cannot fit.
+    fitName(this.name, strap.name, team && strap.name === team.name ? team.short_name : "");
+    text(this.title, strap.title);
     const members = team ? team.members.map((m) => m.name).join(" · ") : "";
     text(this.members, members);
     this.members.hidden = !members;

@@ -1,5 +1,6 @@
 // Question card: round name and points, the question, A–D options, the correct answer revealed.
-import { attr, el, keyed, points, text } from "../dom.js";
+import { plain } from "/static/js/format.js";
+import { attr, el, fitName, keyed, text } from "../dom.js";
 
 export class Question {
   constructor(node, ctx) {
@@ -26,12 +27,13 @@ export class Question {
   update(view) {
     const q = view.question;
     if (!q) return false;
-    const teams = new Map((view.teams || []).map((t) => [t.id, t.name]));
+    const teams = new Map((view.teams || []).map((t) => [t.id, t]));
     text(this.round, view.segment ? view.segment.title : "");
-    text(this.turn, q.turn ? `${this.t("overlay.turn")}: ${teams.get(q.turn) || q.turn}` : "");
+    const turn = teams.get(q.turn) || { name: q.turn || "", short_name: "" };
+    fitName(this.turn, q.turn ? `${this.t("overlay.turn")}: ${turn.name}` : "", `${this.t("overlay.turn")}: ${turn.short_name || turn.name}`);
     this.turn.hidden = !q.turn;
     this.star.hidden = !q.star;
-    text(this.value, q.value ? `${points(q.value)} ${this.t("common.points")}` : "");
+    text(this.value, q.value ? `${plain(q.value)} ${this.t("common.points")}` : "");
     this.value.hidden = !q.value;
     text(this.text, q.text);
     const revealed = q.phase === "revealed" && q.answer !== null && q.answer !== undefined;

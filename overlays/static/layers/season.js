@@ -1,6 +1,7 @@
 // The season (view.season, see docs/protocol.md): standings of every team, and the bracket from
 // the qualifiers through the semi-finals to the final.
-import { el, keyed, points, text, withParts } from "../dom.js";
+import { points } from "/static/js/format.js";
+import { el, fitName, keyed, text, withParts } from "../dom.js";
 
 /** The season's panel: its heading, the season's title, and `body` below. */
 function seasonPanel(layer, node, ctx, heading, panelClass, body) {
@@ -28,9 +29,9 @@ export class Standings {
     this.rows.classList.toggle("two-columns", rows.length > 10);
     keyed(this.rows, rows, (r) => r.team, makeStandingRow, (row, r) => {
       text(row.rank, r.rank);
-      text(row.name, r.name);
+      fitName(row.name, r.name, r.short_name);
       text(row.played, r.played === undefined || r.played === null ? "" : `${r.played} ${this.t("overlay.played")}`);
-      text(row.points, points(r.points));
+      text(row.points, points(r.points, view.show.decimals));
       text(row.status, r.status === "qualified" ? this.t("overlay.qualified") : r.status === "champion" ? this.t("overlay.champion") : "");
       row.dataset.status = r.status || "";
     });
@@ -69,8 +70,8 @@ export class Bracket {
         text(card.status, show.status === "live" ? this.t("overlay.live") : show.status === "upcoming" ? this.t("overlay.upcoming") : "");
         card.dataset.status = show.status;
         keyed(card.teams, show.teams, (r) => r.team, makeBracketRow, (row, r) => {
-          text(row.name, r.name);
-          text(row.points, r.points === null || r.points === undefined ? "" : points(r.points));
+          fitName(row.name, r.name, r.short_name);
+          text(row.points, r.points === null || r.points === undefined ? "" : points(r.points, view.show.decimals));
           row.dataset.result = r.result || "";
           text(row.note, r.result === "advances" ? this.t("overlay.best_runner_up") : "");
         });

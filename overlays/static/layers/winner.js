@@ -1,5 +1,6 @@
 // Winner card: the team on top when the show ends (while it runs: the leader; a tie says so).
-import { countTo, el, points, text } from "../dom.js";
+import { points } from "/static/js/format.js";
+import { countTo, el, fitName, text } from "../dom.js";
 
 export class Winner {
   constructor(node, ctx) {
@@ -11,7 +12,6 @@ export class Winner {
     else this.logo.hidden = true;
     this.label = el("div", "winner-label");
     this.name = el("div", "winner-name fit");
-    this.name.dataset.min = "0.45";
     this.unit = el("div", "winner-unit fit");
     this.members = el("div", "winner-members fit");
     this.score = el("div", "winner-score num");
@@ -27,10 +27,10 @@ export class Winner {
     const tied = teams.length > 1;
     const ended = view.phase === "ended";
     text(this.label, this.t(tied ? "overlay.tied" : ended ? "overlay.winner" : "overlay.leader"));
-    text(this.name, teams.map((t) => t.name).join(" · "));
+    fitName(this.name, teams.map((t) => t.name).join(" · "), teams.map((t) => t.short_name).join(" · "));
     text(this.unit, tied ? "" : teams[0].unit);
     text(this.members, tied ? "" : teams[0].members.map((m) => m.name).join(" · "));
-    countTo(this.score, top[0].points, (v) => `${points(v)} ${this.t("common.points")}`);
+    countTo(this.score, top[0].points, (v) => `${points(v, view.show.decimals)} ${this.t("common.points")}`);
     this.panel.classList.toggle("ended", ended);
     return true;
   }
