@@ -12,12 +12,12 @@ from itertools import combinations_with_replacement
 from msgspec.structs import replace
 
 from server.core import commands as c
-from server.core.config import PackagesScoring, ShowConfig
+from server.core.config import PackagesScoring, Segment, ShowConfig
 from server.core.context import Ctx
 from server.core.decide import decide
 from server.core.errors import ShowError
 from server.core.standings import standings, ties
-from server.core.state import QPhase, ShowState
+from server.core.state import QPhase, ShowPhase, ShowState
 
 # The producer's commands that take no choice of their own, by the key the views use.
 SIMPLE: dict[str, Callable[[], c.Command]] = {
@@ -63,15 +63,19 @@ _FLOW = (
 
 def possible(config: ShowConfig, state: ShowState, at: int) -> dict[str, object]:
     """``{key: bool}`` for every simple command, ``start_tiebreak``, and the teams each team command
-    ("judge", "place_star", "choose_package") can be given for now, at time ``at``."""
+    ("judge", "place_star", "choose_package") can be given for now, and the looks of the segment on air
+    that ``take_look`` would put up (an already-on-air look is refused), at time ``at``."""
     ok = _trial(config, state, at)
     can: dict[str, object] = {key: ok(make()) for key, make in SIMPLE.items()}
     tied = ties(standings(config, state.board))
-    can["start_tiebreak"] = bool(tied) and ok(c.StartTiebreak(teams=tuple(tied[0])))
+    can["start_tiebreak"] = bool(tied) and _late(config, state) and ok(c.StartTiebreak(teams=tuple(tied[0])))
     teams = config.team_ids
     can["judge"] = [t for t in teams if ok(c.JudgeAnswer(team=t, correct=True))]
     can["place_star"] = [t for t in teams if ok(c.PlaceStar(team=t))]
     can["choose_package"] = [t for t in teams if any(ok(cmd) for cmd in _packages(config, state, t))]
+    segment = _segment(config, state)
+    looks = segment.looks if segment is not None else ()
+    can["take_look"] = [look.id for look in looks if ok(c.TakeLook(look=look.id))]
     return can
 
 
@@ -105,13 +109,26 @@ def _trial(config: ShowConfig, state: ShowState, at: int) -> Callable[[c.Command
     return ok
 
 
+def _segment(config: ShowConfig, state: ShowState) -> Segment | None:
+    try:
+        return Ctx(config, state, c.StartShow()).segment()
+    except ShowError:
+        return None
+
+
+def _late(config: ShowConfig, state: ShowState) -> bool:
+    """A tie matters once the points are all in: in the last segment, or after the end (the rules allow a
+    tie-break earlier, but teams level at 0 in the second segment are not worth offering one)."""
+    board = state.board
+    return board.phase is ShowPhase.ENDED or (
+        board.phase is ShowPhase.LIVE and board.segment >= len(config.rundown) - 1
+    )
+
+
 def _packages(config: ShowConfig, state: ShowState, team: str) -> Iterable[c.Command]:
     """Every package a team could ask for in the segment on air (none outside a packages round)."""
-    try:
-        segment = Ctx(config, state, c.StartShow()).segment()
-    except ShowError:
-        return ()
-    scoring = segment.scoring
+    segment = _segment(config, state)
+    scoring = segment.scoring if segment is not None else None
     if not isinstance(scoring, PackagesScoring):
         return ()
     return (c.ChoosePackage(team=team, values=v) for v in combinations_with_replacement(scoring.values, scoring.size))

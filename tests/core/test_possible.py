@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from msgspec.structs import replace
 
+from server.configs import load_show
 from server.core import commands as c
 from server.core.possible import SIMPLE, next_action, possible
 from server.core.show import execute
+from tests.conftest import DEMO
 from tests.core.play import Play, make_config, team
 
 
@@ -103,3 +105,21 @@ def test_after_the_end_a_tie_can_still_be_broken() -> None:
     assert now["start_tiebreak"] is True  # everyone on 0: a three-way tie for the win
     assert next_action(now, p.state) == "start_tiebreak"
     assert now["show_question"] is False and now["end_show"] is False
+
+
+def test_a_tie_is_offered_a_tie_break_only_once_the_points_are_in() -> None:
+    p = Play(make_config("turns", "buzzer"))  # everyone level at 0 from the start
+
+    assert can(p)["start_tiebreak"] is False  # the rules would allow it, but nothing is decided yet
+    p(c.GotoSegment, index=1)
+    assert can(p)["start_tiebreak"] is True
+
+
+def test_the_looks_that_can_be_taken_are_those_not_already_on_air() -> None:
+    p = Play(load_show(DEMO))
+    looks = [look.id for look in p.config.rundown[0].looks]
+
+    assert len(looks) > 1
+    assert can(p)["take_look"] == looks[1:]  # the default look went on air with the segment
+    p(c.TakeLook, look=looks[1])
+    assert can(p)["take_look"] == [looks[0], *looks[2:]]
