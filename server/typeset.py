@@ -15,13 +15,14 @@ from typing import NamedTuple
 
 from server.configs.source import LocatedDict, load_yaml
 from server.core.config import ShowConfig
+from server.core.zones import OVERLAY_ZONES, ZONES
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FILE = "be-vietnam-pro-{subset}-{weight}-normal.woff2"
 SUBSETS = ("latin", "latin-ext", "vietnamese")  # static/fonts/fonts.css splits the font by unicode-range
 
 # The scoreboard (overlays/static/overlay.css, `.layer-scoreboard` and `.team-card`), in stage pixels.
-ROW_WIDTH = 1728  # the width the cards share: the scoreboard zone ("band", server/core/zones.py)
+ROW_WIDTH = ZONES[OVERLAY_ZONES["scoreboard"]].w  # the width the cards share: the scoreboard's zone
 CARD_GAP = 18
 CARD_INSET = 10 + 20 + 20 + 2  # left border, padding left and right, right border
 COLUMN_GAP = 14  # between the name box and the score column
