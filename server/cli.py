@@ -210,9 +210,7 @@ def _run(
     return 0
 
 
-def urls_text(
-    access, config, base: str, db_path: Path, local: str | None = None, notes: Sequence[str] = ()
-) -> str:
+def urls_text(access, config, base: str, db_path: Path, local: str | None = None, notes: Sequence[str] = ()) -> str:
     """Where every client of the show connects, with its token: devices at ``base``, OBS beside the
     server at ``local`` (so the overlays do not depend on the hall's Wi-Fi)."""
     from server.transport.pads import pads

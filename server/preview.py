@@ -91,10 +91,9 @@ def preview_views(config: ShowConfig, played: _Recorder, now_ms: int) -> dict[st
                 return public_view(config, played.best[kind][1])
         return final
 
-    team = config.teams[0]
     extras = {
         "on_air": list(OVERLAYS),
-        "lower_third": {"kind": "team", "name": team.name, "title": team.unit, "subject": team.id, "team": team.id},
+        "lower_third": _sample_strap(config),
         "timer": {"duration_ms": 30000, "remaining_ms": 30000, "started_at": now_ms, "running": True},
         "season": sample_season(config),
     }
@@ -105,6 +104,21 @@ def preview_views(config: ShowConfig, played: _Recorder, now_ms: int) -> dict[st
         "audience": at(RoundType.AUDIENCE),
     }
     return {name: {**sources.get(name, final), **extras} for name in OVERLAYS}
+
+
+def _sample_strap(config: ShowConfig) -> dict[str, Any]:
+    """The first team's strap; a show without teams (a hall quiz) introduces its organizer."""
+    if config.teams:
+        team = config.teams[0]
+        return {"kind": "team", "name": team.name, "title": team.unit, "subject": team.id, "team": team.id}
+    contest = config.contest
+    return {
+        "kind": "guest",
+        "name": contest.organizer or contest.title,
+        "title": contest.title,
+        "subject": None,
+        "team": None,
+    }
 
 
 def sample_season(config: ShowConfig, seed: int = 2024) -> dict[str, Any]:

@@ -524,8 +524,7 @@ function renderClients() {
   $("badge-judges").hidden = !view.judges.length;
   badge("badge-judges", t("control.badge_judges", { n: view.judges.length - missingJudges.length, total: view.judges.length }),
     level(missingJudges, view.judges), missingJudges.length ? t("control.badge_missing", { names: names(missingJudges) }) : "");
-  // Each controller's program monitor is an overlay page too: count only the others (OBS's).
-  const overlays = Math.max(0, (p.overlays || 0) - (p.controllers || 0));
+  const overlays = p.overlays || 0; // OBS's browser sources (the controllers' monitors are counted apart)
   badge("badge-overlays", t("control.badge_overlays", { n: overlays }), !presence ? "none" : overlays ? "good" : "bad",
     overlays ? "" : t("control.no_overlay"));
   badge("badge-audience", t("control.badge_audience", { n: p.audience || 0 }), "none");

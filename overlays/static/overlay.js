@@ -72,7 +72,7 @@ if (boot.preview) {
   render();
   setInterval(render, 1000);
 } else {
-  client = new ShowClient("/overlay", {}, {
+  client = new ShowClient("/overlay", boot.monitor ? { monitor: true } : {}, {
     onView: (view) => show(view),
     onStatus: (status) => { document.body.dataset.status = status; },
   });

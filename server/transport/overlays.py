@@ -64,6 +64,7 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
             "layers": layers,
             "preview": sample,
             "always": request.query.get("always") == "1",
+            "monitor": request.query.get("monitor") == "1",  # a controller's program monitor, not OBS
             "strings": {k: v for k, v in strings(lang).items() if k.startswith(("overlay.", "common."))},
             "join": {"url": url, "short": url.split("://", 1)[-1], "qr": "/join.svg"},
             "logo": "/show/logo" if logo else None,

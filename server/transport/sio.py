@@ -35,6 +35,7 @@ PUBLIC_NAMESPACES = ("overlay", "team")
 PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
 FREEZE_AFTER = 2.0  # seconds of quiet after a wave of joins before the new connections are frozen
 FREEZE_WAVE = 200  # connections that make a wave worth freezing
+MONITOR = "monitor"  # an /overlay connection that is a controller's program monitor
 SEND_CHUNK = 500  # connections a broadcast queues on before it lets the event loop run other work
 
 
@@ -156,6 +157,7 @@ class Hub:
         counts: dict[str, int] = {}
         judges: set[str] = set()
         for (ns, _), session in self.sessions.items():
+            ns = "monitor" if session.device == MONITOR and ns == "overlay" else ns
             counts[ns] = counts.get(ns, 0) + 1
             if ns == "judge":
                 judges.add(session.actor.id)
@@ -163,6 +165,7 @@ class Hub:
             "teams": sorted(self.team_pads),
             "judges": sorted(judges),
             "overlays": counts.get("overlay", 0),
+            "monitors": counts.get("monitor", 0),
             "audience": counts.get("audience", 0),
             "controllers": counts.get("control", 0),
             "obs": self.obs.status() if self.obs is not None else {"configured": False},
@@ -191,17 +194,27 @@ class RoleNamespace(socketio.AsyncNamespace):
 
     # -- connection -----------------------------------------------------------------------
 
+    # A namespace for the holders of one kind of token: the access role it takes, and its refusal's words.
+    token_role = ""
+    wrong_token: tuple[str, str] = ("", "")
+
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         """(actor, audience) for this connection, or raise ConnectionRefusedError."""
-        raise NotImplementedError
+        actor = self.hub.access.actor(auth.get("token"))
+        if actor is None or actor.role != self.token_role:
+            raise self.refuse("unauthorized", *self.wrong_token)
+        return actor, self.audience_of(actor)
+
+    def audience_of(self, actor: c.Actor) -> str:
+        """Which view a token holder gets (its room)."""
+        return "public"
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         auth = auth if isinstance(auth, dict) else {}
         actor, audience = self.authenticate(auth)
         await self.admit(sid, actor, audience, auth)
-        device = auth.get("device", auth.get("pad", ""))
         self.hub.sessions[(self.role, sid)] = Session(
-            actor, audience, TokenBucket(self.rate, self.burst), device if isinstance(device, str) else ""
+            actor, audience, TokenBucket(self.rate, self.burst), self.device(auth)
         )
         await self.enter_room(sid, audience)
         self.hub.joined()
@@ -211,6 +224,11 @@ class RoleNamespace(socketio.AsyncNamespace):
 
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
         """A last say on a connection (the team pad's one-device rule)."""
+
+    def device(self, auth: dict) -> str:
+        """Which device this is (a phone's id, a tablet's pad id), as the client says."""
+        device = auth.get("device", auth.get("pad", ""))
+        return device if isinstance(device, str) else ""
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.hub.sessions.pop((self.role, sid), None)
@@ -276,15 +294,14 @@ class ControlNamespace(RoleNamespace):
     role = "control"
     rate, burst = 50.0, 100  # a producer, a Stream Deck macro or a script; not a flood
 
-    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
-        actor = self.hub.access.actor(auth.get("token"))
-        if actor is None or actor.role != "producer":
-            raise self.refuse(
-                "unauthorized",
-                "the producer's token is missing or wrong",
-                "mã truy cập của bàn điều khiển bị thiếu hoặc không đúng",
-            )
-        return actor, "producer"
+    token_role = "producer"
+    wrong_token = (
+        "the producer's token is missing or wrong",
+        "mã truy cập của bàn điều khiển bị thiếu hoặc không đúng",
+    )
+
+    def audience_of(self, actor: c.Actor) -> str:
+        return "producer"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         if event in (p.SEASON_CONFIRM, p.SEASON_CORRECT):
@@ -320,25 +337,18 @@ class ControlNamespace(RoleNamespace):
 class JudgeNamespace(RoleNamespace):
     role = "judge"
 
-    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
-        actor = self.hub.access.actor(auth.get("token"))
-        if actor is None or actor.role != "judge":
-            raise self.refuse(
-                "unauthorized", "this judge token is missing or wrong", "mã truy cập giám khảo bị thiếu hoặc không đúng"
-            )
-        return actor, f"judge:{actor.id}"
+    token_role = "judge"
+    wrong_token = ("this judge token is missing or wrong", "mã truy cập giám khảo bị thiếu hoặc không đúng")
+
+    def audience_of(self, actor: c.Actor) -> str:
+        return f"judge:{actor.id}"
 
 
 class TeamNamespace(RoleNamespace):
     role = "team"
 
-    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
-        actor = self.hub.access.actor(auth.get("token"))
-        if actor is None or actor.role != "team":
-            raise self.refuse(
-                "unauthorized", "this team token is missing or wrong", "mã truy cập của đội bị thiếu hoặc không đúng"
-            )
-        return actor, "public"
+    token_role = "team"
+    wrong_token = ("this team token is missing or wrong", "mã truy cập của đội bị thiếu hoặc không đúng")
 
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
         current = self.hub.team_pads.get(actor.id)
@@ -377,15 +387,14 @@ class HostNamespace(RoleNamespace):
 
     role = "host"
 
-    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
-        actor = self.hub.access.actor(auth.get("token"))
-        if actor is None or actor.role != "host":
-            raise self.refuse(
-                "unauthorized",
-                "the host screen's token is missing or wrong",
-                "mã truy cập màn hình người dẫn chương trình bị thiếu hoặc không đúng",
-            )
-        return actor, "producer"
+    token_role = "host"
+    wrong_token = (
+        "the host screen's token is missing or wrong",
+        "mã truy cập màn hình người dẫn chương trình bị thiếu hoặc không đúng",
+    )
+
+    def audience_of(self, actor: c.Actor) -> str:
+        return "producer"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         if event in (p.SYNC, p.TIME):
@@ -403,6 +412,10 @@ class OverlayNamespace(RoleNamespace):
 
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         return c.Actor("overlay"), "public"
+
+    def device(self, auth: dict) -> str:
+        # A controller's program monitor shows the same picture, but is not a browser source on air.
+        return MONITOR if auth.get("monitor") is True else ""
 
 
 class AudienceNamespace(RoleNamespace):

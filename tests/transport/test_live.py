@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import aiohttp
+
 from tests.transport.conftest import LiveShow
 from tests.transport.test_permissions import refusal as refusal_of
 
@@ -58,7 +60,6 @@ async def test_a_reconnecting_client_gets_a_fresh_snapshot(live: LiveShow) -> No
 
 
 async def test_http_control_api(live: LiveShow) -> None:
-    import aiohttp
 
     overlay = await live.overlay()
     headers = {"Authorization": f"Bearer {live.token('producer')}"}
@@ -94,3 +95,12 @@ async def test_the_same_tablet_reconnecting_replaces_itself(live: LiveShow) -> N
     refusal = await refusal_of(live, "/team", {"token": live.token("team", "tam-ky"), "pad": "another-tablet"})
     assert refusal["data"]["code"] == "in_use" and "take it over explicitly" in refusal["message"]
     assert (await again.call("buzz"))["error"]["code"] == "phase"
+
+
+async def test_a_controllers_program_monitor_is_not_counted_as_an_overlay_on_air(live: LiveShow) -> None:
+    await live.client("/overlay")  # OBS's browser source
+    await live.client("/overlay", monitor=True)  # a controller's program monitor
+    await live.client("/overlay", monitor="yes")  # anything but true is an ordinary overlay page
+    async with aiohttp.ClientSession() as http, http.get(f"{live.url}/healthz") as r:
+        clients = (await r.json())["clients"]
+    assert clients["overlays"] == 2 and clients["monitors"] == 1

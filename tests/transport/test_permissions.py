@@ -127,7 +127,14 @@ async def test_the_right_tokens_connect(live) -> None:
     assert "awards" not in team.view and "me" not in team.view
     clients = await presence(live)
     assert clients.pop("obs")["configured"] is True  # the demo show has an obs section (no OBS runs here)
-    assert clients == {"teams": ["tam-ky"], "judges": ["gk-1"], "overlays": 1, "audience": 1, "controllers": 1}
+    assert clients == {
+        "teams": ["tam-ky"],
+        "judges": ["gk-1"],
+        "overlays": 1,
+        "monitors": 0,
+        "audience": 1,
+        "controllers": 1,
+    }
 
 
 # -- a team pad acts for its own team only ----------------------------------------------------
