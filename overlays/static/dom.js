@@ -67,7 +67,33 @@ function fitAll() {
     for (const n of wrap) { n.style.fontSize = ""; n.classList.add("wrapped"); }
     shrink(wrap);
   }
-  if (names.length) fitNames(names);
+  if (names.length) fitNames(withRows(names));
+}
+
+// Names in one row of a graphic (the scoreboard's cards, `data-row`) are set alike: if one needs the
+// short name or a smaller size, every name of the row takes the same step at the same size, so a row
+// never mixes a full name at 70 % with short names at full size. A row is fitted whole, whichever of
+// its names changed.
+function withRows(nodes) {
+  const rows = new Set(nodes.map((n) => n.dataset.row).filter(Boolean));
+  const more = [...rows].flatMap((row) => [...document.querySelectorAll(`[data-row="${row}"]`)]);
+  return [...new Set([...nodes, ...more])].filter((n) => n.isConnected && n.dataset.full !== undefined);
+}
+
+function setAlike(rows, reached) {
+  for (const members of rows.values()) {
+    const hardest = Math.max(...members.map((n) => reached.get(n) ?? NAME_STEPS.length));
+    if (hardest >= NAME_STEPS.length) continue; // some name is cut with an ellipsis: leave each as it is
+    const step = NAME_STEPS[hardest];
+    for (const n of members) {
+      n.textContent = n.dataset[step.pick];
+      n.style.fontSize = "";
+      n.classList.toggle("wrapped", step.wrap);
+    }
+    shrink(members, step.min);
+    const size = Math.min(...members.map((n) => parseFloat(getComputedStyle(n).fontSize)));
+    for (const n of members) n.style.fontSize = `${size.toFixed(1)}px`;
+  }
 }
 
 // How a name meets its box, tried in this order until it fits: the whole name on one line, shrunk
@@ -85,8 +111,11 @@ const NAME_STEPS = [
 ];
 
 function fitNames(nodes) {
+  const reached = new Map(); // name -> the index of the step it fits at
+  const rows = new Map();
+  for (const n of nodes.filter((x) => x.dataset.row)) rows.set(n.dataset.row, [...(rows.get(n.dataset.row) || []), n]);
   let todo = nodes;
-  for (const step of NAME_STEPS) {
+  for (const [index, step] of NAME_STEPS.entries()) {
     const tried = todo.filter((n) => !step.alt || n.dataset.short !== n.dataset.full);
     if (!tried.length) continue;
     for (const n of tried) {
@@ -95,8 +124,13 @@ function fitNames(nodes) {
       n.classList.toggle("wrapped", step.wrap);
     }
     const unfit = new Set(shrink(tried, step.min));
+    for (const n of tried) if (!unfit.has(n)) reached.set(n, index);
     todo = todo.filter((n) => !tried.includes(n) || unfit.has(n));
-    if (!todo.length) return;
+    if (!todo.length) break;
+  }
+  if (!todo.length) {
+    setAlike(rows, reached);
+    return;
   }
   // Still too long (a 60-letter name, no short name): cut at a word, with an ellipsis; never overflow.
   for (const n of todo) {

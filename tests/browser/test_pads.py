@@ -114,7 +114,7 @@ async def test_public_view_has_the_packages_for_a_packages_round(aiohttp_server,
     assert "packages" not in service.snapshot("public")["view"]["segment"]  # a turns round
     service.submit(c.GotoSegment(index=3))
     segment = service.snapshot("public")["view"]["segment"]
-    assert segment == {
+    assert {key: segment[key] for key in ("index", "id", "title", "round", "packages")} == {
         "index": 3,
         "id": "ve-dich",
         "title": "Về đích",

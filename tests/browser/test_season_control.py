@@ -130,7 +130,7 @@ async def test_a_correction_and_the_final_confirmed_from_the_panel(aiohttp_serve
         await page.click("#season-correct-send")
         await page.wait_for_selector("#season-correct-error", state="hidden")
         await page.wait_for_function(
-            "document.querySelector('#season-standings li[data-team=thang-binh] .pts').textContent == '259.03'"
+            "document.querySelector('#season-standings li[data-team=thang-binh] .pts').textContent == '259,03'"
         )
         assert await page.input_value("#season-reason") == ""
         await page.wait_for_function("document.querySelector('#season-next').textContent.includes('Thăng Bình')")

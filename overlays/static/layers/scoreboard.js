@@ -36,6 +36,7 @@ export class Scoreboard {
 function makeCard() {
   const card = el("div", "panel team-card");
   card.name = el("div", "team-name fit");
+  card.name.dataset.row = "scoreboard"; // the cards' names set alike (dom.js)
   const side = el("div", "team-side");
   const crown = el("span", "crown");
   crown.innerHTML = '<svg viewBox="0 0 24 16" aria-hidden="true"><path d="M1 15h22l1-12-7 5-5-7-5 7-7-5z"/></svg>';
