@@ -305,9 +305,12 @@ function renderAudit() {
   const entries = Object.entries(view.audit || {}).sort((a, b) => Number(b[0]) - Number(a[0]));
   $("audit").innerHTML = entries.map(([seq, e]) => {
     const time = new Date(e.at).toLocaleTimeString("vi-VN", { hour12: false });
+    const what = said(e, "what");
+    // "giám khảo X chấm …" already says who; the author is named only when the words do not.
     const who = said(e, "who") || e.by;
-    return `<li class="${e.undone ? "undone" : ""}"><span class="muted">#${seq} ${time} · ${esc(who)}</span>
-      <span class="what">${esc(said(e, "what"))}</span>${e.undone ? ` <span class="muted">(${esc(t("control.undone"))})</span>` : ""}</li>`;
+    const by = what.startsWith(who) ? "" : ` · ${esc(who)}`;
+    return `<li class="${e.undone ? "undone" : ""}"><span class="muted">#${seq} ${time}${by}</span>
+      <span class="what">${esc(what)}</span>${e.undone ? ` <span class="muted">(${esc(t("control.undone"))})</span>` : ""}</li>`;
   }).join("");
 }
 

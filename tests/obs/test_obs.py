@@ -41,14 +41,15 @@ async def test_the_rundown_switches_scenes_and_sources(live_obs: LiveShow, obs: 
     await until(lambda: program(obs) == "Chào hỏi", what="the greeting's scene")
     assert await asyncio.to_thread(enabled, obs, "Chào hỏi", CAMERA) is True
     assert await asyncio.to_thread(enabled, obs, "Chào hỏi", LOGO) is False
-    # Overlays: their sources follow the on-air toggles (hidden once the exit animation has played).
-    assert await asyncio.to_thread(enabled, obs, "Chào hỏi", overlay_source("scoreboard")) is False
-    assert (await producer.call("set_overlay", {"overlay": "scoreboard", "visible": True}))["ok"]
-    await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")), what="the scoreboard source")
+    # Overlays: their sources follow what is on air (the segment's default look went up with it), and are
+    # hidden once the exit animation has played.
+    await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")), what="the default look's scoreboard")
     assert (await producer.call("set_overlay", {"overlay": "scoreboard", "visible": False}))["ok"]
     await asyncio.sleep(0.3)
     assert await asyncio.to_thread(enabled, obs, "Chào hỏi", overlay_source("scoreboard")) is True  # still leaving
     await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")) is False, what="the source hidden")
+    assert (await producer.call("set_overlay", {"overlay": "scoreboard", "visible": True}))["ok"]
+    await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")), what="the scoreboard source")
     for index, scene in enumerate(SCENES[1:], start=1):
         await goto(producer, index)
         await until(lambda scene=scene: program(obs) == scene, what=f"scene {scene}")
