@@ -11,10 +11,12 @@ audience's join QR code on air and the pads' QR codes in the controller.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import segno
 from aiohttp import web
 from msgspec import Struct
 
@@ -124,6 +126,21 @@ def request_reach(request: web.Request) -> Reach:
         seen=(request.url.host or "", request.url.port),
         scheme=request.scheme,
     )
+
+
+def qr_svg(url: str, scale: int = 10, border: int = 2, sized: bool = True) -> web.Response:
+    """A QR code of ``url`` as an SVG response: black on white, never cached (the address may change);
+    without ``sized``, the SVG has no width and height and fills its box."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(
+        out, kind="svg", scale=scale, border=border, dark="#000", light="#fff", omitsize=not sized
+    )
+    return web.Response(body=out.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def join_boot(url: str) -> dict[str, str]:
+    """What a page that shows the join QR code needs: the address, its short form, the code's own URL."""
+    return {"url": url, "short": url.split("://", 1)[-1], "qr": "/join.svg"}
 
 
 def network_text(listen: str, port: int, where: Reach) -> list[str]:

@@ -8,12 +8,10 @@ QR code of the audience's join address, ``/a`` that short address itself.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import jinja2
-import segno
 from aiohttp import web
 
 from server.core.config import OVERLAYS, ShowConfig
@@ -21,7 +19,7 @@ from server.core.zones import OVERLAY_ZONES, SAFE, ZONES
 from server.i18n import LANGUAGES, strings
 from server.preview import Preview
 from server.service import now_ms
-from server.transport.address import PUBLIC_URL, lan_address, request_reach
+from server.transport.address import PUBLIC_URL, join_boot, lan_address, qr_svg, request_reach
 from server.typeset import overlay_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +64,7 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
             "always": request.query.get("always") == "1",
             "monitor": request.query.get("monitor") == "1",  # a controller's program monitor, not OBS
             "strings": {k: v for k, v in strings(lang).items() if k.startswith(("overlay.", "common."))},
-            "join": {"url": url, "short": url.split("://", 1)[-1], "qr": "/join.svg"},
+            "join": join_boot(url),
             "logo": "/show/logo" if logo else None,
         }
         html = env.get_template("overlay.html").render(
@@ -84,9 +82,7 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
         return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
     async def join_qr(request: web.Request) -> web.Response:
-        out = io.BytesIO()
-        segno.make(join_url(request), error="m").save(out, kind="svg", scale=10, border=2, dark="#000", light="#fff")
-        return web.Response(body=out.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        return qr_svg(join_url(request))
 
     async def join(request: web.Request) -> web.Response:
         raise web.HTTPFound(AUDIENCE_PAGE + (f"?{request.query_string}" if request.query_string else ""))

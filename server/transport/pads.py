@@ -8,15 +8,13 @@ devices reach the server; ``GET /pads/<role>/<id>.svg?token=<producer token>`` i
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import segno
 from aiohttp import web
 
 from server import protocol as p
 from server.core.config import ShowConfig
-from server.transport.address import request_reach
+from server.transport.address import qr_svg, request_reach
 from server.transport.http import reply
 from server.transport.keys import ACCESS, SERVICE
 
@@ -73,11 +71,10 @@ async def pad_qr(request: web.Request) -> web.Response:
                 f"không có máy '{role[:20]}/{pid[:40]}'; các máy: {known}",
             )
         )
-    out = io.BytesIO()
-    # Quiet zone of 4 modules and black on white: tablet cameras read it off a laptop screen.
-    segno.make(pad["url"], error="m").save(out, kind="svg", scale=8, border=4, dark="#000", light="#fff", omitsize=True)
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    return web.Response(body=out.getvalue(), content_type="image/svg+xml", headers=headers)
+    # Quiet zone of 4 modules: tablet cameras read it off a laptop screen.
+    response = qr_svg(pad["url"], scale=8, border=4, sized=False)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def add_pads(app: web.Application) -> None:

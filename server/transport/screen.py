@@ -17,6 +17,7 @@ from aiohttp import web
 
 from server.core.config import ShowConfig
 from server.i18n import LANGUAGES, strings
+from server.transport.address import join_boot
 from server.transport.overlays import join_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,16 +51,21 @@ def _pixels(query: dict[str, str], key: str) -> int | None:
     raw = query.get(key)
     if raw is None:
         return None
-    if not raw.isdigit() or not MIN_PX <= int(raw) <= MAX_PX:
+    if not _whole(raw) or not MIN_PX <= int(raw) <= MAX_PX:
         raise ShapeError(f"{key}: expected a whole number of pixels from {MIN_PX} to {MAX_PX}, got '{raw[:20]}'")
     return int(raw)
 
 
 def _aspect(raw: str) -> Fraction:
     left, sep, right = raw.replace("x", ":").replace("/", ":").partition(":")
-    if not sep or not left.isdigit() or not right.isdigit() or not (0 < int(left) <= 1000 and 0 < int(right) <= 1000):
+    if not sep or not _whole(left) or not _whole(right) or not (0 < int(left) <= 1000 and 0 < int(right) <= 1000):
         raise ShapeError(f"aspect: expected width:height as whole numbers, e.g. 16:9 or 32:9, got '{raw[:20]}'")
     return Fraction(int(left), int(right))
+
+
+def _whole(raw: str) -> bool:
+    """A whole number in ASCII digits ("²" and "٣" are digits to str.isdigit, not to int)."""
+    return raw.isascii() and raw.isdigit()
 
 
 def _ratio(ratio: Fraction) -> str:
@@ -85,7 +91,7 @@ def add_screen(app: web.Application, config: ShowConfig) -> None:
         boot = {
             "shape": {"width": width, "height": height, "ratio": float(ratio), "aspect": _ratio(ratio)},
             "strings": {k: v for k, v in strings(lang).items() if k.startswith(("screen.", "common."))},
-            "join": {"url": url, "short": url.split("://", 1)[-1], "qr": "/join.svg"},
+            "join": join_boot(url),
             "logo": "/show/logo" if config.contest.logo else None,
         }
         html = env.get_template("screen.html").render(

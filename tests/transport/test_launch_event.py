@@ -19,6 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from server.app import Settings, create_app
 from server.configs import ConfigError, load_show
 from tests.processes import ROOT, free_port, stop, until_healthy
 from tests.transport.conftest import ViewClient
@@ -169,3 +170,11 @@ async def _pages(http: aiohttp.ClientSession, url: str) -> None:
             assert message in await response.text(), query
     async with http.get(f"{url}/screen/static/screen.js") as response:
         assert response.status == 200
+
+
+@pytest.mark.parametrize("query", ["w=²&h=100", "aspect=²:9", "w=٣٠٠&h=200"])
+async def test_the_hall_screen_refuses_digits_that_are_not_ascii(aiohttp_client, show_files, query: str) -> None:
+    config, db = show_files
+    client = await aiohttp_client(create_app(Settings(config_path=config, db_path=db, host="127.0.0.1")))
+    response = await client.get(f"/screen?{query}")
+    assert response.status == 400 and "/screen:" in await response.text()
