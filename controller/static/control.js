@@ -275,9 +275,14 @@ function renderResult() {
   if (!ended) return;
   const first = view.standings.filter((s) => s.rank === 1).map((s) => s.team);
   const tied = tiedTeams();
-  $("result-winner").innerHTML = first.length === 1
-    ? `<span class="crown">🏆</span> <span class="muted">${esc(t("control.winner"))}:</span> <b data-winner="${esc(first[0])}">${esc(teamName(first[0]))}</b>`
-    : `<span class="warn-text">${esc(t("control.result_tied", { teams: first.map(teamName).join(", ") }))}</span>`;
+  // A hall quiz has no teams: its result is the audience's winners, question by question.
+  const audience = (view.audience_winners || []).filter((q) => q.winners.length);
+  $("result-winner").innerHTML = !view.teams.length
+    ? `<span class="crown">🏆</span> <span class="muted">${esc(t("control.winners"))}:</span> <b data-winners>${esc(
+      audience.map((q) => q.winners.map((w) => w.nickname || "—").join(", ")).join(" · ") || "—")}</b>`
+    : first.length === 1
+      ? `<span class="crown">🏆</span> <span class="muted">${esc(t("control.winner"))}:</span> <b data-winner="${esc(first[0])}">${esc(teamName(first[0]))}</b>`
+      : `<span class="warn-text">${esc(t("control.result_tied", { teams: first.map(teamName).join(", ") }))}</span>`;
   $("result-ranking").innerHTML = view.standings.map((s) => `
     <li class="${s.rank === 1 ? "first" : ""} ${tied.includes(s.team) ? "tied" : ""}" data-team="${esc(s.team)}">
       <span class="rank">${s.rank}</span><span class="name">${esc(teamName(s.team))}</span>
@@ -677,6 +682,8 @@ document.addEventListener("keydown", (e) => {
   const digit = "1234567890".indexOf(key);
   if (digit >= 0 && overlays[digit]) {
     const box = overlays[digit];
+    // A switch the view says can show nothing (standings without a season) is disabled: its key too.
+    if (box.disabled && !box.checked) { toast(box.title || t("control.nothing")); return; }
     cmd("set_overlay", { overlay: box.dataset.overlay, visible: !box.checked });
     return;
   }

@@ -255,3 +255,44 @@ async def test_the_badges_open_the_devices_and_obs_detail(studio: Studio) -> Non
     await page.wait_for_selector("#devices", state="hidden")
     await pad.close()
     assert page.errors == []
+
+
+async def test_the_key_of_an_overlay_that_can_show_nothing_does_nothing(studio: Studio) -> None:
+    page = await studio.control(size="desktop")
+    studio.service.submit(c.StartShow())
+    await page.wait_for_selector('[data-overlay="standings"]:disabled', state="attached")
+    board = lambda: studio.service.state.board  # noqa: E731
+    scoreboard = "scoreboard" in board().on_air
+    await page.keyboard.press("8")  # standings: no season in this show
+    await page.keyboard.press("1")  # then the scoreboard, so we know the 8 was handled first
+    await page.wait_for_function(
+        f"() => {str(not scoreboard).lower()} === document.querySelector('[data-overlay=scoreboard]').checked"
+    )
+    assert "standings" not in board().on_air and ("scoreboard" in board().on_air) is not scoreboard
+
+
+async def test_a_hall_quiz_ends_with_its_audience_winners(aiohttp_server, browser, tmp_path) -> None:
+    import shutil
+
+    from server.app import Settings, create_app
+    from tests.browser.conftest import ROOT
+    from tests.browser.conftest import Studio as Desk
+
+    config = tmp_path / "launch.yaml"
+    shutil.copy(ROOT / "show_configs" / "tay-ninh-launch.yaml", config)
+    app = create_app(Settings(config_path=config, db_path=tmp_path / "launch.db", host="127.0.0.1", obs=False))
+    desk = Desk(await aiohttp_server(app, host="127.0.0.1"), app, browser)
+    page = await desk.control(size="desktop")
+    service = desk.service
+    service.submit(c.StartShow())
+    service.submit(c.GotoSegment(index=1))  # past the warm-up poll: a question with a right answer
+    service.submit(c.ShowQuestion())
+    service.submit(c.OpenAnswers())
+    question = service.config.questions[service.state.board.question.id]
+    assert question.answer
+    vote = c.Vote(device="phone-00000001", option=question.answer, at=service.clock(), nickname="Minh")
+    service.submit(c.CastVotes(votes=(vote,), by=c.SYSTEM))
+    for kind in (c.CloseAnswers, c.RevealAnswer, c.EndShow):
+        service.submit(kind())
+    await page.wait_for_selector("#result:not([hidden]) [data-winners]")
+    assert await page.text_content("[data-winners]") == "Minh"
