@@ -57,9 +57,10 @@ def describe(config: ShowConfig, state: ShowState, command: c.Command, vi: bool 
         case c.PlaceStar(team=t):
             return say("{t} places the star of hope", "{t} đặt ngôi sao hy vọng", t=team(t))
         case c.SubmitScores(judge=j, team=t, scores=s):
-            named = next((x.name for x in config.judges if x.id == j), j)
             total = sum(s.values())
-            return say("judge {j} scores {t}: {s}", "giám khảo {j} chấm {t}: {s}", j=named, t=team(t), s=total)
+            return say(
+                "judge {j} scores {t}: {s}", "giám khảo {j} chấm {t}: {s}", j=config.judge_name(j), t=team(t), s=total
+            )
         case c.AdjustScore(team=t, points=p, reason=r):
             return say(
                 "{p} to {t}: {r}",
@@ -121,8 +122,7 @@ def who(config: ShowConfig, by: str, vi: bool = False) -> str:
         found = config.team(subject)
         return found.name if found else f"{words} {subject}"
     if role == "judge":
-        name = next((j.name for j in config.judges if j.id == subject), subject)
-        return f"{words} {name}"
+        return f"{words} {config.judge_name(subject)}"
     return f"{words} {subject}".strip()
 
 

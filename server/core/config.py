@@ -257,6 +257,14 @@ class ShowConfig(Struct, frozen=True):
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.id == team_id), None)
 
+    def judge(self, judge_id: str) -> Judge | None:
+        return next((j for j in self.judges if j.id == judge_id), None)
+
+    def judge_name(self, judge_id: str) -> str:
+        """A judge's name, or the id itself for one the show does not have (an old log)."""
+        judge = self.judge(judge_id)
+        return judge.name if judge else judge_id
+
     def segment(self, segment_id: str) -> Segment | None:
         return next((s for s in self.rundown if s.id == segment_id), None)
 

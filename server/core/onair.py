@@ -109,7 +109,7 @@ def _strap(x: Ctx, cmd: c.ShowLowerThird, kind: str) -> Strap:
             f"there is no team member '{quote(cmd.member)}'", vi=f"không có thành viên '{quote(cmd.member)}'"
         )
     if kind == "judge":
-        judge = next((j for j in x.config.judges if j.id == cmd.judge), None)
+        judge = x.config.judge(cmd.judge or "")
         if judge is None:
             raise NotFound(f"there is no judge '{quote(cmd.judge)}'", vi=f"không có giám khảo '{quote(cmd.judge)}'")
         return Strap("judge", judge.name, judge.title, judge.id)
