@@ -87,8 +87,13 @@ class Rehearsal:
             live = self.board.phase.value == "live"
             missing = await out_of_reach(page, (ALWAYS if live else []) + needed)
             assert missing == [], f"{name}: {label}: out of reach: {missing}"
-        await asyncio.sleep(0)  # let the program page draw the last patch before measuring it
-        await pages["program"].wait_for_function("() => !document.querySelector('.layer.entering')")
+        # Measure the picture OBS has once it shows the server's last change and nothing is still moving.
+        rev = str(self.app[SERVICE].views["public"][0])  # the revision of the last public change
+        await pages["program"].wait_for_function(
+            """(rev) => document.body.dataset.rev === rev
+              && !document.getAnimations().some((a) => a.effect.getTiming().iterations !== Infinity)""",
+            arg=rev,
+        )
         assert await overlapping_layers(pages["program"]) == [], f"{name}: graphics overlap on air"
         # The scoreboard's names are set alike: one size (and all full or all short names) across the row.
         sizes = await pages["program"].evaluate(
