@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from server.core.votes import NOT_OPEN
 from tests.conftest import DEMO
 from tests.processes import free_port, until_healthy
 from tests.transport.conftest import ViewClient
@@ -93,6 +94,20 @@ async def cluster(tmp_path: Path, redis: RedisServer) -> AsyncIterator[tuple[str
         proc.wait(10)
 
 
+async def vote_when_open(phone, option: str, timeout: float = 10) -> dict:
+    """Vote as soon as the phone's process knows the question is open (an edge learns it from the owner
+    through Redis, a moment after the owner's ACK): retries while the answer is "no vote is open" or
+    "busy" (the gate), and returns the first other answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ack = await phone.call("vote", {"option": option})
+        error = ack.get("error") or {}
+        waiting = error.get("code") == "busy" or error.get("message") == NOT_OPEN[0]
+        if not waiting or time.monotonic() > deadline:
+            return ack
+        await asyncio.sleep(0.05)
+
+
 async def test_phones_on_two_processes_make_one_tally(cluster: tuple[str, str]) -> None:
     owner_url, edge_url = cluster
     producer = await ViewClient(owner_url, "/control", {"token": TOKEN}).connect()
@@ -105,9 +120,9 @@ async def test_phones_on_two_processes_make_one_tally(cluster: tuple[str, str]) 
     async with phone_session() as http:
         here = await crowd(http, owner_url, 300, prefix="owner-phone")
         there = await crowd(http, edge_url, 300, prefix="edge-phone")
-        await asyncio.sleep(0.2)  # the edge's copy of the audience view is current
         choice = {p.device: "ABCD"[n % 4] for n, p in enumerate(here + there)}
-        acks = await asyncio.gather(*(p.call("vote", {"option": choice[p.device]}) for p in here + there))
+        assert (await vote_when_open(there[0], choice[there[0].device]))["ok"]  # the edge knows it is open
+        acks = await asyncio.gather(*(p.call("vote", {"option": choice[p.device]}) for p in here + there[1:]))
         assert all(a["ok"] for a in acks), [a for a in acks if not a["ok"]][:3]
         # One vote per phone across processes: a phone that voted on the owner, now on the edge.
         (moved,) = await crowd(http, edge_url, 1, prefix="owner-phone")
@@ -124,7 +139,6 @@ async def test_phones_on_two_processes_make_one_tally(cluster: tuple[str, str]) 
         assert (await producer.call("close_answers"))["ok"]
         await overlays[1].wait_for(lambda: overlays[1].view["question"]["phase"] == "closed")
         (late,) = await crowd(http, edge_url, 1, prefix="late-phone")
-        await asyncio.sleep(0.2)
         assert (await late.call("vote", {"option": "A"}))["ok"] is False
         for phone in [*here, *there, moved, late]:
             await phone.close()
@@ -142,9 +156,11 @@ async def test_the_show_goes_on_while_redis_is_away(cluster: tuple[str, str], re
         assert (await producer.call(event, payload))["ok"], event
     overlay = await ViewClient(owner_url, "/overlay").connect()
     async with phone_session() as http:
-        await asyncio.sleep(0.2)  # the edge's copy of the audience view is current
         first, second = await crowd(http, edge_url, 2, prefix="edge-phone")
-        assert (await first.call("vote", {"option": "A"}))["ok"]
+        assert (await vote_when_open(first, "A"))["ok"]
+        # Acknowledged votes wait in Redis until the owner drains them into its log (every 20 ms): a
+        # Redis that restarts empty loses the ones not drained yet. Issue 16 closes that window.
+        await overlay.wait_for(lambda: overlay.view["question"]["tally"]["total"] == 1, timeout=5)
 
         redis.stop()
         refused = await second.call("vote", {"option": "B"})
