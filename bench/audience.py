@@ -107,7 +107,7 @@ async def forget_redis_keys(url: str, show_id: str) -> None:
     """Remove what the run left in Redis (its ballots, tallies, snapshots: all under the show's prefix)."""
     import redis.asyncio as aioredis
 
-    from server.cluster import Keys
+    from server.transport.cluster import Keys
 
     client = aioredis.Redis.from_url(url)
     try:

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.core import commands as c  # noqa: E402
 from server.core.errors import RuleError  # noqa: E402
-from server.engine import Engine  # noqa: E402
 from server.log.store import EventLog  # noqa: E402
+from server.show.engine import Engine  # noqa: E402
 from tests.core.play import make_config  # noqa: E402
 
 CONFIG = make_config("judged", "audience", judged="audience_share: 0.2")

@@ -15,18 +15,18 @@ import socketio
 from aiohttp import web
 from msgspec import Struct
 
-from server.access import load_access
-from server.ballot_box import LocalBallots
-from server.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.configs import load_show
 from server.core.config import ShowConfig
 from server.log.store import EventLog
 from server.obs.link import ObsLink
 from server.season.book import SeasonBook
 from server.season.live import SeasonDesk, season_show_config
-from server.service import ShowService, now_ms
+from server.show.service import ShowService, now_ms
 from server.transport import http
+from server.transport.access import load_access
 from server.transport.address import DEFAULT_HOST, LISTEN_HOST
+from server.transport.ballots import LocalBallots
+from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
@@ -45,7 +45,7 @@ class Settings(Struct, frozen=True):
     port: int = 8080
     public_url: str | None = None  # where phones reach this server, e.g. https://vote.example.vn
     obs: bool = True  # False: run without OBS even if the show config has an obs section
-    redis: str | None = None  # several processes sharing one Redis (server/cluster.py)
+    redis: str | None = None  # several processes sharing one Redis (server/transport/cluster.py)
     owner: bool = True  # with ``redis``: this process owns the show (exactly one does); else an edge
     season_path: Path | None = None  # a season file: the show is its show ``season_show`` (e.g. "vl-1")
     season_show: str | None = None

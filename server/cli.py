@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from server.configs import ConfigError, load_show
+from server.configs.typeset import name_warnings
 from server.core.errors import ShowError
 from server.log.store import EventLog, LogError
-from server.reports import audit_report, config_summary, replay_report
 from server.season import cli as season_cli
+from server.show.reports import audit_report, config_summary, replay_report
 from server.transport.address import DEFAULT_HOST, check_public_url
-from server.typeset import name_warnings
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
@@ -126,8 +126,8 @@ def _replay(db_path: Path, show_id: str | None, audit: bool = False) -> int:
 
 
 def _demo(config_path: Path, db_path: Path | None) -> int:
-    from server.engine import Engine
-    from server.sim import play_demo
+    from server.show.engine import Engine
+    from server.show.sim import play_demo
 
     config = load_show(config_path)
     db_path = db_path or config_path.with_suffix(".demo.db")

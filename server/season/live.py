@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from server import protocol as p
 from server.core.config import ShowConfig
 from server.core.errors import NotFound, quote
 from server.core.state import ShowPhase
@@ -18,9 +18,27 @@ from server.log.store import EventLog
 from server.season.book import SeasonBook
 
 if TYPE_CHECKING:
-    from server.service import ShowService
+    from server.show.service import ShowService
 
 log = logging.getLogger(__name__)
+
+
+class SeasonConfirm(msgspec.Struct, frozen=True):
+    """The rules' line-ups for ``stage`` (a draw among ties made now), or ``lineups`` by hand."""
+
+    stage: str
+    lineups: tuple[tuple[str, ...], ...] | None = None
+    reason: str = ""
+    expect: tuple[tuple[str, ...], ...] | None = None  # the proposal the producer saw: refused if it moved
+
+
+class SeasonCorrect(msgspec.Struct, frozen=True):
+    """Points of a played show changed after it, with the reason (an upheld appeal)."""
+
+    show: str
+    team: str
+    points: Decimal
+    reason: str
 
 
 def season_show_config(season_path: Path, db_path: Path, show: str) -> tuple[ShowConfig, str, Path]:
@@ -77,11 +95,11 @@ class SeasonDesk:
         except Exception:  # the show has ended on air whatever happens to the season's books
             log.exception("could not record the show's result in the season")
 
-    def confirm(self, command: p.SeasonConfirm) -> None:
+    def confirm(self, command: SeasonConfirm) -> None:
         self.book.confirm(command.stage, "producer", command.lineups, command.reason, expect=command.expect)
         self.refresh()
 
-    def correct(self, command: p.SeasonCorrect) -> None:
+    def correct(self, command: SeasonCorrect) -> None:
         where = self.book.locate(command.show)
         if where is None:
             raise NotFound(

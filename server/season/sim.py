@@ -5,9 +5,9 @@ from __future__ import annotations
 import msgspec
 
 from server.core.config import ShowConfig
-from server.engine import Engine
 from server.season.book import SeasonBook
-from server.sim import Simulator
+from server.show.engine import Engine
+from server.show.sim import Simulator
 
 
 def register(book: SeasonBook, config: ShowConfig) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from server import protocol as p
 from server.core.audit import label_vi
 from server.core.errors import ShowError
+from server.show.views import award_json
+from server.transport import protocol as p
 from server.transport.keys import ACCESS, HUB, SERVICE
-from server.views import award_json
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ async def list_commands(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application, owner: bool = True) -> None:
-    """The HTTP API; an edge process of a cluster (server/cluster.py) has only the health check."""
+    """The HTTP API; an edge process of a cluster (server/transport/cluster.py) has only the health check."""
     app.router.add_get("/healthz", healthz)
     if not owner:
         return

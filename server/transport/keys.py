@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from server.access import Access
-    from server.service import ShowService
+    from server.show.service import ShowService
+    from server.transport.access import Access
     from server.transport.sio import Hub
 
 SERVICE: web.AppKey[ShowService] = web.AppKey("service")

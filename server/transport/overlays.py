@@ -14,13 +14,13 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from server.configs.typeset import overlay_metrics
 from server.core.config import OVERLAYS, ShowConfig
 from server.core.zones import OVERLAY_ZONES, SAFE, ZONES
 from server.i18n import LANGUAGES, strings
-from server.preview import Preview
-from server.service import now_ms
+from server.show.preview import Preview
+from server.show.service import now_ms
 from server.transport.address import PUBLIC_URL, join_boot, lan_address, qr_svg, request_reach
-from server.typeset import overlay_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 __all__ = ["JOIN_PATH", "PUBLIC_URL", "add_overlays", "join_url", "lan_address"]  # lan_address: old home

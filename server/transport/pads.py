@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from server import protocol as p
 from server.core.config import ShowConfig
+from server.transport import protocol as p
 from server.transport.address import qr_svg, request_reach
 from server.transport.http import reply
 from server.transport.keys import ACCESS, SERVICE

@@ -19,14 +19,14 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from server import protocol as p
-from server.access import Access
-from server.ballot_box import Ballots
 from server.core import commands as c
 from server.core.errors import ShowError
 from server.obs.link import ObsLink
-from server.season.live import SeasonDesk
-from server.service import ShowService, Update
+from server.season.live import SeasonConfirm, SeasonCorrect, SeasonDesk
+from server.show.service import ShowService, Update
+from server.transport import protocol as p
+from server.transport.access import Access
+from server.transport.ballots import Ballots
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Hub:
         self._presence_task: asyncio.Task | None = None
         self.obs: ObsLink | None = None
         self.season: SeasonDesk | None = None  # a season's show: its standings, bracket, next line-ups
-        # A cluster's owner first writes the snapshots the other processes serve (server/cluster.py).
+        # A cluster's owner first writes the snapshots the other processes serve (server/transport/cluster.py).
         self.before_emit: Callable[[list[Update]], Awaitable[None]] | None = None
         self._joins, self._last_join = 0, 0.0
         self._freeze_due: asyncio.TimerHandle | None = None
@@ -327,9 +327,9 @@ class ControlNamespace(RoleNamespace):
                 "no_season", "this show is not part of a season", "chương trình này không thuộc mùa giải nào"
             )
         if event == p.SEASON_CONFIRM:
-            desk.confirm(p.parse_payload(event, payload, p.SeasonConfirm))
+            desk.confirm(p.parse_payload(event, payload, SeasonConfirm))
         else:
-            desk.correct(p.parse_payload(event, payload, p.SeasonCorrect))
+            desk.correct(p.parse_payload(event, payload, SeasonCorrect))
         await self.hub.publish()
         return p.ok()
 

@@ -31,7 +31,7 @@ from server.core.config import OVERLAYS
 from server.core.zones import OVERLAY_ZONES
 from server.format import points
 from server.i18n import strings
-from server.preview import sample_season
+from server.show.preview import sample_season
 from server.transport.overlays import lan_address
 from tests.browser.conftest import ARTIFACTS, Studio
 from tests.conftest import DEMO

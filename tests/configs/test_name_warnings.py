@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.cli import main
-from server.typeset import NAME_MIN, NAME_SIZE, fits, scoreboard_card, text_width
+from server.configs.typeset import NAME_MIN, NAME_SIZE, fits, scoreboard_card, text_width
 from tests.configs.test_check import VALID, write
 
 LONG = "Đội tuyển Trường Trung học phổ thông chuyên Nguyễn Bỉnh Khiêm"  # 61 characters

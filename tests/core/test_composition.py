@@ -12,7 +12,7 @@ from server.core import events as ev
 from server.core.config import OVERLAYS
 from server.core.errors import NotFound
 from server.core.zones import OVERLAY_ZONES, SAFE, ZONES, collide, collisions, fitting, zone_of
-from server.views import producer_view, public_view
+from server.show.views import producer_view, public_view
 from tests.core.play import Play, exact, make_show
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from server.core.errors import Forbidden, PhaseError, RuleError
 from server.core.events import Action
 from server.core.show import execute
 from server.core.state import ShowPhase, ShowState
-from server.sim import MemoryRunner, Simulator
+from server.show.sim import MemoryRunner, Simulator
 from tests.core.play import Play, exact, make_config, team
 from tests.core.test_properties import CONFIG, PROFILE, commands, plausible
 

@@ -232,7 +232,7 @@ def test_random_play_reached_every_round() -> None:
 
 
 def test_simulated_shows_replay_exactly() -> None:
-    from server.sim import simulate
+    from server.show.sim import simulate
 
     for seed in range(5):
         runner = simulate(CONFIG, seed=seed, audience=20)

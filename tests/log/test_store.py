@@ -12,9 +12,9 @@ import pytest
 from server.core import commands as c
 from server.core.errors import RuleError
 from server.core.show import replay
-from server.engine import Engine
 from server.log.store import EventLog, LogError
-from server.sim import Simulator
+from server.show.engine import Engine
+from server.show.sim import Simulator
 from tests.core.play import make_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,13 +18,13 @@ from server.core import commands as c
 from server.core.errors import NotFound
 from server.core.season.config import show_id
 from server.core.season.rules import table
-from server.engine import Engine
 from server.log.store import EventLog
 from server.season.book import SeasonBook
 from server.season.export import export_season
 from server.season.sim import play_season, register
 from server.season.view import season_view
-from server.sim import Simulator
+from server.show.engine import Engine
+from server.show.sim import Simulator
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, _need_chromium, screenshot
 
 SEASON = Path(__file__).resolve().parents[2] / "show_configs" / "quang-nam-2024.season.yaml"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from server.app import Settings
 from server.core import commands as c
-from server.engine import Engine
 from server.log.store import EventLog
 from server.season.book import SeasonBook
 from server.season.sim import play_season, register
-from server.sim import Simulator
+from server.show.engine import Engine
+from server.show.sim import Simulator
 from tests.transport.conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]

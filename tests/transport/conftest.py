@@ -11,7 +11,7 @@ import pytest
 import socketio
 
 from server.app import Settings, create_app
-from server.patch import merge
+from server.show.patch import merge
 from server.transport.keys import ACCESS, SERVICE
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from server.access import load_access
 from server.configs import ConfigError
 from server.configs.parse import parse_show
 from server.log.store import EventLog
+from server.transport.access import load_access
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"

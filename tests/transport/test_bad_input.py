@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 import socketio
 
-from server.protocol import MAX_AUDIENCE_PAYLOAD, MAX_PAYLOAD
 from server.transport.keys import HUB
+from server.transport.protocol import MAX_AUDIENCE_PAYLOAD, MAX_PAYLOAD
 from server.transport.sio import AudienceNamespace, ControlNamespace, TeamNamespace
 from tests.transport.conftest import ViewClient
 

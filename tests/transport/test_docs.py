@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from server.protocol import COMMANDS
+from server.transport.protocol import COMMANDS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -24,9 +24,9 @@ import socketio
 from yarl import URL
 
 from server.core.commands import SYSTEM
-from server.protocol import COMMANDS, MAX_PAYLOAD
 from server.transport import sio as sio_transport
 from server.transport.keys import HUB
+from server.transport.protocol import COMMANDS, MAX_PAYLOAD
 
 SEED = int(os.environ.get("SHOWCALLER_FUZZ_SEED", "20241109"))
 SOCKET_EVENTS = 3200
@@ -302,7 +302,7 @@ def check_log(live, start: int, accepted: dict[int, Any]) -> None:
 
 
 def drop_nulls(view: Any) -> Any:
-    """A view as patches leave it: a merge patch removes a key to make it null (see server.patch)."""
+    """A view as patches leave it: a merge patch removes a key to make it null (see server.show.patch)."""
     if isinstance(view, dict):
         return {k: drop_nulls(v) for k, v in view.items() if v is not None}
     if isinstance(view, list):

@@ -10,11 +10,11 @@ from typing import Any
 
 import aiohttp
 
-from server.access import load_access
 from server.cli import urls_text
 from server.configs.parse import parse_show
 from server.i18n import strings
 from server.log.store import EventLog
+from server.transport.access import load_access
 from tests.conftest import DEMO
 from tests.transport.conftest import LiveShow
 from tests.transport.test_permissions import EVERY_COMMAND, error_code, refusal, refusal_code

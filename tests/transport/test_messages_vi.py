@@ -81,7 +81,7 @@ async def test_the_producer_view_has_audit_and_undo_labels_in_vietnamese(live: L
 
 
 async def test_a_restarted_service_keeps_the_vietnamese_audit(live: LiveShow) -> None:
-    from server.service import ShowService
+    from server.show.service import ShowService
 
     producer = await live.producer()
     assert (await producer.call("start_show"))["ok"]

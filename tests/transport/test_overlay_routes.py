@@ -11,7 +11,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from server.app import Settings, create_app
 from server.core.config import OVERLAYS
-from server.preview import sample_season
+from server.show.preview import sample_season
 from server.transport.overlays import PUBLIC_URL, join_url, lan_address
 from tests.transport.conftest import LiveShow
 

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 import socketio
 
-from server.protocol import COMMANDS
 from server.transport.keys import HUB
+from server.transport.protocol import COMMANDS
 from server.transport.sio import AudienceNamespace, OverlayNamespace
 from tests.transport.conftest import ViewClient
 

@@ -10,7 +10,7 @@ import msgspec
 
 from server.core import commands as c
 from server.core.standings import standings
-from server.sim import Simulator, simulate
+from server.show.sim import Simulator, simulate
 from tests.transport.conftest import LiveShow, ViewClient
 
 

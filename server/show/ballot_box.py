@@ -10,52 +10,54 @@ still counts. Tallies reach the views at most every ``TALLY_EVERY`` seconds.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
-from server import protocol as p
+from msgspec import Struct
+
 from server.core import commands as c
+from server.core.config import ShowConfig
 from server.core.context import Ctx
-from server.core.errors import ShowError
+from server.core.errors import RuleError, ShowError
+from server.core.events import Action
+from server.core.state import ShowState
 from server.core.votes import screen_votes
-
-if TYPE_CHECKING:
-    from server.service import ShowService
 
 BATCH_EVERY = 0.002  # seconds a vote waits at most for its batch (small batches: no bursts of ACKs)
 BATCH_MOST = 5000  # votes in one batch at most
 
 
-class Ballots(Protocol):
-    """Where a phone's vote goes: this process's queue, or Redis shared by several (server/cluster.py)."""
+class Counted(Struct, frozen=True):
+    """A vote in the log: the poll it counts in, the option as counted, the log's revision."""
 
-    async def cast(self, vote: c.Vote) -> dict[str, Any]: ...
+    poll: str | None
+    option: str
+    rev: int
 
-    async def ballot_of(self, device: str) -> dict[str, Any]: ...
+
+VoteAnswer = Counted | ShowError  # a refusal says why
 
 
-class LocalBallots:
-    """One process: votes through the service's queue, a phone's ballot from the show state."""
+class VoteOwner(Protocol):
+    """What the queue needs of the show's owner (``ShowService``)."""
 
-    def __init__(self, service: ShowService) -> None:
-        self.service = service
+    config: ShowConfig
+    state: ShowState
 
-    async def cast(self, vote: c.Vote) -> dict[str, Any]:
-        return await self.service.votes.cast(vote)
+    def clock(self) -> int: ...
 
-    async def ballot_of(self, device: str) -> dict[str, Any]:
-        return self.service.ballot_of(device)
+    def run_votes(self, command: c.CastVotes) -> Action: ...
 
 
 class VoteQueue:
-    def __init__(self, service: ShowService) -> None:
+    def __init__(self, service: VoteOwner) -> None:
         self.service = service
-        self._waiting: list[tuple[c.Vote, asyncio.Future[dict[str, Any]]]] = []
+        self._waiting: list[tuple[c.Vote, asyncio.Future[VoteAnswer]]] = []
         self._due: asyncio.TimerHandle | None = None
 
-    def cast(self, vote: c.Vote) -> asyncio.Future[dict[str, Any]]:
-        """Queue one vote; the future resolves to its ACK once its batch is committed (or refused)."""
+    def cast(self, vote: c.Vote) -> asyncio.Future[VoteAnswer]:
+        """Queue one vote; the future resolves once its batch is committed (or refused)."""
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[dict[str, Any]] = loop.create_future()
+        answer: asyncio.Future[VoteAnswer] = loop.create_future()
         self._waiting.append((vote, answer))
         if len(self._waiting) >= BATCH_MOST:
             self.flush()
@@ -77,7 +79,7 @@ class VoteQueue:
             _, accepted, refused = screen_votes(Ctx(service.config, service.state, command), command.votes)
             action = service.run_votes(command)
         except ShowError as exc:  # no poll open, the show not live, the log refused: every vote alike
-            _answer_all(batch, p.error_of(exc))
+            _answer_all(batch, exc)
             return
         poll = next((e.poll for e in action.events if hasattr(e, "poll")), None)
         why = {id(vote): reason for vote, reason in refused}
@@ -87,12 +89,12 @@ class VoteQueue:
                 continue
             if id(vote) in why:
                 english, vietnamese = why[id(vote)]
-                answer.set_result(p.error("rule", english, vietnamese))
+                answer.set_result(RuleError(english, vi=vietnamese))
             else:
-                answer.set_result(p.ok(poll=poll, option=next(taken).option, rev=action.seq))
+                answer.set_result(Counted(poll, next(taken).option, action.seq))
 
 
-def _answer_all(batch: list[tuple[c.Vote, asyncio.Future[dict[str, Any]]]], reply: dict[str, Any]) -> None:
+def _answer_all(batch: list[tuple[c.Vote, asyncio.Future[VoteAnswer]]], reply: VoteAnswer) -> None:
     for _, answer in batch:
         if not answer.done():
             answer.set_result(reply)

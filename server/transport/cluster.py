@@ -22,11 +22,11 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from server import protocol as p
 from server.core import commands as c
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
 from server.core.votes import ALREADY_VOTED, NOT_OPEN, choice, unknown_option
+from server.transport import protocol as p
 
 log = logging.getLogger(__name__)
 

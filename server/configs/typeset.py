@@ -17,7 +17,7 @@ from server.configs.source import LocatedDict, load_yaml
 from server.core.config import ShowConfig
 from server.core.zones import OVERLAY_ZONES, ZONES
 
-FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FONT_FILE = "be-vietnam-pro-{subset}-{weight}-normal.woff2"
 SUBSETS = ("latin", "latin-ext", "vietnamese")  # static/fonts/fonts.css splits the font by unicode-range
 

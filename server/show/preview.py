@@ -15,7 +15,7 @@ from server.core.config import OVERLAYS, RoundType, ShowConfig
 from server.core.events import Action
 from server.core.show import execute
 from server.core.state import QPhase, ShowState
-from server.views import public_view
+from server.show.views import public_view
 
 # The 17 districts of the Quảng Nam 2024 season (the longest names a season overlay must hold).
 QUANG_NAM_UNITS = (
@@ -61,7 +61,7 @@ class _Recorder:
 
 
 def _played(config: ShowConfig) -> _Recorder:
-    from server.sim import Simulator  # the simulator plays whole shows; only previews need it here
+    from server.show.sim import Simulator  # the simulator plays whole shows; only previews need it here
 
     recorder = _Recorder(config)
     Simulator(recorder, seed=7, audience=240).play()  # type: ignore[arg-type]

@@ -19,16 +19,16 @@ from typing import Any
 
 from msgspec import Struct
 
-from server.ballot_box import VoteQueue
 from server.core.audit import AuditEntry, label_vi, record, who
 from server.core.commands import SYSTEM, CastVotes, Command, Expire, RevealAnswer
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
 from server.core.events import Action
-from server.engine import Engine
 from server.log.store import EventLog
-from server.patch import diff
-from server.views import audience_view, judge_view, producer_view, public_view
+from server.show.ballot_box import VoteQueue
+from server.show.engine import Engine
+from server.show.patch import diff
+from server.show.views import audience_view, judge_view, producer_view, public_view
 
 log = logging.getLogger(__name__)
 RECENT = 200
@@ -76,7 +76,7 @@ class ShowService:
         self.votes = VoteQueue(self)
         self.last: Action | None = None  # the last action committed by this service
         # Entered around every command by whoever submits it (transports, the timer): a cluster's
-        # owner stops the other processes taking votes meanwhile (server/cluster.py).
+        # owner stops the other processes taking votes meanwhile (server/transport/cluster.py).
         self.gate: Callable[[], contextlib.AbstractAsyncContextManager[None]] = contextlib.nullcontext
         self._tally_due: asyncio.TimerHandle | None = None
         self._snapshot_due: asyncio.TimerHandle | None = None
@@ -168,7 +168,7 @@ class ShowService:
         producer["season"] = self.season
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
-        # The labels in Vietnamese too (server/views.py gives the English ones).
+        # The labels in Vietnamese too (server/show/views.py gives the English ones).
         producer["undo_vi"] = (state.undo[-1].label_vi or state.undo[-1].label) if state.undo else None
         producer["redo_vi"] = (state.redo[-1].label_vi or state.redo[-1].label) if state.redo else None
         producer["audit"] = {

@@ -32,24 +32,6 @@ SEASON_CORRECT = "season_correct"  # /control, a season's show: correct points o
 T = TypeVar("T")
 
 
-class SeasonConfirm(msgspec.Struct, frozen=True):
-    """The rules' line-ups for ``stage`` (a draw among ties made now), or ``lineups`` by hand."""
-
-    stage: str
-    lineups: tuple[tuple[str, ...], ...] | None = None
-    reason: str = ""
-    expect: tuple[tuple[str, ...], ...] | None = None  # the proposal the producer saw: refused if it moved
-
-
-class SeasonCorrect(msgspec.Struct, frozen=True):
-    """Points of a played show changed after it, with the reason (an upheld appeal)."""
-
-    show: str
-    team: str
-    points: Decimal
-    reason: str
-
-
 MAX_PAYLOAD = 16 * 1024  # bytes of JSON per event
 MAX_AUDIENCE_PAYLOAD = 1024
 MAX_INT = 2**53 - 1  # integers every JSON client reads exactly
