@@ -26,7 +26,7 @@ the overlay connect there) and N-1 edges, the phones spread round-robin over all
 id of its own for the run and its keys are removed from Redis at the end (Redis's own CPU is not in
 the table).
 
-The server limits votes and joins per network address (server/transport/sio.py: 200 votes/s with a
+The server limits votes and joins per network address (server/transport/namespaces/audience.py: 200 votes/s with a
 burst of 5,000). A real crowd comes from many addresses, so the phones bind ``--networks`` loopback
 source addresses (127.1.x.y); ``--networks 1`` puts them all behind one address, as one venue NAT.
 The bench's own processes collect their garbage between measurements only, so that what is timed

@@ -27,13 +27,14 @@ from server.transport.access import load_access
 from server.transport.address import DEFAULT_HOST, LISTEN_HOST
 from server.transport.ballots import LocalBallots
 from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
+from server.transport.hub import Hub
 from server.transport.keys import ACCESS, HUB, SERVICE
+from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
 from server.transport.pages import add_pages
 from server.transport.plain_ws import hang_up, without_deflate
 from server.transport.screen import add_screen
-from server.transport.sio import NAMESPACES, AudienceNamespace, Hub, OverlayNamespace
 
 MAX_BODY = 64 * 1024
 

@@ -9,7 +9,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from server.show.service import ShowService
     from server.transport.access import Access
-    from server.transport.sio import Hub
+    from server.transport.hub import Hub
 
 SERVICE: web.AppKey[ShowService] = web.AppKey("service")
 ACCESS: web.AppKey[Access] = web.AppKey("access")

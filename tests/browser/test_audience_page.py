@@ -17,7 +17,7 @@ from playwright.async_api import expect
 from server.core import commands as c
 from server.i18n import strings
 from server.transport.keys import HUB
-from server.transport.sio import TokenBucket
+from server.transport.limits import TokenBucket
 from tests.browser.conftest import ROOT, Studio, screenshot
 from tests.browser.test_pads import fits, no_errors
 

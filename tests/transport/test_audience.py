@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from server.transport.sio import AudienceNamespace
+from server.transport.namespaces import AudienceNamespace
 from tests.transport.conftest import LiveShow
 from tests.transport.phones import RawPhone, crowd, phone_session
 

@@ -17,8 +17,8 @@ import pytest
 import socketio
 
 from server.transport.keys import HUB
+from server.transport.namespaces import AudienceNamespace, ControlNamespace, TeamNamespace
 from server.transport.protocol import MAX_AUDIENCE_PAYLOAD, MAX_PAYLOAD
-from server.transport.sio import AudienceNamespace, ControlNamespace, TeamNamespace
 from tests.transport.conftest import ViewClient
 
 DEVICE = "phone-0001-test"

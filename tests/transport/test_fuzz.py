@@ -24,8 +24,8 @@ import socketio
 from yarl import URL
 
 from server.core.commands import SYSTEM
-from server.transport import sio as sio_transport
 from server.transport.keys import HUB
+from server.transport.namespaces import NAMESPACES
 from server.transport.protocol import COMMANDS, MAX_PAYLOAD
 
 SEED = int(os.environ.get("SHOWCALLER_FUZZ_SEED", "20241109"))
@@ -313,7 +313,7 @@ def drop_nulls(view: Any) -> Any:
 @pytest.fixture
 def unlimited(monkeypatch):
     """Lift the rate limits so that every event reaches the parser (test_bad_input tests the limits)."""
-    for kind in sio_transport.NAMESPACES:
+    for kind in NAMESPACES:
         monkeypatch.setattr(kind, "rate", 1e9)
         monkeypatch.setattr(kind, "burst", 10**9)
 

@@ -14,8 +14,8 @@ import pytest
 import socketio
 
 from server.transport.keys import HUB
+from server.transport.namespaces import AudienceNamespace, OverlayNamespace
 from server.transport.protocol import COMMANDS
-from server.transport.sio import AudienceNamespace, OverlayNamespace
 from tests.transport.conftest import ViewClient
 
 TEAMS = ("tam-ky", "dien-ban", "nam-tra-my")

@@ -1,0 +1,75 @@
+"""``/audience``: the hall's phones. Votes go to the ballot box, limited per phone and per network address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core import commands as c
+from server.transport import protocol as p
+from server.transport.hub import Hub, Session
+from server.transport.limits import AddressBuckets, TokenBucket, network_address
+from server.transport.namespaces.role import RoleNamespace
+
+
+class AudienceNamespace(RoleNamespace):
+    """Any phone with a device id: the audience's view, its own ballot and its votes."""
+
+    role = "audience"
+    rate, burst = 2.0, 10  # a (re)connecting page spends a few on the clock and `mine`
+    max_payload = p.MAX_AUDIENCE_PAYLOAD
+    # Per network address, against scripted stuffing; generous, since a hall's phones may all share
+    # one address (the venue's Wi-Fi, a carrier's NAT).
+    address_votes = (200.0, 5000)  # votes a second, burst
+    address_joins = (100.0, 5000)  # new connections a second, burst
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(hub)
+        self.addresses: dict[str, str] = {}  # sid -> network address
+        self.limits = AddressBuckets()  # (what, address) -> bucket
+
+    def _bucket(self, what: str, address: str) -> TokenBucket:
+        return self.limits.bucket(what, address, *(self.address_votes if what == "vote" else self.address_joins))
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        address = network_address(environ)
+        if not self._bucket("join", address).take():
+            raise self.refuse(
+                "rate_limited",
+                "too many phones joining from this network; try again in a moment",
+                "quá nhiều điện thoại tham gia từ cùng mạng này; hãy thử lại sau giây lát",
+            )
+        self.addresses[sid] = address
+        await super().on_connect(sid, environ, auth)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.addresses.pop(sid, None)
+        await super().on_disconnect(sid, reason)
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        device = auth.get("device")
+        if not isinstance(device, str) or not 8 <= len(device) <= 64:
+            raise self.refuse(
+                "unauthorized", "send a device id of 8 to 64 characters", "hãy gửi mã thiết bị dài từ 8 đến 64 ký tự"
+            )
+        return c.Actor("audience"), "audience"
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        service = self.hub.service
+        if event == p.MINE:
+            return p.ok(**await self.hub.ballots.ballot_of(session.device))
+        if event != p.VOTE:
+            if event in (p.SYNC, p.TIME):
+                return await super().handle(sid, session, event, payload)
+            raise p.ProtocolError(
+                "unknown_event",
+                f"unknown event '{str(event)[:40]}'; send 'vote', 'mine', 'sync' or 'time'",
+                vi=f"không có sự kiện '{str(event)[:40]}'; hãy gửi 'vote', 'mine', 'sync' hoặc 'time'",
+            )
+        vote = p.parse_vote(payload, session.device, service.clock())
+        if not self._bucket("vote", self.addresses.get(sid, "")).take():
+            return p.error(
+                "rate_limited",
+                "too many votes from this network; try again in a moment",
+                "quá nhiều lượt bình chọn từ cùng mạng này; hãy thử lại sau giây lát",
+            )
+        return await self.hub.ballots.cast(vote)

@@ -1,0 +1,59 @@
+"""``/control``: the producer's desk. Commands to the show, plus OBS's studio-mode take and the
+season's confirmations, which are not the show's commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core import commands as c
+from server.season.live import SeasonConfirm, SeasonCorrect
+from server.transport import protocol as p
+from server.transport.hub import Session
+from server.transport.namespaces.role import RoleNamespace
+
+
+class ControlNamespace(RoleNamespace):
+    """The producer's namespace: every command, the OBS take and the season desk."""
+
+    role = "control"
+    rate, burst = 50.0, 100  # a producer, a Stream Deck macro or a script; not a flood
+
+    token_role = "producer"
+    wrong_token = (
+        "the producer's token is missing or wrong",
+        "mã truy cập của bàn điều khiển bị thiếu hoặc không đúng",
+    )
+
+    def audience_of(self, actor: c.Actor) -> str:
+        return "producer"
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        if event in (p.SEASON_CONFIRM, p.SEASON_CORRECT):
+            return await self.season(event, payload)
+        if event != p.OBS_TAKE:
+            return await super().handle(sid, session, event, payload)
+        obs = self.hub.obs
+        if obs is None:
+            return p.error("no_obs", "OBS is not connected to this show", "chương trình này không kết nối OBS")
+        if not obs.settings.studio_mode:
+            return p.error(
+                "no_studio_mode",
+                "OBS is not in studio mode: segments switch the program scene directly",
+                "OBS không ở chế độ studio: mỗi phần thi chuyển thẳng cảnh phát sóng",
+            )
+        obs.take()
+        return p.ok()
+
+    async def season(self, event: str, payload: Any) -> dict[str, Any]:
+        """Confirm or correct a result in the season's book (a season's show only)."""
+        desk = self.hub.season
+        if desk is None:
+            return p.error(
+                "no_season", "this show is not part of a season", "chương trình này không thuộc mùa giải nào"
+            )
+        if event == p.SEASON_CONFIRM:
+            desk.confirm(p.parse_payload(event, payload, SeasonConfirm))
+        else:
+            desk.correct(p.parse_payload(event, payload, SeasonCorrect))
+        await self.hub.publish()
+        return p.ok()

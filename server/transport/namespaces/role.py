@@ -1,0 +1,127 @@
+"""What every role's namespace does: admit a token holder into its view's room, limit and size-check
+each event, hand commands to the service, and answer every event with an ACK. No rules live here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio
+
+from server.core import commands as c
+from server.core.errors import ShowError
+from server.transport import protocol as p
+from server.transport.hub import Hub, Session
+from server.transport.limits import TokenBucket, payload_size
+
+log = logging.getLogger(__name__)
+
+
+class RoleNamespace(socketio.AsyncNamespace):
+    """One role's socket.io namespace (``/<role>``); subclasses say who may connect and what they may send."""
+
+    role = ""
+    rate, burst = 10.0, 30
+    max_payload = p.MAX_PAYLOAD
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(f"/{self.role}")
+        self.hub = hub
+
+    # -- connection -----------------------------------------------------------------------
+
+    # A namespace for the holders of one kind of token: the access role it takes, and its refusal's words.
+    token_role = ""
+    wrong_token: tuple[str, str] = ("", "")
+
+    def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
+        """(actor, audience) for this connection, or raise ConnectionRefusedError."""
+        actor = self.hub.access.actor(auth.get("token"))
+        if actor is None or actor.role != self.token_role:
+            raise self.refuse("unauthorized", *self.wrong_token)
+        return actor, self.audience_of(actor)
+
+    def audience_of(self, actor: c.Actor) -> str:
+        """Which view a token holder gets (its room)."""
+        return "public"
+
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        auth = auth if isinstance(auth, dict) else {}
+        actor, audience = self.authenticate(auth)
+        await self.admit(sid, actor, audience, auth)
+        self.hub.sessions[(self.role, sid)] = Session(
+            actor, audience, TokenBucket(self.rate, self.burst), self.device(auth)
+        )
+        await self.enter_room(sid, audience)
+        self.hub.joined()
+        # To this connection only, so never through a cluster's Redis (``ignore_queue``).
+        await self.emit(p.SNAPSHOT, self.hub.service.snapshot(audience), to=sid, ignore_queue=True)
+        self.hub.presence_changed()
+
+    async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
+        """A last say on a connection (the team pad's one-device rule)."""
+
+    def device(self, auth: dict) -> str:
+        """Which device this is (a phone's id, a tablet's pad id), as the client says."""
+        device = auth.get("device", auth.get("pad", ""))
+        return device if isinstance(device, str) else ""
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.hub.sessions.pop((self.role, sid), None)
+        self.hub.presence_changed()
+
+    def refuse(self, code: str, message: str, vi: str) -> socketio.exceptions.ConnectionRefusedError:
+        # The client's connect_error gets
+        # {"message": message, "data": {"code": code, "message": message, "message_vi": vi}}.
+        return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message, "message_vi": vi})
+
+    # -- events ---------------------------------------------------------------------------
+
+    async def trigger_event(self, event: Any, *args: Any) -> Any:
+        sid = args[0] if args else None
+        if event in ("connect", "disconnect") and not self.server.manager.is_connected(sid, self.namespace):
+            # The server's own call while (dis)connecting; a connected client sending an event
+            # of that name gets an error like any other unknown event.
+            return await super().trigger_event(event, *args)
+        session = self.hub.sessions.get((self.role, sid))
+        if session is None:
+            return p.error("unauthorized", "not connected", "chưa kết nối")
+        try:
+            if not session.bucket.take():
+                return p.error("rate_limited", "too many events; slow down", "gửi quá nhiều thao tác; hãy chậm lại")
+            if len(args) > 2:
+                return p.error(
+                    "bad_request",
+                    f"send one payload object, not {len(args) - 1} arguments",
+                    f"hãy gửi một đối tượng dữ liệu, không phải {len(args) - 1} tham số",
+                )
+            payload = args[1] if len(args) == 2 else None
+            if payload_size(payload) > self.max_payload:
+                return p.error(
+                    "too_large", f"payload over {self.max_payload} bytes", f"dữ liệu vượt quá {self.max_payload} byte"
+                )
+            return await self.handle(sid, session, event, payload)
+        except ShowError as exc:
+            return p.error_of(exc)
+        except Exception:  # never a traceback to a user, never a crashed server
+            log.exception("event %r on /%s failed", event, self.role)
+            return p.error(
+                "internal",
+                "the server could not handle this event; nothing was changed",
+                "máy chủ không xử lý được thao tác này; không có gì thay đổi",
+            )
+
+    async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
+        """The ACK for one event: a snapshot, the server's clock, or a command handed to the service."""
+        service = self.hub.service
+        if event == p.SYNC:
+            return p.ok(**service.snapshot(session.audience))
+        if event == p.TIME:
+            return p.ok(server_time=service.clock())
+        if not isinstance(event, str):
+            raise p.ProtocolError("unknown_event", "an event name must be text", vi="tên sự kiện phải là văn bản")
+        command = p.parse_command(self.role, event, payload, session.actor)
+        async with service.gate():
+            action = service.submit(command)
+        await self.hub.publish()
+        return p.ok(rev=action.seq)
