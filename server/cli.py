@@ -1,4 +1,4 @@
-"""Command line: ``python -m server check|replay|demo|run|obs-setup|season|export``."""
+"""Command line: ``python -m server check|replay|demo|run|obs-setup|season|export|docs``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from server.show.reports import audit_report, config_summary, replay_report
 from server.transport.address import DEFAULT_HOST, check_public_url
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,10 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
     setup.add_argument("--url", default="http://127.0.0.1:8080", help="where OBS reaches this server's overlay pages")
     season_cli.add_parsers(sub)
+    docs = sub.add_parser("docs", help="write docs/schema/ and docs/openapi.yaml from the wire contract")
+    docs.add_argument("--out", type=Path, default=DOCS, help="the docs folder to write into (default: docs/)")
     args = parser.parse_args(argv)
     try:
         if args.command in ("season", "export"):
             return season_cli.run(args)
+        if args.command == "docs":
+            return _docs(args.out)
         if args.command == "check":
             return _check(args.file)
         if args.command == "replay":
@@ -86,6 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShowError as exc:
         print(exc.message, file=sys.stderr)
         return 1
+
+
+def _docs(out: Path) -> int:
+    from server.transport.contract.docs import write
+
+    written = write(out)
+    print(f"wrote {len(written)} files under {out}: {out / 'openapi.yaml'} and {out / 'schema'}/")
+    return 0
 
 
 def _check(path: Path) -> int:
