@@ -5,9 +5,11 @@ fails here with the config, the step, the view and the field's path."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import msgspec
 import pytest
 
@@ -133,3 +135,69 @@ def test_a_field_outside_the_contract_fails_with_its_path(tmp_path: Path) -> Non
     wrong = {**view, "phase": 3}
     with pytest.raises(msgspec.ValidationError, match=r"\$\.phase"):
         msgspec.convert(wrong, views.ProducerView, strict=True)
+
+
+def fits(kind: type, value: Any) -> Any:
+    """``value`` converted strictly into ``kind`` (the test fails with the path otherwise)."""
+    try:
+        return msgspec.convert(value, kind, strict=True)
+    except msgspec.ValidationError as exc:
+        pytest.fail(f"{value!r:.200} does not fit {kind.__name__}: {exc}")
+
+
+async def test_acks_envelopes_and_http_answers_fit_the_contract(live) -> None:
+    """The real server's answers, over real sockets and HTTP, against the wire structs."""
+    producer = await live.producer()
+    presence: list[Any] = []
+    told = asyncio.Event()
+
+    async def present(data: Any) -> None:
+        presence.append(data)
+        told.set()
+
+    producer.sio.on("presence", present, namespace="/control")
+    overlay = await live.overlay()
+    phone = await live.client("/audience", device="phone-contract-1")
+    conform("/control", "producer", producer.view)
+    conform("/overlay", "public", overlay.view)
+    conform("/audience", "audience", phone.view)
+    fits(wire.SyncAck, await producer.call("sync"))
+    fits(wire.TimeAck, await overlay.call("time"))
+    fits(wire.MineAck, await phone.call("mine"))
+    fits(wire.ErrorAck, await phone.call("vote", {"option": "A"}))
+    fits(wire.ErrorAck, await producer.call("pause_timer"))
+    patches: list[Any] = []
+    keep = overlay._patch
+
+    async def seen(data: Any) -> None:
+        patches.append(data)
+        await keep(data)
+
+    overlay.sio.on("patch", seen, namespace="/overlay")
+    fits(wire.CommandAck, await producer.call("start_show"))
+    await overlay.wait_for(lambda: overlay.view.get("phase") == "live")
+    assert patches
+    for data in patches:
+        fits(wire.Patch, data)
+    async with asyncio.timeout(5):
+        await told.wait()
+    for data in presence:
+        fits(wire.Presence, data)
+    bearer = {"Authorization": f"Bearer {live.token('producer')}"}
+    async with aiohttp.ClientSession(live.url) as http:
+        async with http.get("/healthz") as r:
+            fits(wire.Health, await r.json())
+        async with http.get("/api/v1/state") as r:
+            conform("GET /api/v1/state", "public", fits(wire.SyncAck, await r.json()).view)
+        async with http.get("/api/v1/state", headers=bearer) as r:
+            conform("GET /api/v1/state", "producer", fits(wire.SyncAck, await r.json()).view)
+        async with http.get("/api/v1/commands") as r:
+            fits(wire.CommandList, await r.json())
+        async with http.get("/api/v1/awards", headers=bearer) as r:
+            fits(wire.Awards, await r.json())
+        async with http.get("/api/v1/pads", headers=bearer) as r:
+            fits(wire.Pads, await r.json())
+        async with http.post("/api/v1/commands/next_please", headers=bearer) as r:
+            fits(wire.ErrorAck, await r.json())
+        async with http.post("/api/v1/commands/end_show", headers=bearer, json={}) as r:
+            fits(wire.CommandDone, await r.json())
