@@ -2,6 +2,7 @@
 // What a control may do comes from the view (`can`, `next_action`, the segment's looks and
 // overlays), never from round names: the rules live on the server.
 import { ShowClient, esc, seconds } from "/static/js/show-client.js";
+import { allowed } from "/static/js/can.js";
 import { T, ask, dialogOpen, inVietnamese, report, said, showStatus, t, toast } from "/controller/ui.js";
 import { seasonPanel } from "/controller/season.js";
 
@@ -39,17 +40,14 @@ async function cmd(event, payload = {}) {
 const teamName = (id) => (view.teams.find((x) => x.id === id) || { name: id }).name;
 const segmentOf = () => (view.segment ? view.rundown[view.segment.index] : null);
 
-/** Whether the rules would accept a command now (`view.can`); a server without `can` allows all. */
-function can(key) {
-  if (!view.can || !(key in view.can)) return true;
-  return Boolean(view.can[key]);
-}
+/** Whether the rules would accept a command now (`view.can`, and no countdown ran out for it). */
+const can = (key) => allowed(view, key, { now: client.serverNow() });
 
 /** Whether a team command ("judge", "place_star", "choose_package") would be accepted for ``team``. */
-function canFor(key, team) {
-  if (!view.can || !Array.isArray(view.can[key])) return true;
-  return view.can[key].includes(team);
-}
+const canFor = (key, team) => allowed(view, key, { id: team, now: client.serverNow() });
+
+/** What the segment on air offers (questions, a judges' panel, packages, votes...); null if the server does not say. */
+const caps = () => (view.segment && view.segment.capabilities) || null;
 
 const overlayName = (name) => t(`control.overlay.${name}`);
 
@@ -101,12 +99,12 @@ function renderRundown() {
     const here = $("rundown").querySelector(".is-current");
     if (here) here.scrollIntoView({ block: "nearest" });
   }
-  $("start-show").hidden = view.phase !== "setup";
+  $("start-show").hidden = !can("start_show");
   $("end-show").hidden = view.phase !== "live";
   $("start-show").disabled = !can("start_show");
   $("end-show").disabled = !can("end_show");
-  $("prev").disabled = !can("prev_segment") || view.phase !== "live";
-  $("next").disabled = !can("next_segment") || view.phase !== "live";
+  $("prev").disabled = !can("prev_segment");
+  $("next").disabled = !can("next_segment");
   $("tiebreak").hidden = !tiebreakPossible();
   $("tiebreak").title = tiedTeams().map(teamName).join(", ");
 }
@@ -117,17 +115,15 @@ function tiedTeams() {
 
 /** A tie-break for the first tied group, when the rules would start one now. */
 function tiebreakPossible() {
-  if (view.can && "start_tiebreak" in view.can) return Boolean(view.can.start_tiebreak);
-  // An older server: a tie matters once the points are all in (after the end).
-  return tiedTeams().length > 1 && view.phase === "ended";
+  return can("start_tiebreak");
 }
 
 function renderQuestion() {
   const q = view.question;
   const phase = $("q-phase");
   const seg = view.segment;
-  // A segment judged on the pads has no questions: its panel takes the room.
-  const judgedHere = !q && seg && view.judged && view.judged[seg.id];
+  // A segment without questions (judged on the pads) has no question controls: its panel takes the room.
+  const judgedHere = !q && seg && (caps() ? !caps().questions : Boolean(view.judged && view.judged[seg.id]));
   $("question").hidden = Boolean(judgedHere);
   $("q-actions").hidden = Boolean(judgedHere);
   $("current-h").textContent = t(judgedHere ? "control.judges" : "control.question");
@@ -153,8 +149,7 @@ function renderQuestion() {
   $("reveal").disabled = !can("reveal_answer");
   $("reset").disabled = !can("reset_question");
   const timer = view.timer;
-  const paused = !timer.running && timer.remaining_ms > 0 && timer.remaining_ms < timer.duration_ms;
-  const toggle = timer.running ? "pause_timer" : paused ? "resume_timer" : "start_timer";
+  const toggle = timerToggle();
   $("timer-toggle").innerHTML = `${esc(t({ pause_timer: "control.timer_pause", resume_timer: "control.timer_resume",
     start_timer: "control.timer_start" }[toggle]))} <kbd>T</kbd>`;
   $("timer-toggle").disabled = !can(toggle);
@@ -167,10 +162,12 @@ function renderRound() {
   const seg = view.segment;
   const q = view.question;
   const box = $("round-panel");
-  // The panel follows what the view holds for this segment: judges' scores, a live tally, packages, answers.
-  if (seg && view.judged && view.judged[seg.id]) box.innerHTML = judgedPanel(view.judged[seg.id]);
-  else if (q && q.tally) box.innerHTML = audiencePanel();
-  else if (seg) box.innerHTML = (seg.packages ? packagesPanel() : "") + teamsPanel();
+  // The panel follows what the segment offers: judges' scores, the phones' tally, packages, the teams' answers.
+  const offers = caps() || { judged: Boolean(seg && view.judged && view.judged[seg.id]), votes: Boolean(q && q.tally),
+    packages: Boolean(seg && seg.packages) };
+  if (seg && offers.judged && view.judged && view.judged[seg.id]) box.innerHTML = judgedPanel(view.judged[seg.id]);
+  else if (q && offers.votes && q.tally) box.innerHTML = audiencePanel();
+  else if (seg) box.innerHTML = (offers.packages && seg.packages ? packagesPanel() : "") + teamsPanel();
   else box.innerHTML = "";
 }
 
@@ -591,11 +588,17 @@ async function gotoSegment(index) {
   if (await ask(t("control.confirm_jump", { title: seg.title }))) cmd("goto_segment", { index });
 }
 
-function toggleTimer() {
+/** What the timer key does now: pause a running timer, resume a paused one, else start it afresh. */
+function timerToggle() {
   const timer = view.timer;
-  if (timer.running) return cmd("pause_timer");
-  if (timer.remaining_ms > 0 && timer.remaining_ms < timer.duration_ms) return cmd("resume_timer");
-  return cmd("start_timer");
+  if (can("pause_timer")) return "pause_timer";
+  // A timer reset to its full time starts again rather than "resumes".
+  if (can("resume_timer") && timer.remaining_ms < timer.duration_ms) return "resume_timer";
+  return "start_timer";
+}
+
+function toggleTimer() {
+  return cmd(timerToggle());
 }
 
 /** Mark the team with the floor (or on turn) right or wrong: the Y / X keys. */

@@ -1,6 +1,8 @@
 // A judge's pad: one score sheet per team for the judged segment on air, with this judge's own scores only.
-// The server checks every number again; the page only helps the judge not to send a wrong one.
+// The server checks every number again; the page only helps the judge not to send a wrong one. A card is
+// open when the view's `can.submit_scores` lists its team (the rules, asked by the server).
 import { ShowClient } from "/static/js/show-client.js";
+import { allowed } from "/static/js/can.js";
 import { plain, points } from "/static/js/format.js";
 import { fitName, refitAll } from "/overlays/dom.js";
 import { report, showStatus, t } from "/controller/ui.js";
@@ -33,8 +35,11 @@ const client = new ShowClient("/judge", { token }, {
 
 // -- the view -----------------------------------------------------------------------------------------
 
-const judgedSegment = () => (view && view.phase === "live" && view.segment && view.segment.round === "judged"
-  ? view.segment : null);
+/** Whether a segment (on air, or in the rundown) is scored by the judges: what it offers, or it has a panel. */
+const judgedHere = (seg) => (seg.capabilities ? Boolean(seg.capabilities.judged) : Boolean(view.judged && view.judged[seg.id]));
+const judgedSegment = () => (view && view.phase === "live" && view.segment && judgedHere(view.segment) ? view.segment : null);
+/** Whether this judge may score `team` now (locked and revealed scores may not be changed). */
+const open = (team) => allowed(view, "submit_scores", { id: team });
 
 /** This judge's saved scores for a team ({criterion: number}), or null. Only ever from `me`. */
 function saved(segId, team) {
@@ -42,12 +47,6 @@ function saved(segId, team) {
   if (p && client.rev < p.rev) return p.scores;
   const mine = ((view.me && view.me.judged) || {})[segId];
   return (mine && mine.scores && mine.scores[team]) || null;
-}
-
-function lockedTeams(segId) {
-  const mine = ((view.me && view.me.judged) || {})[segId];
-  const open = (view.judged && view.judged[segId]) || {};
-  return new Set([...((mine && mine.locked) || []), ...(open.locked || [])]);
 }
 
 // -- one card per team -------------------------------------------------------------------------------
@@ -155,7 +154,7 @@ function fill(card, scores) {
 function update(card) {
   const seg = judgedSegment();
   if (!seg) return;
-  const locked = lockedTeams(seg.id).has(card.team);
+  const locked = !open(card.team);
   const revealed = ((view.judged[seg.id] || {}).revealed || []).includes(card.team);
   const before = saved(seg.id, card.team);
   let invalid = 0;
@@ -233,13 +232,12 @@ function render() {
   const criteria = (view.judged[seg.id] || {}).criteria || [];
   const key = JSON.stringify([seg.id, criteria, view.teams.map((x) => [x.id, x.name])]);
   if (key !== sheetKey) { sheetKey = key; buildCards(seg, criteria); }
-  const locked = lockedTeams(seg.id);
   let scored = 0;
   for (const card of cards.values()) {
     const before = saved(seg.id, card.team);
     if (before) scored++;
     // Never overwrite what the judge is typing; a locked sheet goes back to what was saved.
-    if (!card.dirty || locked.has(card.team)) { fill(card, before); card.dirty = false; }
+    if (!card.dirty || !open(card.team)) { fill(card, before); card.dirty = false; }
     update(card);
   }
   $("sheet-title").textContent = seg.title;
@@ -254,7 +252,7 @@ function renderWaiting() {
   else if (view.phase === "ended") { title = t("judge.show_ended"); text = t("judge.thanks"); }
   else {
     const from = view.segment ? view.segment.index : -1;
-    const next = view.rundown.find((s) => s.index > from && s.round === "judged");
+    const next = view.rundown.find((s) => s.index > from && judgedHere(s));
     if (next) text = t("judge.next", { segment: next.title });
   }
   $("waiting-title").textContent = title;

@@ -1,6 +1,9 @@
 // A team's podium pad: the buzzer, the answer box, the package choice and the star of hope.
-// It shows the public view (docs/protocol.md) from its own team's side; the server decides everything.
+// It shows the public view (docs/protocol.md) from its own team's side; the server decides everything:
+// a control is live when the view's `can` lists this team for its command, its sections follow what the
+// segment offers (`segment.capabilities`), never a round's name or a phase table of its own.
 import { ShowClient, deviceId, seconds } from "/static/js/show-client.js";
+import { allowed } from "/static/js/can.js";
 import { plain, points } from "/static/js/format.js";
 import { fitName, refitAll } from "/overlays/dom.js";
 import { errorText, report, showStatus, t } from "/controller/ui.js";
@@ -43,11 +46,15 @@ const client = new ShowClient("/team", { token, pad: deviceId("pad") }, {
 
 // -- the view, from this team's side -----------------------------------------------------------------
 
-const round = () => (view && view.segment ? view.segment.round : null);
 const question = () => (view && view.question) || null;
+// What the segment on air offers; a server that does not say yet gets every question control, rules still its own.
+const LEGACY = { questions: true, buzz: true, pad_answers: true };
+const caps = () => (!view || !view.segment ? {} : view.segment.capabilities
+  || { ...LEGACY, packages: Boolean(view.segment.packages) });
+/** Whether this pad may send `command` now: the view's `can` lists this team, and no countdown ran out for it. */
+const may = (command) => allowed(view, command, { id: me, now: client.serverNow() });
 const teamOf = (id) => (view && view.teams.find((x) => x.id === id)) || null;
 const teamName = (id) => (teamOf(id) || { name: id }).name;
-const isTurnRound = () => round() === "turns" || round() === "packages";
 const storeKey = (qid) => `showcaller.answer.${view.show.id}.${me}.${qid}`;
 
 function stored(qid) {
@@ -75,9 +82,7 @@ function buzzState(q) {
   if (q.phase === "answering" && q.floor) return { kind: "lost", text: t("team.buzz_lost", { team: teamName(q.floor) }) };
   if (!(q.eligible || []).includes(me)) return { kind: "out", text: t("team.buzz_not_playing") };
   if ((q.locked || []).includes(me)) return { kind: "locked", text: t("team.buzz_locked") };
-  const open = round() === "buzzer" ? q.phase === "open" : q.phase === "steal";
-  const timeLeft = !view.timer.duration_ms || client.remaining(view.timer) > 0;
-  if (open && timeLeft) return { kind: "open", text: t(q.phase === "steal" ? "team.buzz_steal" : "team.buzz_open") };
+  if (may("buzz")) return { kind: "open", text: t(q.phase === "steal" ? "team.buzz_steal" : "team.buzz_open") };
   return { kind: "closed", text: t("team.buzz_closed") };
 }
 
@@ -208,8 +213,7 @@ function render() {
   if (!view) return;
   renderHead();
   const q = question();
-  const r = round();
-  const seated = q && r !== "judged" && r !== "audience";
+  const seated = Boolean(q) && (caps().buzz || caps().pad_answers); // a question the teams play on their pads
   renderWaiting(seated);
   renderQuestion(seated ? q : null);
   renderAnswer(seated ? q : null);
@@ -232,7 +236,6 @@ function renderHead() {
 }
 
 function renderWaiting(seated) {
-  const r = round();
   $("waiting").hidden = seated || packagesShown();
   let title = view.segment ? view.segment.title : t("common.no_segment");
   let text = t("team.wait_question");
@@ -241,8 +244,8 @@ function renderWaiting(seated) {
     title = t("team.show_ended");
     const standing = view.standings.find((s) => s.team === me);
     text = standing ? t("team.final_rank", { rank: standing.rank, total: view.teams.length }) : "";
-  } else if (r === "judged") text = t("team.wait_judges");
-  else if (r === "audience") text = t("team.wait_audience");
+  } else if (caps().judged) text = t("team.wait_judges");
+  else if (caps().votes) text = t("team.wait_audience");
   $("waiting-title").textContent = title;
   $("waiting-text").textContent = text;
 }
@@ -252,7 +255,7 @@ const PHASES = ["ready", "open", "answering", "steal", "closed", "revealed"];
 function renderQuestion(q) {
   $("question").hidden = !q;
   if (!q) return;
-  const turn = isTurnRound() && q.turn;
+  const turn = q.turn;
   $("q-turn").hidden = !turn;
   if (turn) {
     $("q-turn").textContent = q.turn === me ? t("team.your_turn") : t("team.turn_of", { team: teamName(q.turn) });
@@ -264,20 +267,19 @@ function renderQuestion(q) {
   $("q-phase").textContent = PHASES.includes(q.phase) ? t(`team.phase.${q.phase}`) : q.phase;
   $("q-phase").dataset.phase = q.phase;
   $("q-text").textContent = q.text;
-  const me_ = teamOf(me);
-  const star = round() === "packages" && q.turn === me && q.phase === "ready" && !q.star && me_ && !me_.star_used;
+  const star = may("place_star");
   $("star").hidden = !star;
   if (star) $("star").disabled = client.status !== "live";
 }
 
 function renderAnswer(q) {
-  const r = round();
-  const mine = q && (r === "speed" || (isTurnRound() && q.turn === me));
+  // Where one team is on turn, its pad answers and the others wait (or buzz to steal).
+  const mine = q && caps().pad_answers && (!caps().turns || q.turn === me);
   $("answer").hidden = !mine;
   $("pad").classList.toggle("has-answer", !!mine);
   if (!mine) return;
   const answer = myAnswer(q);
-  const open = q.phase === "open" && (!view.timer.duration_ms || client.remaining(view.timer) > 0);
+  const open = may("submit_answer");
   const canSend = open && !answer && !answering && client.status === "live";
   const options = q.options || null;
   // Multiple choice: one tap sends the letter. Free text: a box and a button.
@@ -330,8 +332,7 @@ function renderAnswer(q) {
 }
 
 function renderBuzz(q) {
-  const r = round();
-  const show = q && (r === "buzzer" || (isTurnRound() && q.turn !== me));
+  const show = q && caps().buzz && (!caps().turns || q.turn !== me);
   $("buzz-area").hidden = !show;
   $("pad").classList.toggle("has-buzz", !!show);
   if (!show) return;
@@ -340,15 +341,16 @@ function renderBuzz(q) {
   const shown = flash && state.kind === "open" && flash.key === `${q.id}:${q.phase}` ? flash : state;
   $("buzz-area").dataset.state = shown.kind;
   $("buzz").disabled = client.status !== "live";
+  // Armed only when the rules would take this team's buzz; a press otherwise still says why at once.
+  $("buzz").dataset.armed = String(shown.kind === "open");
   if (!buzzing) $("buzz-state").textContent = shown.text;
 }
 
-/** The package choice shows between questions of a packages round. */
+/** The package choice shows while the rules take packages (from this team or another: then it says ours). */
 function packagesShown() {
   const seg = view.segment;
-  const q = question();
-  const between = !q || q.phase === "closed" || q.phase === "revealed";
-  return view.phase === "live" && !!seg && seg.round === "packages" && !!seg.packages && between;
+  const choosing = view.can && Array.isArray(view.can.choose_package) && view.can.choose_package.length > 0;
+  return !!seg && !!seg.packages && caps().packages !== false && (choosing || may("choose_package"));
 }
 
 function renderPackages() {
@@ -419,7 +421,7 @@ setInterval(() => {
   // When time runs out the buttons must close even before the server's patch arrives.
   const q = question();
   if (!q) return;
-  const open = view.timer.duration_ms > 0 && client.remaining(view.timer) > 0;
+  const open = !client.timeUp(view.timer);
   if (open !== lastOpen) { lastOpen = open; render(); }
 }, 100);
 

@@ -2,6 +2,7 @@
 // or by sample data with ?preview=1. A lost connection keeps the last picture; the client
 // reconnects and resyncs by itself, and layers only change what changed (no flash).
 import { ShowClient } from "/static/js/show-client.js";
+import { timeLeft } from "/static/js/timer.js";
 import { refitAll } from "./dom.js";
 import { LAYERS } from "./layers/index.js";
 
@@ -11,11 +12,7 @@ const ctx = {
   boot,
   t: (key) => strings[key] ?? key,
   now: () => Date.now(),
-  remaining: (timer) => {
-    if (!timer) return 0;
-    if (!timer.running) return timer.remaining_ms;
-    return Math.max(0, timer.remaining_ms - Math.max(0, ctx.now() - timer.started_at));
-  },
+  remaining: (timer) => timeLeft(timer, ctx.now()),
 };
 
 function fitStage() {

@@ -1,21 +1,26 @@
-"""What the producer can do now, asked of the rules themselves.
+"""What each role can do now, asked of the rules themselves.
 
-The controller, the host's screen and any other surface enable a control when ``decide`` would
-accept its command at this moment; none of them restates the phase table or a round's rules.
+The controller, the host's screen, the team pads and the judges' pads enable a control when ``decide``
+would accept its command at this moment; none of them restates the phase table or a round's rules.
+Every answer holds for the state and the time it was asked at; the entries that a running timer ends
+(a buzz, an answer) are listed apart (``Can.timed``), so a page can grey them out when its countdown
+reaches 0, before the server's expiry arrives as a new revision.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from itertools import combinations_with_replacement
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import NamedTuple
 
 from msgspec.structs import replace
 
 from server.core import commands as c
-from server.core.config import PackagesScoring, Segment, ShowConfig
+from server.core.config import Segment, ShowConfig
 from server.core.context import Ctx
-from server.core.decide import decide
+from server.core.decide import NONE, PHASES, decide
 from server.core.errors import ShowError
+from server.core.rounds import round_of
 from server.core.standings import standings, ties
 from server.core.state import QPhase, ShowPhase, ShowState
 
@@ -28,7 +33,7 @@ SIMPLE: dict[str, Callable[[], c.Command]] = {
     "show_question": c.ShowQuestion,
     "open_answers": c.OpenAnswers,
     "close_answers": c.CloseAnswers,
-    "reveal_answer": c.RevealAnswer,
+    "reveal_answer": lambda: c.RevealAnswer(seed=0),  # the service seeds every reveal (a draw of winners needs it)
     "reset_question": c.ResetQuestion,
     "start_timer": c.StartTimer,
     "pause_timer": c.PauseTimer,
@@ -42,6 +47,12 @@ SIMPLE: dict[str, Callable[[], c.Command]] = {
     "open_voting": c.OpenVoting,
     "close_voting": c.CloseVoting,
 }
+# The producer's keys whose value is a list of teams (or looks), not a yes or no.
+PRODUCER_LISTS = ("judge", "place_star", "choose_package", "take_look")
+# What a team pad may send (each a list of the teams whose pad may send it now), by the pads' event names.
+TEAM_LISTS = ("buzz", "submit_answer", "place_star", "choose_package")
+# What a judge's pad may send: the teams this judge may score now.
+JUDGE_LISTS = ("submit_scores",)
 
 # The show's natural next step, first that applies ("judge" while a team holds the floor comes
 # before closing; otherwise after it, when the answers are in).
@@ -61,22 +72,39 @@ _FLOW = (
 )
 
 
+class Can(NamedTuple):
+    """What a role may send now (``can``: key -> bool, or the teams/looks it may be given for), and the
+    keys of ``can`` that hold only until the running timer reaches 0 (``timed``)."""
+
+    can: dict[str, object]
+    timed: list[str]
+
+
+# One question to the rules: the view's key, the team or look it is for (None: a yes-or-no key), and the
+# commands that would do it (any one accepted will do: a package is any choice of values).
+_Trial = tuple[str, str | None, Sequence[c.Command]]
+
+
 def possible(config: ShowConfig, state: ShowState, at: int) -> dict[str, object]:
+    """The producer's ``can`` (see ``producer_can``)."""
+    return producer_can(config, state, at).can
+
+
+def producer_can(config: ShowConfig, state: ShowState, at: int) -> Can:
     """``{key: bool}`` for every simple command, ``start_tiebreak``, and the teams each team command
     ("judge", "place_star", "choose_package") can be given for now, and the looks of the segment on air
     that ``take_look`` would put up (an already-on-air look is refused), at time ``at``."""
-    ok = _trial(config, state, at)
-    can: dict[str, object] = {key: ok(make()) for key, make in SIMPLE.items()}
-    tied = ties(standings(config, state.board))
-    can["start_tiebreak"] = bool(tied) and _late(config, state) and ok(c.StartTiebreak(teams=tuple(tied[0])))
-    teams = config.team_ids
-    can["judge"] = [t for t in teams if ok(c.JudgeAnswer(team=t, correct=True))]
-    can["place_star"] = [t for t in teams if ok(c.PlaceStar(team=t))]
-    can["choose_package"] = [t for t in teams if any(ok(cmd) for cmd in _packages(config, state, t))]
-    segment = _segment(config, state)
-    looks = segment.looks if segment is not None else ()
-    can["take_look"] = [look.id for look in looks if ok(c.TakeLook(look=look.id))]
-    return can
+    return _ask(config, state, at, _producer_trials(config, state), (*SIMPLE, "start_tiebreak"), PRODUCER_LISTS)
+
+
+def team_can(config: ShowConfig, state: ShowState, at: int) -> Can:
+    """For each command a team pad sends, the teams whose own pad would have it accepted now."""
+    return _ask(config, state, at, _team_trials(config, state), (), TEAM_LISTS)
+
+
+def judge_can(config: ShowConfig, state: ShowState, judge: str, at: int) -> Can:
+    """The teams ``judge`` may score now (``submit_scores`` from their own pad)."""
+    return _ask(config, state, at, _judge_trials(config, state, judge), (), JUDGE_LISTS)
 
 
 def next_action(can: dict[str, object], state: ShowState) -> str | None:
@@ -98,15 +126,80 @@ def next_action(can: dict[str, object], state: ShowState) -> str | None:
     return None
 
 
-def _trial(config: ShowConfig, state: ShowState, at: int) -> Callable[[c.Command], bool]:
-    def ok(command: c.Command) -> bool:
-        try:
-            decide(config, state, replace(command, at=at))
-        except ShowError:
-            return False
-        return True
+def _ask(
+    config: ShowConfig, state: ShowState, at: int, trials: Iterable[_Trial], flags: Iterable[str], lists: Iterable[str]
+) -> Can:
+    can: dict[str, object] = {key: False for key in flags}
+    can.update({key: [] for key in lists})
+    deadline = state.board.timer.deadline
+    running = deadline is not None and deadline > at  # time is not up yet, but will be
+    timed: list[str] = []
+    for key, target, commands in trials:
+        accepted = next((cmd for cmd in commands if _accepts(config, state, cmd, at)), None)
+        if accepted is None:
+            continue
+        if target is None:
+            can[key] = True
+        else:
+            can[key].append(target)  # type: ignore[attr-defined]
+        if running and key not in timed and not _accepts(config, state, accepted, deadline):  # type: ignore[arg-type]
+            timed.append(key)
+    return Can(can, timed)
 
-    return ok
+
+def _accepts(config: ShowConfig, state: ShowState, command: c.Command, at: int) -> bool:
+    # The phase table refuses most trials (no buzz without a question): it needs no trial, and no error built.
+    question = state.board.question
+    if (NONE if question is None else question.phase) not in PHASES[type(command)][1]:
+        return False
+    try:
+        decide(config, state, replace(command, at=at))
+    except ShowError:
+        return False
+    return True
+
+
+def _producer_trials(config: ShowConfig, state: ShowState) -> Iterator[_Trial]:
+    for key, make in SIMPLE.items():
+        yield key, None, (make(),)
+    tied = ties(standings(config, state.board))
+    if tied and _late(config, state):
+        yield "start_tiebreak", None, (c.StartTiebreak(teams=tuple(tied[0])),)
+    for team in config.team_ids:
+        yield "judge", team, (c.JudgeAnswer(team=team, correct=True),)
+    for team in config.team_ids:
+        yield "place_star", team, (c.PlaceStar(team=team),)
+    for team in config.team_ids:
+        yield "choose_package", team, tuple(_packages(config, state, team))
+    segment = _segment(config, state)
+    for look in segment.looks if segment is not None else ():
+        yield "take_look", look.id, (c.TakeLook(look=look.id),)
+
+
+def _team_trials(config: ShowConfig, state: ShowState) -> Iterator[_Trial]:
+    answer = _an_answer(config, state)
+    for team in config.team_ids:
+        pad = c.Actor("team", team)
+        yield "buzz", team, (c.Buzz(team=team, by=pad),)
+        yield "submit_answer", team, (c.SubmitAnswer(team=team, answer=answer, by=pad),)
+        yield "place_star", team, (c.PlaceStar(team=team, by=pad),)
+        yield "choose_package", team, tuple(replace(cmd, by=pad) for cmd in _packages(config, state, team))
+
+
+def _judge_trials(config: ShowConfig, state: ShowState, judge: str) -> Iterator[_Trial]:
+    sheet = _sheet(config, state)
+    if sheet is None:
+        return
+    pad = c.Actor("judge", judge)
+    for team in config.team_ids:
+        yield "submit_scores", team, (c.SubmitScores(judge=judge, team=team, scores=sheet, by=pad),)
+
+
+def _an_answer(config: ShowConfig, state: ShowState) -> str:
+    """A valid answer to the question on screen: its first option, or any text."""
+    question = state.board.question
+    options = config.questions[question.id].options if question is not None else None
+    return next(iter(options)) if options else "?"
 
 
 def _segment(config: ShowConfig, state: ShowState) -> Segment | None:
@@ -128,7 +221,13 @@ def _late(config: ShowConfig, state: ShowState) -> bool:
 def _packages(config: ShowConfig, state: ShowState, team: str) -> Iterable[c.Command]:
     """Every package a team could ask for in the segment on air (none outside a packages round)."""
     segment = _segment(config, state)
-    scoring = segment.scoring if segment is not None else None
-    if not isinstance(scoring, PackagesScoring):
+    if segment is None:
         return ()
-    return (c.ChoosePackage(team=team, values=v) for v in combinations_with_replacement(scoring.values, scoring.size))
+    return (c.ChoosePackage(team=team, values=v) for v in round_of(segment).package_choices(segment))
+
+
+def _sheet(config: ShowConfig, state: ShowState) -> dict[str, Decimal] | None:
+    """A valid score sheet (0 on every criterion) for the segment on air, or None if nobody scores it."""
+    segment = _segment(config, state)
+    criteria = getattr(segment.scoring, "criteria", ()) if segment is not None else ()
+    return {criterion.id: Decimal(0) for criterion in criteria} if criteria else None

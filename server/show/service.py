@@ -163,8 +163,9 @@ class ShowService:
 
     def _render(self) -> dict[str, dict[str, Any]]:
         state, config = self.engine.state, self.config
-        public = public_view(config, state)
-        producer = producer_view(config, state, self.clock(), season=self.season is not None)
+        at = self.clock()  # what each role ``can`` do is asked of the rules as of now
+        public = public_view(config, state, at)
+        producer = producer_view(config, state, at, season=self.season is not None)
         producer["season"] = self.season
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
@@ -186,7 +187,7 @@ class ShowService:
         # On-air views first: their patches go out before anything else.
         views = {"public": public, "producer": producer, "audience": audience_view(config, state)}
         for judge in config.judge_ids:
-            views[f"judge:{judge}"] = judge_view(config, state, judge, public)
+            views[f"judge:{judge}"] = judge_view(config, state, judge, public, at)
         return views
 
     def _publish(self) -> None:

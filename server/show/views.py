@@ -17,7 +17,7 @@ import msgspec
 from server.core.config import OVERLAYS, JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
-from server.core.possible import next_action, possible
+from server.core.possible import Can, judge_can, next_action, producer_can, team_can
 from server.core.standings import standings, ties
 from server.core.state import Award, JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
 from server.core.zones import OVERLAY_ZONES, SEASON_OVERLAYS, look_on_air
@@ -28,8 +28,18 @@ def number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def public_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
-    return _view(config, state, role="public")
+def public_view(config: ShowConfig, state: ShowState, at: int = 0) -> dict[str, Any]:
+    """The overlays' and the team pads' view; ``can`` holds, per pad command, the teams whose pad may send
+    it now (at time ``at``)."""
+    view = _view(config, state, role="public")
+    _can(view, team_can(config, state, at))
+    return view
+
+
+def _can(view: dict[str, Any], asked: Can) -> None:
+    """What the role may send now, and which of it lapses when the running timer reaches 0."""
+    view["can"] = asked.can
+    view["can_timed"] = asked.timed
 
 
 RECENT_AWARDS = 100
@@ -51,7 +61,7 @@ def producer_view(config: ShowConfig, state: ShowState, at: int = 0, season: boo
     """Everything; the ledger as its newest awards keyed by position, so a patch adds one key; what the
     rules would accept now (``can``, at time ``at``) and the natural next step."""
     view = _view(config, state, role="producer")
-    view["can"] = possible(config, state, at)
+    _can(view, producer_can(config, state, at))
     view["next_action"] = next_action(view["can"], state)
     awards = state.board.awards
     first = max(0, len(awards) - RECENT_AWARDS)
@@ -82,8 +92,12 @@ def overlays_view(season: bool) -> dict[str, dict[str, Any]]:
     return out
 
 
-def judge_view(config: ShowConfig, state: ShowState, judge: str, public: dict | None = None) -> dict[str, Any]:
+def judge_view(
+    config: ShowConfig, state: ShowState, judge: str, public: dict | None = None, at: int = 0
+) -> dict[str, Any]:
+    """The public view, this judge's own scores (``me``) and the teams they may score now (``can``)."""
     view = dict(public) if public is not None else _view(config, state, role="public")
+    _can(view, judge_can(config, state, judge, at))
     own: dict[str, dict] = {}
     for segment_id, progress in state.board.judged.items():
         scores = progress.scores.get(judge, {})

@@ -2,6 +2,7 @@
 // from the snapshot and revisioned merge patches (resync on any gap), learn the server clock
 // offset, and reconnect by itself. Protocol: docs/protocol.md.
 import { io } from "/static/vendor/socket.io.esm.min.js";
+import { timeLeft, timeUp } from "/static/js/timer.js";
 
 /** Apply an RFC 7396 merge patch; returns a new object. */
 export function merge(target, patch) {
@@ -108,11 +109,10 @@ export class ShowClient {
   serverNow() { return Date.now() + this.offset; }
 
   /** Milliseconds left on a view's timer, by the server clock. */
-  remaining(timer) {
-    if (!timer) return 0;
-    if (!timer.running) return timer.remaining_ms;
-    return Math.max(0, timer.remaining_ms - Math.max(0, this.serverNow() - timer.started_at));
-  }
+  remaining(timer) { return timeLeft(timer, this.serverNow()); }
+
+  /** Whether a view's running timer has reached 0, by the server clock. */
+  timeUp(timer) { return timeUp(timer, this.serverNow()); }
 
   /** Send an event; resolves to its ACK, or an error ACK if the server can't be reached. */
   async send(event, payload = {}) {
