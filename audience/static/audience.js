@@ -5,7 +5,6 @@ import { ShowClient, deviceId, seconds } from "/static/js/show-client.js";
 
 const T = window.T;
 const $ = (id) => document.getElementById(id);
-const vi = document.documentElement.lang === "vi";
 const percent = new Intl.NumberFormat(document.documentElement.lang, { style: "percent", maximumFractionDigits: 0 });
 const VOTES = "showcaller.votes"; // {pollId: {option, at}}
 const NICKNAME = "showcaller.nickname";
@@ -57,7 +56,20 @@ async function askMine() {
 function errorText(error) {
   if (error.code === "offline") return t("audience.err_offline");
   if (error.code === "timeout") return t("audience.err_timeout");
-  return (vi && error.message_vi) || error.message || error.code;
+  return said(error) || error.message || error.code;
+}
+
+/** Words the server sent as {key, params} (docs/protocol.md, "Words"), from the page's catalogue. */
+function said(words) {
+  const text = words && T[words.key];
+  if (text === undefined || text === null) return "";
+  const params = words.params || {};
+  const param = (value) => {
+    if (value == null) return "";
+    if (typeof value !== "object") return String(value);
+    return "key" in value ? said(value) : (value[document.documentElement.lang] ?? value.en ?? "");
+  };
+  return text.replace(/\{(\w+)\}/g, (_, name) => param(params[name]));
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,10 @@
 // The producer's controller: renders the producer view and turns clicks and keys into commands.
 // What a control may do comes from the view (`can`, `next_action`, the segment's looks and
 // overlays), never from round names: the rules live on the server.
+import { points as formatPoints } from "/static/js/format.js";
 import { ShowClient, esc, seconds } from "/static/js/show-client.js";
 import { allowed } from "/static/js/can.js";
-import { T, ask, dialogOpen, inVietnamese, report, said, showStatus, t, toast } from "/controller/ui.js";
+import { T, ask, dialogOpen, report, said, showStatus, t, toast } from "/controller/ui.js";
 import { seasonPanel } from "/controller/season.js";
 
 const $ = (id) => document.getElementById(id);
@@ -12,14 +13,7 @@ const lang = document.documentElement.lang;
 let view = null;
 let presence = null;
 
-// Points as every page writes them (static/js/format.js, one formatter per locale). Until that
-// module is served, the same rule here, in this one place.
-let formatPoints = (value, decimals, language) => new Intl.NumberFormat(language === "vi" ? "vi-VN" : "en-US", {
-  minimumFractionDigits: decimals ?? 0, maximumFractionDigits: decimals ?? 2, useGrouping: false,
-}).format(value);
-try {
-  ({ points: formatPoints } = await import("/static/js/format.js"));
-} catch { /* not served yet: the fallback above */ }
+// Points as every page writes them (static/js/format.js, one formatter per locale).
 const points = (value) => (value == null ? "—" : formatPoints(Number(value), view && view.show ? view.show.decimals : undefined, lang));
 
 const client = new ShowClient("/control", { token }, {
@@ -180,7 +174,7 @@ function teamsPanel() {
     let answer = `<span class="muted">${esc(t("control.no_answer"))}</span>`;
     if (a) {
       const mark = a.correct === true ? "good" : a.correct === false ? "bad" : "";
-      const time = a.elapsed_ms != null ? ` <span class="muted">(${(a.elapsed_ms / 1000).toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} s)</span>` : "";
+      const time = a.elapsed_ms != null ? ` <span class="muted">(${formatPoints(a.elapsed_ms / 1000, 2, lang)} s)</span>` : "";
       answer = `<span class="ans ${mark}">${esc(a.text || t("control.answered"))}${time}</span>`;
     } else if (locked) answer = `<span class="muted">${esc(t("control.locked_out"))}</span>`;
     const judge = q && canFor("judge", team.id);
@@ -480,7 +474,7 @@ function obsStatus(obs) {
   if (!obs || !obs.configured) return `<span class="muted">${esc(t("control.obs_none"))}</span>`;
   const state = { connected: "good-text", offline: "bad-text" }[obs.state] || "muted";
   const row = (label, value) => (value ? `<br><span class="muted">${esc(label)}:</span> ${esc(value)}` : "");
-  const error = inVietnamese() ? obs.error_vi : obs.error;
+  const error = said(obs, "error");
   const at = obs.error_at ? new Date(obs.error_at).toLocaleTimeString(lang) : "";
   return `<span class="${state}" data-obs-state="${esc(obs.state)}">● ${esc(t(`control.obs_${obs.state}`))}</span>
     <span class="muted">${esc(obs.address)}</span>
@@ -535,7 +529,7 @@ function renderClients() {
   badge("badge-audience", t("control.badge_audience", { n: p.audience || 0 }), "none");
   const obs = p.obs;
   const obsLevel = !obs || !obs.configured ? "none" : obs.state === "connected" && !obs.manual ? "good" : obs.state === "offline" ? "bad" : "warn";
-  const obsError = obs && (inVietnamese() ? obs.error_vi : obs.error);
+  const obsError = obs && said(obs, "error");
   const obsWord = !obs || !obs.configured ? t("control.obs_none") : t(`control.obs_${obs.state}`);
   badge("badge-obs", `OBS ${obs && obs.program ? `· ${obs.program}` : ""}`.trim(), obsLevel,
     `OBS: ${obsWord}${obsError ? ` — ${obsError}` : ""}`);

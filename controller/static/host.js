@@ -7,8 +7,6 @@ import { T, showStatus, t } from "/controller/ui.js";
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get("token") || "";
 const lang = document.documentElement.lang || "vi";
-const locale = lang === "vi" ? "vi-VN" : "en-US";
-const secondsFmt = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 let view = null;
 
@@ -115,7 +113,7 @@ function renderSide() {
   $("buzzes").innerHTML = buzzes.length
     ? buzzes.map((b, i) => `<li data-team="${esc(b.team)}" class="${q.floor === b.team ? "floor" : ""}">
         <span class="n">${i + 1}</span><span class="name">${esc(teamName(b.team))}</span>
-        <span class="gap">${i ? `+${esc(secondsFmt.format((b.at - first) / 1000))} s` : ""}</span></li>`).join("")
+        <span class="gap">${i ? `+${esc(formatPoints((b.at - first) / 1000, 2, lang))} s` : ""}</span></li>`).join("")
     : `<li class="none">${esc(t("host.no_buzzes"))}</li>`;
   $("answers").innerHTML = answerRows(q);
 }

@@ -7,25 +7,50 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
 }
 
-/** Whether the page speaks Vietnamese (the server's words then come from their `_vi` twins). */
+/** Whether the page speaks Vietnamese. */
 export const inVietnamese = () => document.documentElement.lang === "vi";
 
 /**
- * A server text in the page's language: ``obj[key + "_vi"]`` on a Vietnamese page (when the
- * server sent one), else ``obj[key]``. For messages, audit entries and undo/redo labels.
+ * Words the server sent as ``{key, params}`` (docs/protocol.md, "Words"), in the page's language,
+ * from the same catalogue the server reads. A parameter is text, a number, nested words, or
+ * ``{vi, en}`` (labels logged before the catalogue held them).
+ */
+export function say(words) {
+  if (!words || typeof words !== "object") return words == null ? "" : String(words);
+  const text = T[words.key];
+  if (text === undefined) return words.key || "";
+  const params = words.params || {};
+  return text.replace(/\{(\w+)\}/g, (_, name) => param(params[name]));
+}
+
+function param(value) {
+  if (value == null) return "";
+  if (typeof value !== "object") return String(value);
+  if ("key" in value) return say(value);
+  return value[document.documentElement.lang] ?? value.en ?? "";
+}
+
+/**
+ * A server text in the page's language: ``obj[key]`` when it is words (undo/redo labels, audit
+ * entries), ``obj[key + "_words"]`` beside an English ``obj[key]`` (OBS errors, season problems),
+ * an error's own ``key`` and ``params`` for ``message``; else the plain text.
  */
 export function said(obj, key = "message") {
   if (!obj) return "";
-  return (inVietnamese() && obj[`${key}_vi`]) || obj[key] || "";
+  const value = obj[key];
+  if (value && typeof value === "object") return say(value);
+  if (obj[`${key}_words`]) return say(obj[`${key}_words`]);
+  if (key === "message" && obj.key && T[obj.key] !== undefined) return say(obj);
+  return value || "";
 }
 
-// Refusals the client makes up itself (show-client.js) carry English only.
-const CLIENT_ERRORS_VI = { offline: "chưa kết nối tới máy chủ", timeout: "máy chủ không trả lời" };
+// Refusals the client makes up itself (show-client.js): codes with their words in the catalogue.
+const CLIENT_ERRORS = { offline: "wire.offline", timeout: "wire.timeout" };
 
 /** An error ACK's message in the page's language. */
 export function errorText(error) {
-  if (inVietnamese() && error && !error.message_vi && CLIENT_ERRORS_VI[error.code]) return CLIENT_ERRORS_VI[error.code];
-  return said(error);
+  if (error && !error.key && CLIENT_ERRORS[error.code]) return say({ key: CLIENT_ERRORS[error.code] });
+  return said(error) || (error && error.code) || "";
 }
 
 let toastTimer = null;

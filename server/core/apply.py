@@ -36,7 +36,7 @@ def undoable(action: ev.Action) -> bool:
 def apply_action(state: ShowState, action: ev.Action) -> ShowState:
     """Apply one logged action: record it in the undo history, then apply its events."""
     if undoable(action):
-        entry = HistoryEntry(action.seq, action.label, state.board, action.label_vi)
+        entry = HistoryEntry(action.seq, action.label, state.board, action.label_vi, action.words)
         state = replace(state, undo=(*state.undo[-(UNDO_DEPTH - 1) :], entry), redo=())
     for event in action.events:
         state = apply(state, event)
@@ -47,11 +47,11 @@ def apply(state: ShowState, event: ev.Event) -> ShowState:
     """Apply one event."""
     if isinstance(event, ev.Undone):
         entry = state.undo[-1]
-        redo = HistoryEntry(entry.seq, entry.label, state.board, entry.label_vi)
+        redo = HistoryEntry(entry.seq, entry.label, state.board, entry.label_vi, entry.words)
         return replace(state, board=entry.board, undo=state.undo[:-1], redo=(*state.redo, redo))
     if isinstance(event, ev.Redone):
         entry = state.redo[-1]
-        undo = HistoryEntry(entry.seq, entry.label, state.board, entry.label_vi)
+        undo = HistoryEntry(entry.seq, entry.label, state.board, entry.label_vi, entry.words)
         return replace(state, board=entry.board, redo=state.redo[:-1], undo=(*state.undo, undo))
     if isinstance(event, ev.VotesCast):
         box = dict(state.ballots.get(event.poll, {}))

@@ -30,26 +30,23 @@ class Ctx:
             return self.config.rundown[index]
         if index == len(self.config.rundown) and self.board.tiebreak_teams:
             return tiebreak_segment(self.config)
-        raise RuleError(
-            "the show is not in a segment yet; start the show first",
-            vi="chương trình chưa vào phần thi nào; hãy bắt đầu chương trình trước",
-        )
+        raise RuleError("rule.no_segment_yet")
 
     def question(self) -> QuestionState:
         if self.board.question is None:
-            raise RuleError("no question is on screen", vi="chưa có câu hỏi trên sóng")
+            raise RuleError("rule.no_question_on_screen")
         return self.board.question
 
     def question_config(self, qid: str) -> Question:
         question = self.config.questions.get(qid)
         if question is None:
-            raise NotFound(f"there is no question '{quote(qid)}'", vi=f"không có câu hỏi '{quote(qid)}'")
+            raise NotFound("rule.no_question", question=quote(qid))
         return question
 
     def team(self, team_id: str) -> Team:
         team = self.config.team(team_id)
         if team is None:
-            raise NotFound(f"there is no team '{quote(team_id)}'", vi=f"không có đội '{quote(team_id)}'")
+            raise NotFound("rule.no_team", team=quote(team_id))
         return team
 
     def team_name(self, team_id: str) -> str:
@@ -62,20 +59,14 @@ class Ctx:
         by = self.cmd.by
         if by.role == "team" and by.id != team_id:
             owner = self.team_name(by.id)
-            raise Forbidden(
-                f"this pad belongs to {owner}, not {team.name}",
-                vi=f"máy tính bảng này là của {owner}, không phải của {team.name}",
-            )
+            raise Forbidden("rule.not_your_pad", owner=owner, team=team.name)
         if by.role not in ("team", "producer"):
-            raise Forbidden(
-                "only a team pad or the producer can do that",
-                vi="chỉ máy tính bảng của đội hoặc bàn điều khiển mới được làm việc này",
-            )
+            raise Forbidden("rule.team_or_producer_only")
         return team
 
     def require_producer(self) -> None:
         if self.cmd.by.role not in ("producer", "system"):
-            raise Forbidden("only the producer can do that", vi="chỉ bàn điều khiển mới được làm việc này")
+            raise Forbidden("rule.producer_only")
 
     # -- time ---------------------------------------------------------------------------
 
@@ -114,8 +105,5 @@ def tiebreak_segment(config: ShowConfig) -> Segment:
 
 def check_points(value: Decimal, what: str) -> Decimal:
     if not value.is_finite() or abs(value) > 10000 or value != value.quantize(Decimal("0.01")):
-        raise InvalidCommand(
-            f"{what}: expected a number of points with at most 2 decimals, got {value}",
-            vi=f"{what}: cần số điểm có tối đa 2 chữ số thập phân, nhận được {value}",
-        )
+        raise InvalidCommand("rule.bad_points", what=what, value=value)
     return value

@@ -1,10 +1,17 @@
 """Errors the show engine raises; every message is one a producer can act on.
 
-Each carries its sentence in English (``message``, what logs, tests and API clients read) and in
-Vietnamese (``vi``, what the controller shows by default).
+An error is a catalogue key with parameters (``raise NotFound("rule.no_team", team=quote(t))``):
+``message`` is its English sentence (what logs, tests and API clients read), ``words`` what the
+wire carries for the pages to say in their own language. The old form, an English sentence with
+its Vietnamese one (``RuleError("…", vi="…")``), still works for code not yet moved to keys.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from server import i18n
+from server.core.words import Words, both
 
 
 class ShowError(Exception):
@@ -12,10 +19,30 @@ class ShowError(Exception):
 
     code = "show_error"
 
-    def __init__(self, message: str, vi: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.vi = vi or message  # an untranslated message still says something
+    def __init__(self, key: str, /, vi: str | None = None, **params: Any) -> None:
+        if vi is None and not params and not i18n.known(key):
+            self.words = both(key)  # an untranslated message still says something
+        elif vi is not None:
+            self.words = both(key, vi)
+        else:
+            self.words = Words(key, params)
+        self.message = self.words.text("en")
+        super().__init__(self.message)
+
+    @property
+    def key(self) -> str:
+        """The catalogue key of the sentence."""
+        return self.words.key
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The sentence's parameters as plain JSON (nested words as ``{"key", "params"}``)."""
+        return self.words.wire()["params"]
+
+    @property
+    def vi(self) -> str:
+        """The sentence in Vietnamese, as the controller shows it by default."""
+        return self.words.text("vi")
 
 
 class RuleError(ShowError):

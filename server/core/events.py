@@ -12,6 +12,7 @@ from msgspec import Struct
 
 from server.core.commands import AnyCommand, Vote
 from server.core.state import Award, QPhase, Strap, Timer, VotePhase, Winner
+from server.core.words import Words
 
 
 class Event(Struct, frozen=True, tag=True):
@@ -191,4 +192,5 @@ class Action(Struct, frozen=True):
     command: AnyCommand
     events: tuple[AnyEvent, ...]
     label: str = ""
-    label_vi: str = ""  # ``label`` in Vietnamese; empty in actions logged before it existed
+    label_vi: str = ""  # ``label`` in Vietnamese, in actions logged before ``words`` existed
+    words: Words | None = None  # ``label`` as a catalogue key and parameters; None in older logs

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from server.core import commands as c
 from server.core import events as ev
-from server.core.config import OVERLAY_NAMES_VI, OVERLAYS, Segment
+from server.core.audit import overlay_name
+from server.core.config import OVERLAYS, Segment
 from server.core.context import Ctx
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
 from server.core.state import Strap
 from server.core.text import clean
+from server.core.words import say
 from server.core.zones import clashes, look_picture
 
 NAME_MAX = 80
@@ -21,16 +23,10 @@ TITLE_MAX = 160
 
 def set_overlay(x: Ctx, cmd: c.SetOverlay) -> list[ev.Event]:
     if cmd.overlay not in OVERLAYS:
-        raise InvalidCommand(
-            f"overlay: expected one of {', '.join(OVERLAYS)}, got '{quote(cmd.overlay)}'",
-            vi=f"overlay: cần một trong {', '.join(OVERLAYS)}, nhận được '{quote(cmd.overlay)}'",
-        )
+        raise InvalidCommand("rule.bad_overlay", overlays=", ".join(OVERLAYS), overlay=quote(cmd.overlay))
     if (cmd.overlay in x.board.on_air) == cmd.visible:
-        name_vi = OVERLAY_NAMES_VI[cmd.overlay]
-        raise RuleError(
-            f"the {cmd.overlay} overlay is already {'on' if cmd.visible else 'off'} air",
-            vi=f"overlay {name_vi} {'đang ở trên sóng' if cmd.visible else 'đã tắt'} rồi",
-        )
+        name = overlay_name(cmd.overlay)
+        raise RuleError("rule.overlay_already_on" if cmd.visible else "rule.overlay_already_off", overlay=name)
     if not cmd.visible:
         return [ev.OverlaySet(cmd.overlay, False)]
     return [*_take_off(clashes(cmd.overlay, x.board.on_air)), ev.OverlaySet(cmd.overlay, True)]
@@ -42,13 +38,10 @@ def take_look(x: Ctx, cmd: c.TakeLook) -> list[ev.Event]:
     look = next((lk for lk in segment.looks if lk.id == cmd.look), None)
     if look is None:
         known = ", ".join(lk.id for lk in segment.looks)
-        raise NotFound(
-            f"'{segment.title}' has no look '{quote(cmd.look)}'; its looks: {known or 'none'}",
-            vi=f"phần thi '{segment.title}' không có bố cục '{quote(cmd.look)}'; các bố cục: {known or 'không có'}",
-        )
+        raise NotFound("rule.no_look", segment=segment.title, look=quote(cmd.look), looks=known or say("rule.none"))
     events = _picture(x.board.on_air, look_picture(look, x.board.on_air))
     if not events:
-        raise RuleError(f"the look '{look.title}' is already on air", vi=f"bố cục '{look.title}' đang ở trên sóng rồi")
+        raise RuleError("rule.look_already_on", title=look.title)
     return events
 
 
@@ -82,13 +75,10 @@ def show_lower_third(x: Ctx, cmd: c.ShowLowerThird) -> list[ev.Event]:
     given = [key for key in ("team", "member", "judge") if getattr(cmd, key) is not None]
     guest = bool(clean(cmd.name))
     if len(given) + guest != 1:
-        raise InvalidCommand(
-            "say who the lower third is for: one of team, member, judge, or a guest's name",
-            vi="hãy chọn đúng một đội, thành viên, giám khảo hoặc tên khách mời để giới thiệu",
-        )
+        raise InvalidCommand("rule.lower_third_for_whom")
     strap = _strap(x, cmd, given[0] if given else "guest")
     if x.board.lower_third == strap and "lower_third" in x.board.on_air:
-        raise RuleError("that lower third is already on air", vi="dòng giới thiệu này đang ở trên sóng rồi")
+        raise RuleError("rule.lower_third_already_on")
     out: list[ev.Event] = [ev.LowerThirdSet(strap)]
     if "lower_third" not in x.board.on_air:
         out += [*_take_off(clashes("lower_third", x.board.on_air)), ev.OverlaySet("lower_third", True)]
@@ -105,13 +95,11 @@ def _strap(x: Ctx, cmd: c.ShowLowerThird, kind: str) -> Strap:
                 if member.id == cmd.member:
                     title = f"{member.role} — {team.name}" if member.role else team.name
                     return Strap("member", member.name, title, member.id, team.id)
-        raise NotFound(
-            f"there is no team member '{quote(cmd.member)}'", vi=f"không có thành viên '{quote(cmd.member)}'"
-        )
+        raise NotFound("rule.no_member", member=quote(cmd.member))
     if kind == "judge":
         judge = x.config.judge(cmd.judge or "")
         if judge is None:
-            raise NotFound(f"there is no judge '{quote(cmd.judge)}'", vi=f"không có giám khảo '{quote(cmd.judge)}'")
+            raise NotFound("rule.no_judge", judge=quote(cmd.judge))
         return Strap("judge", judge.name, judge.title, judge.id)
     return Strap("guest", _text(cmd.name, "name", NAME_MAX), _text(cmd.title, "title", TITLE_MAX))
 
@@ -119,8 +107,5 @@ def _strap(x: Ctx, cmd: c.ShowLowerThird, kind: str) -> Strap:
 def _text(raw: str, field: str, limit: int) -> str:
     text = clean(raw)
     if len(text) > limit:
-        raise InvalidCommand(
-            f"{field}: at most {limit} characters, got {len(text)}",
-            vi=f"{field}: tối đa {limit} ký tự, nhận được {len(text)}",
-        )
+        raise InvalidCommand("rule.too_long", field=field, limit=limit, count=len(text))
     return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from server.core.apply import apply_action
-from server.core.audit import describe, describe_vi
+from server.core.audit import words_for
 from server.core.commands import Command
 from server.core.config import ShowConfig
 from server.core.decide import decide
@@ -16,8 +16,8 @@ from server.core.state import ShowState
 def execute(config: ShowConfig, state: ShowState, command: Command) -> tuple[ShowState, Action]:
     """Decide a command and apply it: the new state and the action to log."""
     events = decide(config, state, command)
-    label, label_vi = describe(config, state, command), describe_vi(config, state, command)
-    action = Action(state.seq + 1, command, tuple(events), label, label_vi)
+    words = words_for(config, state, command)
+    action = Action(state.seq + 1, command, tuple(events), words.text("en"), words=words)
     return apply_action(state, action), action
 
 

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from msgspec import Struct, field
 
+from server.core.words import Words
+
 
 class ShowPhase(StrEnum):
     SETUP = "setup"
@@ -153,7 +155,8 @@ class HistoryEntry(Struct, frozen=True):
     seq: int
     label: str
     board: Board  # before the action (undo stack) or after it (redo stack)
-    label_vi: str = ""  # the label in Vietnamese; empty in snapshots written before it existed
+    label_vi: str = ""  # the label in Vietnamese, in snapshots written before ``words`` existed
+    words: Words | None = None  # the label as a catalogue key and parameters
 
 
 class ShowState(Struct, frozen=True):
@@ -176,3 +179,8 @@ class ShowState(Struct, frozen=True):
 def poll_key(poll: str, epoch: int) -> str:
     """The ballot box of one poll in one epoch (a reset starts a new epoch)."""
     return f"{poll}#{epoch}"
+
+
+def tally(state: ShowState, key: str) -> dict[str, int]:
+    """Votes per option in one ballot box."""
+    return {option: n for option, n in state.tallies.get(key, {}).items() if n}

@@ -9,6 +9,7 @@ from server.core.context import Ctx
 from server.core.errors import RuleError
 from server.core.state import JudgedProgress, QPhase, ShowState, VotePhase, poll_key
 from server.core.text import clean
+from server.core.words import Words, say
 
 NICKNAME_MAX = 24
 DEVICE_MAX = 64
@@ -19,27 +20,27 @@ def clean_nickname(raw: str) -> str:
     return clean(raw)[:NICKNAME_MAX].rstrip()
 
 
-Reason = tuple[str, str]  # why a vote was refused: (English, Vietnamese)
-ALREADY_VOTED: Reason = ("this phone has already voted on this question", "điện thoại này đã bình chọn câu hỏi này rồi")
-NOT_OPEN: Reason = ("no vote is open", "không có cuộc bình chọn nào đang mở")
+Reason = Words  # why a vote was refused
+ALREADY_VOTED: Reason = say("vote.already_voted")
+NOT_OPEN: Reason = say("vote.not_open")
 
 
 def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
     """The ballot box taking votes now, its options, opening and closing time; or a RuleError."""
     question = x.board.question
     if x.board.segment < 0:
-        raise RuleError(NOT_OPEN[0], vi=NOT_OPEN[1])
+        raise RuleError(NOT_OPEN.key)
     segment = x.segment()
     if segment.round is RoundType.AUDIENCE and question is not None:
         if question.phase is not QPhase.OPEN:
-            raise RuleError("voting is closed for this question", vi="câu hỏi này đã đóng bình chọn")
+            raise RuleError("vote.closed")
         options = tuple(x.config.questions[question.id].options or {})
         return poll_key(question.id, question.epoch), options, question.opened_at, x.board.timer.deadline
     if segment.round is RoundType.JUDGED:
         progress = x.board.judged.get(segment.id, JudgedProgress())
         if progress.voting is VotePhase.OPEN:
             return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None, None
-    raise RuleError(NOT_OPEN[0], vi=NOT_OPEN[1])
+    raise RuleError(NOT_OPEN.key)
 
 
 def taking_votes(config: ShowConfig, state: ShowState) -> bool:
@@ -58,10 +59,7 @@ def choice(option: str, options) -> str:
 
 def unknown_option(option: str, options) -> Reason:
     choices = ", ".join(options)
-    return (
-        f"no option '{option[:10]}'; choose one of {choices}",
-        f"không có phương án '{option[:10]}'; hãy chọn một trong {choices}",
-    )
+    return say("vote.unknown_option", option=option[:10], choices=choices)
 
 
 def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], list[tuple[c.Vote, Reason]]]:
@@ -75,15 +73,15 @@ def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], 
         reason: Reason | None = None
         option = choice(vote.option, options)
         if not vote.device or len(vote.device) > DEVICE_MAX:
-            reason = ("invalid device id", "mã thiết bị không hợp lệ")
+            reason = say("vote.bad_device")
         elif option not in options:
             reason = unknown_option(vote.option, options)
         elif vote.device in box or vote.device in seen:
             reason = ALREADY_VOTED
         elif deadline is not None and vote.at >= deadline:
-            reason = ("too late: voting has closed", "quá muộn: bình chọn đã đóng")
+            reason = say("vote.too_late")
         elif opened_at is not None and vote.at < opened_at:
-            reason = ("too early: voting had not opened", "quá sớm: bình chọn chưa mở")
+            reason = say("vote.too_early")
         if reason:
             refused.append((vote, reason))
         else:
@@ -94,11 +92,11 @@ def screen_votes(x: Ctx, votes: tuple[c.Vote, ...]) -> tuple[str, list[c.Vote], 
 
 def cast_votes(x: Ctx, cmd: c.CastVotes) -> list[ev.Event]:
     if cmd.by.role not in ("audience", "producer", "system"):
-        raise RuleError("only the audience votes", vi="chỉ khán giả mới được bình chọn")
+        raise RuleError("vote.audience_only")
     key, accepted, refused = screen_votes(x, cmd.votes)
     if not accepted:
         if refused:
-            english, vietnamese = refused[0][1]
-            raise RuleError(english, vi=vietnamese)
-        raise RuleError("no votes given", vi="không có lượt bình chọn nào")
+            reason = refused[0][1]
+            raise RuleError(reason.key, **reason.params)
+        raise RuleError("vote.none_given")
     return [ev.VotesCast(key, tuple(accepted))]

@@ -17,6 +17,8 @@ from obswebsocket import obsws, requests
 from obswebsocket.core import RecvThread
 from obswebsocket.exceptions import ConnectionFailure, MessageTimeout
 
+from server.core.words import Words, both, say
+
 log = logging.getLogger(__name__)
 
 TIMEOUT = 2.0  # seconds; a frozen OBS must not hold the show's OBS worker for long
@@ -24,11 +26,12 @@ _LOST = (OSError, websocket.WebSocketException, MessageTimeout, ConnectionFailur
 
 
 class ObsError(Exception):
-    """Something about OBS, in words for the producer (``vi``: the same in Vietnamese)."""
+    """Something about OBS, in words for the producer: a catalogue key and its parameters."""
 
-    def __init__(self, message: str, vi: str = "") -> None:
-        super().__init__(message)
-        self.message, self.vi = message, vi or message
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.words = Words(key, params)
+        self.message = self.words.text("en")
+        super().__init__(self.message)
 
 
 class ObsLost(ObsError):
@@ -63,10 +66,7 @@ class ObsClient:
             ws.ws.settimeout(None)  # the receive thread blocks; requests have their own timeout
         except _LOST as exc:
             self._drop()
-            raise ObsLost(
-                f"can't reach OBS at {self.address}: {_words(exc)}",
-                vi=f"không kết nối được OBS tại {self.address}: {_words(exc, vi=True)}",
-            ) from None
+            raise ObsLost("obs.unreachable", address=self.address, why=_words(exc)) from None
         ws.thread_recv = RecvThread(ws)
         ws.thread_recv.daemon = True
         ws.thread_recv.start()
@@ -74,16 +74,14 @@ class ObsClient:
     def call(self, request: str, **fields: Any) -> dict[str, Any]:
         """Send one request; its response data, or ObsLost / ObsRefused."""
         if self.ws.ws is None or not self.ws.ws.connected:
-            raise ObsLost("not connected to OBS", vi="chưa kết nối OBS")
+            raise ObsLost("obs.not_connected")
         try:
             response = self.ws.call(getattr(requests, request)(**fields))
         except _LOST as exc:
-            english, vietnamese = _words(exc), _words(exc, vi=True)
-            message = f"OBS did not answer {request}: {english}"
-            raise ObsLost(message, vi=f"OBS không trả lời {request}: {vietnamese}") from None
+            raise ObsLost("obs.no_answer", request=request, why=_words(exc)) from None
         if not response.status:
             shown = ", ".join(f"{k}={v!r}" for k, v in fields.items())
-            raise ObsRefused(f"OBS refused {request}({shown})", vi=f"OBS từ chối {request}({shown})")
+            raise ObsRefused("obs.refused", request=request, fields=shown)
         return dict(response.datain)
 
     def close(self) -> None:
@@ -101,12 +99,10 @@ class ObsClient:
         ws.thread_recv = None
 
 
-def _words(exc: BaseException, vi: bool = False) -> str:
+def _words(exc: BaseException) -> Words:
     if isinstance(exc, MessageTimeout | TimeoutError | websocket.WebSocketTimeoutException):
-        return "không phản hồi kịp (OBS bị treo?)" if vi else "no answer in time (is OBS frozen?)"
+        return say("obs.frozen")
     if isinstance(exc, ConnectionRefusedError):
-        if vi:
-            return "bị từ chối kết nối (OBS có đang chạy và bật WebSocket server không?)"
-        return "connection refused (is OBS running, with its WebSocket server on?)"
+        return say("obs.connection_refused")
     text = str(exc).strip()
-    return text or type(exc).__name__
+    return both(text or type(exc).__name__)  # the library's own words, as it said them

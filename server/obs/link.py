@@ -18,6 +18,7 @@ from typing import Any
 
 from server.core.config import ObsSettings, ShowConfig
 from server.core.state import Board
+from server.core.words import say
 from server.obs.client import ObsClient, ObsLost, ObsRefused
 from server.obs.plan import ObsTarget, obs_target
 
@@ -54,7 +55,7 @@ class ObsLink:
             "target": None,
             "manual": False,  # OBS's program scene was switched by hand, away from the show's
             "error": None,
-            "error_vi": None,
+            "error_words": None,  # ``error`` as {key, params}, for the controller to say in its language
             "error_at": None,
         }
         self._want = ObsTarget()
@@ -225,7 +226,7 @@ class ObsLink:
     def _fault(self, exc: ObsLost | ObsRefused, state: str) -> None:
         if exc.message != self._status["error"]:  # once per new problem, not once per retry
             log.warning("OBS: %s", exc.message)
-        self._set_status(state=state, error=exc.message, error_vi=exc.vi, error_at=int(time.time() * 1000))
+        self._set_status(state=state, error=exc.message, error_words=exc.words.wire(), error_at=int(time.time() * 1000))
 
     def _on_event(self, name: str, data: dict[str, Any]) -> None:
         """OBS's receive thread: hand what matters to the loop, never call OBS from here."""
@@ -236,4 +237,4 @@ class ObsLink:
         elif name == "CurrentPreviewSceneChanged":
             self._set_status(preview=data.get("sceneName"))
         elif name == "ExitStarted":
-            self._set_status(state="offline", error="OBS is closing", error_vi="OBS đang đóng")
+            self._set_status(state="offline", error="OBS is closing", error_words=say("obs.closing").wire())

@@ -134,7 +134,7 @@ class SeasonBook:
         """The show to play: the stage's template with the confirmed teams."""
         spec = self.season.stage(stage)
         if spec is None:
-            raise NotFound(f"there is no stage '{quote(stage)}'", vi=f"không có vòng thi '{quote(stage)}'")
+            raise NotFound("season.no_stage", stage=quote(stage))
         teams = rules.lineup(self.season, self.state, stage, index)
         return season_show(self.season, spec, index, teams)
 

@@ -34,6 +34,7 @@ from server.core.season.config import SeasonConfig, show_id
 from server.core.season.events import SeasonState
 from server.core.season.results import Named, ShowResult
 from server.core.season.rules import table
+from server.core.words import say
 from server.season.book import SeasonBook
 from server.season.view import season_view
 
@@ -141,15 +142,9 @@ def _locate(book: SeasonBook, show: str) -> tuple[str, int]:
     played = ", ".join(show_id(season, s, i) for s, i in _played(season, state))
     if where is None:
         every = ", ".join(show_id(season, s.id, i) for s in season.stages for i in range(s.shows))
-        raise NotFound(
-            f"season {season.id} has no show '{quote(show)}'; its shows are {every}",
-            vi=f"mùa giải {season.id} không có trận '{quote(show)}'; các trận là {every}",
-        )
+        raise NotFound("season.no_show_in", id=season.id, show=quote(show), shows=every)
     if state.result(*where) is None:
-        raise NotFound(
-            f"{show} has not been played yet: no results to export (played: {played or 'none'})",
-            vi=f"trận {show} chưa thi: chưa có kết quả để xuất (đã thi: {played or 'chưa có trận nào'})",
-        )
+        raise NotFound("season.not_played_yet", show=show, played=played or say("season.none_played"))
     return where
 
 

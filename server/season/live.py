@@ -50,10 +50,7 @@ def season_show_config(season_path: Path, db_path: Path, show: str) -> tuple[Sho
         where = book.locate(show) or book.locate(f"{book.season.id}-{show}")
         if where is None:
             ids = [f"{s.id}-{n + 1}" for s in book.season.stages for n in range(s.shows)]
-            raise NotFound(
-                f"no show '{quote(show)}' in the season; its shows: {', '.join(ids)}",
-                vi=f"mùa giải không có trận '{quote(show)}'; các trận: {', '.join(ids)}",
-            )
+            raise NotFound("season.no_show_listed", show=quote(show), shows=", ".join(ids))
         config = book.show_config(*where)
         stage = book.season.stage(where[0])
         assert stage is not None
@@ -102,8 +99,6 @@ class SeasonDesk:
     def correct(self, command: SeasonCorrect) -> None:
         where = self.book.locate(command.show)
         if where is None:
-            raise NotFound(
-                f"no show '{quote(command.show)}' in the season", vi=f"mùa giải không có trận '{quote(command.show)}'"
-            )
+            raise NotFound("season.no_show", show=quote(command.show))
         self.book.correct(*where, command.team, command.points, command.reason, "producer")
         self.refresh()

@@ -182,7 +182,7 @@ def _proposal(season: SeasonConfig, proposal: Proposal) -> dict[str, Any]:
         "waiting": [show_id(season, *where) for where in proposal.waiting],
         "draw": [[names[t] for t in group] for group in proposal.draw],
         "problem": proposal.problem,
-        "problem_vi": proposal.problem_vi,
+        "problem_words": proposal.problem_words and proposal.problem_words.wire(),
     }
 
 

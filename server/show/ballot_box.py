@@ -88,8 +88,8 @@ class VoteQueue:
             if answer.done():
                 continue
             if id(vote) in why:
-                english, vietnamese = why[id(vote)]
-                answer.set_result(RuleError(english, vi=vietnamese))
+                reason = why[id(vote)]
+                answer.set_result(RuleError(reason.key, **reason.params))
             else:
                 answer.set_result(Counted(poll, next(taken).option, action.seq))
 

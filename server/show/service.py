@@ -19,11 +19,12 @@ from typing import Any
 
 from msgspec import Struct
 
-from server.core.audit import AuditEntry, label_vi, record, who
+from server.core.audit import AuditEntry, record, who_words, words_of
 from server.core.commands import SYSTEM, CastVotes, Command, Expire, RevealAnswer
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
 from server.core.events import Action
+from server.core.words import Words, both
 from server.log.store import EventLog
 from server.show.ballot_box import VoteQueue
 from server.show.engine import Engine
@@ -63,7 +64,7 @@ class ShowService:
         self.engine = Engine(config, log_store)
         self.clock = clock
         self.audit: dict[int, AuditEntry] = {}
-        self.audit_vi: dict[int, str] = {}  # seq -> the audit entry's words in Vietnamese
+        self.audit_words: dict[int, Words] = {}  # seq -> the audit entry's line as a catalogue key
         for action in log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)):
             self._remember(action)
         self.season: dict[str, Any] | None = None
@@ -121,10 +122,7 @@ class ShowService:
             action = self.engine.run(command, snapshot=False)
         except sqlite3.Error as exc:
             log.exception("could not write the log")
-            raise StorageError(
-                f"the show database refused the write ({exc}); nothing was changed",
-                vi=f"cơ sở dữ liệu của chương trình từ chối ghi ({exc}); không có gì thay đổi",
-            ) from None
+            raise StorageError("store.write_refused", exc=exc) from None
         # Committed: from here on nothing may turn this into an error for the sender.
         self.last = action
         try:
@@ -141,11 +139,11 @@ class ShowService:
         if isinstance(action.command, CastVotes):
             return  # ballots are in the log and the tallies; the audit panel is for what people did
         record(self.audit, action)
-        self.audit_vi[action.seq] = label_vi(action)
+        self.audit_words[action.seq] = words_of(action)
         while len(self.audit) > RECENT:
             del self.audit[next(iter(self.audit))]
-        while len(self.audit_vi) > RECENT:
-            del self.audit_vi[next(iter(self.audit_vi))]
+        while len(self.audit_words) > RECENT:
+            del self.audit_words[next(iter(self.audit_words))]
 
     def ballot_of(self, device: str) -> dict[str, Any]:
         """A phone's vote in the poll the audience sees now (after a reconnect the phone shows it again)."""
@@ -169,17 +167,12 @@ class ShowService:
         producer["season"] = self.season
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
-        # The labels in Vietnamese too (server/show/views.py gives the English ones).
-        producer["undo_vi"] = (state.undo[-1].label_vi or state.undo[-1].label) if state.undo else None
-        producer["redo_vi"] = (state.redo[-1].label_vi or state.redo[-1].label) if state.redo else None
         producer["audit"] = {
             str(e.seq): {
                 "at": e.at,
                 "by": e.by,
-                "who": who(config, e.by),
-                "who_vi": who(config, e.by, vi=True),
-                "what": e.what,
-                "what_vi": self.audit_vi.get(e.seq, e.what),
+                "who": who_words(config, e.by).wire(),
+                "what": self.audit_words.get(e.seq, both(e.what)).wire(),
                 "undone": e.undone,
             }
             for e in list(self.audit.values())[-AUDIT:]

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from server.core.audit import words_of
 from server.core.config import OVERLAYS, JudgedScoring, PackagesScoring, RoundType, ShowConfig
 from server.core.context import tiebreak_segment
 from server.core.judged import tally
@@ -66,8 +67,9 @@ def producer_view(config: ShowConfig, state: ShowState, at: int = 0, season: boo
     awards = state.board.awards
     first = max(0, len(awards) - RECENT_AWARDS)
     view["awards"] = {str(index): award_json(a) for index, a in enumerate(awards[first:], start=first)}
-    view["undo"] = state.undo[-1].label if state.undo else None
-    view["redo"] = state.redo[-1].label if state.redo else None
+    # Labels as words ({key, params}): each page says them in its own language.
+    view["undo"] = words_of(state.undo[-1]).wire() if state.undo else None
+    view["redo"] = words_of(state.redo[-1]).wire() if state.redo else None
     view["overlays"] = overlays_view(season)
     _host_notes(config, state, view)
     return view

@@ -123,11 +123,12 @@ class RedisBallots:
     async def cast(self, vote: c.Vote) -> dict[str, Any]:
         poll = self.poll()
         if poll is None or not poll.get("open"):
-            return p.error("rule", *NOT_OPEN)
+            return p.error("rule", NOT_OPEN.key)
         options = poll.get("options") or {}
         option = choice(vote.option, options)
         if option not in options:  # the core's rule (server/core/votes.py); the owner screens again
-            return p.error("rule", *unknown_option(vote.option, options))
+            reason = unknown_option(vote.option, options)
+            return p.error("rule", reason.key, **reason.params)
         body = msgspec.json.encode(msgspec.structs.replace(vote, option=option)).decode()
         key = poll["id"]
         keys = [self.keys.ballots(key), self.keys.tally(key), self.keys.votes, self.keys.gate]
@@ -135,20 +136,12 @@ class RedisBallots:
             taken = await self._take(keys, [vote.device, option, body, key])
         except RedisError as exc:
             self.outage.failed(exc)
-            return p.error(
-                "unavailable",
-                "votes can't be taken right now; try again in a moment",
-                "hiện chưa nhận được bình chọn; hãy thử lại sau giây lát",
-            )
+            return p.error("unavailable", "wire.votes_unavailable")
         self.outage.ok()
         if taken == -1:
-            return p.error(
-                "busy",
-                "one moment: the question is changing; send your vote again",
-                "xin chờ giây lát: câu hỏi đang thay đổi; hãy gửi lại bình chọn",
-            )
+            return p.error("busy", "wire.votes_busy")
         if not taken:
-            return p.error("rule", *ALREADY_VOTED)
+            return p.error("rule", ALREADY_VOTED.key)
         return p.ok(poll=key, option=option)
 
     async def ballot_of(self, device: str) -> dict[str, Any]:
@@ -312,9 +305,7 @@ class EdgeShow:
     def snapshot(self, audience: str) -> dict[str, Any]:
         snap = self.views.get(audience)
         if snap is None:
-            raise ShowError(
-                "the show's owner process has not started yet", vi="tiến trình chủ của chương trình chưa chạy"
-            )
+            raise ShowError("wire.owner_not_started")
         return {**snap, "server_time": self.clock()}
 
     def poll(self) -> dict | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.core.audit import label_vi
+from server.core.audit import words_of
 from server.core.errors import ShowError
 from server.show.views import award_json
 from server.transport import protocol as p
@@ -29,15 +29,11 @@ _STATUS = {
 
 
 def _no_token() -> dict[str, Any]:
-    return p.error(
-        "unauthorized",
-        "send the producer token as 'Authorization: Bearer <token>'",
-        "hãy gửi mã truy cập của bàn điều khiển dưới dạng 'Authorization: Bearer <token>'",
-    )
+    return p.error("unauthorized", "wire.bearer_missing")
 
 
 def _too_large() -> dict[str, Any]:
-    return p.error("too_large", f"body over {p.MAX_PAYLOAD} bytes", f"nội dung vượt quá {p.MAX_PAYLOAD} byte")
+    return p.error("too_large", "wire.body_too_large", max_payload=p.MAX_PAYLOAD)
 
 
 def reply(body: dict[str, Any], status: int | None = None) -> web.Response:
@@ -69,7 +65,7 @@ async def get_state(request: web.Request) -> web.Response:
     """The producer's view with the producer token, the public view without one."""
     audience = "producer" if _producer(request) else "public"
     if request.headers.get("Authorization") and audience == "public":
-        return reply(p.error("unauthorized", "wrong bearer token", "mã truy cập (bearer token) không đúng"))
+        return reply(p.error("unauthorized", "wire.bearer_wrong"))
     return reply(p.ok(**request.app[SERVICE].snapshot(audience)))
 
 
@@ -87,19 +83,11 @@ async def post_command(request: web.Request) -> web.Response:
         payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         json.dumps(payload, ensure_ascii=False).encode()  # "\ud800" is valid JSON, but not valid text
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return reply(
-            p.error("bad_request", f"the body is not valid JSON: {exc}", f"nội dung không phải JSON hợp lệ: {exc}")
-        )
+        return reply(p.error("bad_request", "wire.body_not_json", exc=exc))
     except UnicodeEncodeError:
-        return reply(
-            p.error(
-                "bad_request",
-                "the body holds text that is not valid Unicode (a lone surrogate)",
-                "nội dung chứa văn bản không phải Unicode hợp lệ (một surrogate đứng riêng)",
-            )
-        )
+        return reply(p.error("bad_request", "wire.body_not_unicode"))
     except RecursionError:
-        return reply(p.error("bad_request", "the body is nested too deeply", "nội dung lồng nhau quá sâu"))
+        return reply(p.error("bad_request", "wire.body_too_deep"))
     service = request.app[SERVICE]
     try:
         producer = request.app[ACCESS].actor(request.headers["Authorization"].partition(" ")[2].strip())
@@ -110,14 +98,8 @@ async def post_command(request: web.Request) -> web.Response:
         return reply(p.error_of(exc))
     except Exception:
         log.exception("HTTP command %s failed", name)
-        return reply(
-            p.error(
-                "internal",
-                "the server could not handle this command; nothing was changed",
-                "máy chủ không xử lý được lệnh này; không có gì thay đổi",
-            )
-        )
-    return reply(p.ok(rev=action.seq, label=action.label, label_vi=label_vi(action)))
+        return reply(p.error("internal", "wire.command_failed"))
+    return reply(p.ok(rev=action.seq, label=action.label, label_words=words_of(action).wire()))
 
 
 async def get_awards(request: web.Request) -> web.Response:

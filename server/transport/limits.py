@@ -58,16 +58,8 @@ def payload_size(payload: Any) -> int:
     try:
         return len(json.dumps(payload, ensure_ascii=False).encode())
     except TypeError:
-        raise p.ProtocolError(
-            "bad_request",
-            "the payload must be JSON; binary data is not accepted",
-            vi="dữ liệu phải là JSON; không nhận dữ liệu nhị phân",
-        ) from None
+        raise p.ProtocolError("bad_request", "wire.payload_binary") from None
     except UnicodeEncodeError:
-        raise p.ProtocolError(
-            "bad_request",
-            "the payload holds text that is not valid Unicode",
-            vi="dữ liệu chứa văn bản không phải Unicode hợp lệ",
-        ) from None
+        raise p.ProtocolError("bad_request", "wire.payload_not_unicode") from None
     except ValueError:
         return 1 << 30

@@ -31,12 +31,7 @@ def pads(access, config: ShowConfig, base: str) -> list[dict[str, str]]:
 
 
 def _refused(where: str) -> dict[str, Any]:
-    return p.error(
-        "unauthorized",
-        f"the pads' addresses and QR codes are for the producer: send the producer token ({where})",
-        "địa chỉ và mã QR của các máy tính bảng chỉ dành cho bàn điều khiển: "
-        f"hãy gửi mã truy cập của bàn điều khiển ({where})",
-    )
+    return p.error("unauthorized", "wire.pads_producer_only", where=where)
 
 
 def _is_producer(request: web.Request, token: str) -> bool:
@@ -64,13 +59,7 @@ async def pad_qr(request: web.Request) -> web.Response:
     pad = next((x for x in listed if x["role"] == role and x["id"] == pid), None)
     if pad is None:
         known = ", ".join(f"{x['role']}/{x['id']}" for x in listed)
-        return reply(
-            p.error(
-                "not_found",
-                f"no pad '{role[:20]}/{pid[:40]}'; pads: {known}",
-                f"không có máy '{role[:20]}/{pid[:40]}'; các máy: {known}",
-            )
-        )
+        return reply(p.error("not_found", "wire.no_pad", role=role[:20], pid=pid[:40], known=known))
     # Quiet zone of 4 modules: tablet cameras read it off a laptop screen.
     response = qr_svg(pad["url"], scale=8, border=4, sized=False)
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -24,6 +24,9 @@ ROLES = {"/control": "producer", "/host": "host", "/judge": "judge", "/team": "t
 # team can take its pad back; the controller shows nothing of the show to a wrong token).
 REFUSED = {"/control": "control.unauthorized", "/host": "host.unauthorized"}
 
+# The audience page's own strings and the words of the refusals a phone can get (votes, limits).
+AUDIENCE_STRINGS = ("audience.", "vote.", "wire.vote", "wire.joins", "wire.bad_device", "wire.audience_", "wire.events")
+
 
 def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> None:
     """Every page; without ``desk`` (an edge process) only the audience's, the controller and pads live
@@ -63,7 +66,7 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
         lang = lang if lang in LANGUAGES else "vi"
         t = strings(lang)
         # Only the page's own strings: every byte goes to thousands of phones.
-        own = {key: text for key, text in t.items() if key.startswith("audience.")}
+        own = {key: text for key, text in t.items() if key.startswith(AUDIENCE_STRINGS)}
         html = env.get_template("audience.html").render(
             t=t,
             strings_json=json.dumps(own, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"),

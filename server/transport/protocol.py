@@ -13,6 +13,7 @@ import msgspec
 
 from server.core import commands as c
 from server.core.errors import ShowError
+from server.core.words import Words, say
 
 # -- server -> client events ---------------------------------------------------------------
 SNAPSHOT = "snapshot"  # {rev, view, server_time}: the whole view; replace what you have
@@ -90,8 +91,8 @@ IDENTITY_FIELD = {"team": "team", "judge": "judge"}
 class ProtocolError(ShowError):
     """A malformed or unknown event; ``code`` says which kind."""
 
-    def __init__(self, code: str, message: str, vi: str = "") -> None:
-        super().__init__(message, vi)
+    def __init__(self, code: str, key: str, /, vi: str | None = None, **params: Any) -> None:
+        super().__init__(key, vi, **params)
         self.code = code
 
 
@@ -99,13 +100,20 @@ def ok(**fields: Any) -> dict[str, Any]:
     return {"ok": True, **fields}
 
 
-def error(code: str, message: str, vi: str = "") -> dict[str, Any]:
-    """A refusal: ``message`` in English, ``message_vi`` in Vietnamese (the English one if none is given)."""
-    return {"ok": False, "error": {"code": code, "message": message, "message_vi": vi or message}}
+def refusal(code: str, words: Words) -> dict[str, Any]:
+    """The ``error`` of a refusal: ``message`` in English, ``key`` and ``params`` for the pages to say it."""
+    wire = words.wire()
+    return {"code": code, "message": words.text("en"), "key": wire["key"], "params": wire["params"]}
+
+
+def error(code: str, key: str, /, **params: Any) -> dict[str, Any]:
+    """A refusal ACK: the catalogue's ``key`` with ``params`` (docs/protocol.md, "Errors")."""
+    return {"ok": False, "error": refusal(code, Words(key, params))}
 
 
 def error_of(exc: ShowError) -> dict[str, Any]:
-    return error(exc.code, exc.message, exc.vi)
+    """A refusal ACK for a show error."""
+    return {"ok": False, "error": refusal(exc.code, exc.words)}
 
 
 def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c.Command:
@@ -113,11 +121,8 @@ def parse_command(namespace: str, event: str, payload: Any, actor: c.Actor) -> c
     kind = COMMANDS.get(namespace, {}).get(event)
     if kind is None:
         known = ", ".join(sorted(COMMANDS.get(namespace, {})))
-        raise ProtocolError(
-            "unknown_event",
-            f"unknown event '{str(event)[:40]}'; commands here: {known or 'none'}",
-            vi=f"không có sự kiện '{str(event)[:40]}'; các lệnh ở đây: {known or 'không có'}",
-        )
+        known_words = known or say("rule.none")
+        raise ProtocolError("unknown_event", "wire.unknown_event", event=str(event)[:40], known=known_words)
     identity = IDENTITY_FIELD.get(actor.role)
     payload = {} if payload is None else payload
     if identity and identity in kind.__struct_fields__ and isinstance(payload, dict):
@@ -131,24 +136,18 @@ def parse_payload(event: str, payload: Any, kind: type[T], skip: tuple[str, ...]
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise ProtocolError(
-            "bad_request",
-            f"{event}: expected a JSON object, got {type(payload).__name__}",
-            vi=f"{event}: cần một đối tượng JSON, nhận được {type(payload).__name__}",
-        )
+        raise ProtocolError("bad_request", "wire.not_object", event=event, kind=type(payload).__name__)
     fields = set(kind.__struct_fields__) - set(skip)
     unknown = [k for k in payload if k not in fields]
     if unknown:
-        allowed = ", ".join(sorted(fields))
-        raise ProtocolError(
-            "bad_request",
-            f"{event}: unknown field '{str(unknown[0])[:40]}'; allowed: {allowed or 'no fields'}",
-            vi=f"{event}: không có trường '{str(unknown[0])[:40]}'; các trường được phép: {allowed or 'không có'}",
-        )
+        allowed = ", ".join(sorted(fields)) or say("wire.no_fields")
+        field = str(unknown[0])[:40]
+        raise ProtocolError("bad_request", "wire.unknown_field", event=event, field=field, allowed=allowed)
     try:
         value = msgspec.convert(payload, kind)
     except msgspec.ValidationError as exc:
-        raise ProtocolError("bad_request", f"{event}: {_explain(exc)}", vi=f"{event}: {_explain_vi(exc)}") from None
+        key, params = _explain(exc)
+        raise ProtocolError("bad_request", key, event=event, **params) from None
     for name in fields:
         _check_numbers(event, getattr(value, name), name)
     return value
@@ -171,71 +170,44 @@ def _check_numbers(event: str, value: Any, path: str) -> None:
 
 
 def _out_of_range(event: str, path: str) -> ProtocolError:
-    return ProtocolError(
-        "bad_request", f"{event}: {path}: number out of range", vi=f"{event}: {path}: số nằm ngoài phạm vi cho phép"
-    )
+    return ProtocolError("bad_request", "wire.out_of_range", event=event, path=path)
 
 
-def _explain(exc: msgspec.ValidationError) -> str:
-    text = str(exc)
-    match = re.match(r"(.*) - at `\$\.?(.*)`$", text)
-    if match:
-        return f"{match.group(2) or 'payload'}: {match.group(1)[0].lower()}{match.group(1)[1:]}"
-    return text[0].lower() + text[1:]
-
-
-# msgspec's validation sentences, in Vietnamese; anything else is quoted as it is.
-_MSGSPEC_VI = (
-    (re.compile(r"Expected `(.+?)`, got `(.+?)`"), r"cần `\1`, nhận được `\2`"),
-    (re.compile(r"Object missing required field `(.+?)`"), r"thiếu trường bắt buộc `\1`"),
-    (re.compile(r"Invalid decimal string"), "chuỗi số thập phân không hợp lệ"),
-    (re.compile(r"Invalid enum value (.+)"), r"giá trị không hợp lệ \1"),
-    (re.compile(r"Integer value out of range"), "số nguyên nằm ngoài phạm vi"),
+# msgspec's validation sentences, each a catalogue key: the words in brackets become its parameters.
+_MSGSPEC = (
+    (re.compile(r"Expected `(?P<expected>.+?)`, got `(?P<got>.+?)`"), "wire.expected"),
+    (re.compile(r"Object missing required field `(?P<field>.+?)`"), "wire.missing_field"),
+    (re.compile(r"Invalid decimal string"), "wire.bad_decimal"),
+    (re.compile(r"Invalid enum value (?P<value>.+)"), "wire.bad_enum"),
+    (re.compile(r"Integer value out of range"), "wire.int_out_of_range"),
 )
 
 
-def _explain_vi(exc: msgspec.ValidationError) -> str:
-    """``_explain`` in Vietnamese."""
-    text, where, tail = str(exc), "", ""
+def _explain(exc: msgspec.ValidationError) -> tuple[str, dict[str, str]]:
+    """A validation error as a catalogue key with the path, what was expected and what came."""
+    text = str(exc)
     match = re.match(r"(.*) - at `\$\.?(.*)`$", text)
-    if match:
-        text, where = match.group(1), match.group(2) or "payload"
-    elif " - at " in text:
-        text, _, tail = text.partition(" - at ")
-    for pattern, words in _MSGSPEC_VI:
-        if pattern.fullmatch(text):
-            text = pattern.sub(words, text)
-            break
-    else:
-        text = f"dữ liệu không hợp lệ ({text})"
-    if tail:
-        text += f" (tại {tail})"
-    return f"{where}: {text}" if where else text
+    if not match:
+        return "wire.invalid", {"text": text[0].lower() + text[1:]}
+    text, path = match.group(1), match.group(2) or "payload"
+    for pattern, key in _MSGSPEC:
+        found = pattern.fullmatch(text)
+        if found:
+            return key, {"path": path, **found.groupdict()}
+    return "wire.invalid_at", {"path": path, "text": text[0].lower() + text[1:]}
 
 
 def parse_vote(payload: Any, device: str, at: int) -> c.Vote:
     """An audience vote event: ``{"option": "A", "nickname": "Lan"}``."""
     if not isinstance(payload, dict):
-        raise ProtocolError(
-            "bad_request",
-            'vote: expected a JSON object like {"option": "A"}',
-            vi='vote: cần một đối tượng JSON như {"option": "A"}',
-        )
+        raise ProtocolError("bad_request", "wire.vote_not_object")
     option, nickname = payload.get("option"), payload.get("nickname", "")
     extra = set(payload) - {"option", "nickname"}
     if extra:
         field = str(sorted(extra)[0])[:40]
-        raise ProtocolError("bad_request", f"vote: unknown field '{field}'", vi=f"vote: không có trường '{field}'")
+        raise ProtocolError("bad_request", "wire.vote_unknown_field", field=field)
     if not isinstance(option, str) or not 0 < len(option) <= 64:
-        raise ProtocolError(
-            "bad_request",
-            "vote.option: expected the option's letter or id",
-            vi="vote.option: cần chữ cái hoặc mã của phương án",
-        )
+        raise ProtocolError("bad_request", "wire.vote_bad_option")
     if not isinstance(nickname, str) or len(nickname) > 100:
-        raise ProtocolError(
-            "bad_request",
-            "vote.nickname: expected text of at most 100 characters",
-            vi="vote.nickname: cần văn bản dài tối đa 100 ký tự",
-        )
+        raise ProtocolError("bad_request", "wire.vote_bad_nickname")
     return c.Vote(device, option, at, nickname)

@@ -9,6 +9,7 @@ import pytest
 from server.configs import load_show
 from server.core import commands as c
 from server.core import events as ev
+from server.core.audit import label_in
 from server.core.config import OVERLAYS
 from server.core.errors import NotFound
 from server.core.zones import OVERLAY_ZONES, SAFE, ZONES, collide, collisions, fitting, zone_of
@@ -107,7 +108,7 @@ def test_take_look_puts_exactly_that_look_on_air_keeping_a_strap_that_fits() -> 
     action = play(c.TakeLook, look="judges")
     assert on_air(play) == {"judges", "scoreboard", "timer"}  # the strap was in the judges' zone
     assert action.label == "take the look 'Điểm giám khảo'"
-    assert action.label_vi == "chọn bố cục 'Điểm giám khảo'"
+    assert label_in(action, "vi") == "chọn bố cục 'Điểm giám khảo'"
     assert public_view(CONFIG, play.state)["look"] == "judges"
     play(c.TakeLook, look="vote")
     assert on_air(play) == {"audience", "scoreboard"}

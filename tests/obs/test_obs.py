@@ -17,6 +17,7 @@ from server.obs.plan import overlay_source
 from tests.obs.conftest import CAMERA, LOGO, SCENES, add_sources, connected, enabled, program, show_config, until
 from tests.obs.obs_studio import ObsStudio
 from tests.transport.conftest import LiveShow, ViewClient, serve
+from tests.wording import vi
 
 
 def obs_status(producer: ViewClient) -> dict:
@@ -85,7 +86,7 @@ async def test_a_missing_scene_is_reported_not_retried(live_obs: LiveShow, obs: 
     status = obs_status(producer)
     assert status["state"] == "connected"
     assert status["error"] == "OBS refused SetCurrentProgramScene(sceneName='Sáng tạo số')"
-    assert status["error_vi"].startswith("OBS từ chối")
+    assert vi(status["error_words"]).startswith("OBS từ chối")
     await goto(producer, 2)  # the show goes on, and OBS with it
     await until(lambda: program(obs) == "Kỹ năng số")
 

@@ -13,6 +13,7 @@ from server.season.sim import play_season, register
 from server.show.engine import Engine
 from server.show.sim import Simulator
 from tests.transport.conftest import serve
+from tests.wording import vi
 
 ROOT = Path(__file__).resolve().parents[2]
 QUANG_NAM = ROOT / "show_configs" / "quang-nam-2024.season.yaml"
@@ -74,7 +75,7 @@ async def test_a_season_show_ends_live_and_the_next_stage_is_confirmed_from_the_
         # Refused before the show ends: nothing changes.
         refusal = await producer.call("season_confirm", {"stage": "ck"})
         assert refusal["error"]["code"] == "rule" and "waiting for Bán kết 1" in refusal["error"]["message"]
-        assert "còn chờ" in refusal["error"]["message_vi"]
+        assert "còn chờ" in vi(refusal["error"])
 
         # The producer ends the show: its result goes into the season, the overlays see it.
         assert (await producer.call("end_show"))["ok"]
@@ -150,4 +151,4 @@ async def test_a_show_without_a_season_refuses_season_commands(aiohttp_server, s
         producer = await show.producer()
         assert producer.view["season"] is None
         reply = await producer.call("season_confirm", {"stage": "ck"})
-        assert reply["error"]["code"] == "no_season" and reply["error"]["message_vi"]
+        assert reply["error"]["code"] == "no_season" and vi(reply["error"])

@@ -11,6 +11,7 @@ import pytest
 from server.transport.namespaces import AudienceNamespace
 from tests.transport.conftest import LiveShow
 from tests.transport.phones import RawPhone, crowd, phone_session
+from tests.wording import vi
 
 AUDIENCE_ROUND = 4  # "Khán giả cùng tham gia" in the demo show
 
@@ -69,8 +70,10 @@ async def test_one_vote_per_phone_per_question(live: LiveShow) -> None:
     assert refused["error"] == {
         "code": "rule",
         "message": "this phone has already voted on this question",
-        "message_vi": "điện thoại này đã bình chọn câu hỏi này rồi",
+        "key": "vote.already_voted",
+        "params": {},
     }
+    assert vi(refused["error"]) == "điện thoại này đã bình chọn câu hỏi này rồi"
     mine = await second.call("mine")
     assert mine["vote"]["option"] == "A" and mine["vote"]["nickname"] == "Lan"
 
@@ -85,7 +88,7 @@ async def test_votes_after_the_close_are_refused_and_votes_before_it_count(live:
     assert (await vote)["ok"], "a vote received before the close counts"
     refused = await late.call("vote", {"option": "C"})
     assert refused["error"]["code"] == "rule" and refused["error"]["message"] == "voting is closed for this question"
-    assert refused["error"]["message_vi"] == "câu hỏi này đã đóng bình chọn"
+    assert vi(refused["error"]) == "câu hỏi này đã đóng bình chọn"
     await tallied(live, 1)
 
 

@@ -102,7 +102,7 @@ async def vote_when_open(phone, option: str, timeout: float = 10) -> dict:
     while True:
         ack = await phone.call("vote", {"option": option})
         error = ack.get("error") or {}
-        waiting = error.get("code") == "busy" or error.get("message") == NOT_OPEN[0]
+        waiting = error.get("code") == "busy" or error.get("key") == NOT_OPEN.key
         if not waiting or time.monotonic() > deadline:
             return ack
         await asyncio.sleep(0.05)

@@ -1,6 +1,6 @@
 """Seeded fuzzing of the live server: thousands of malformed events and HTTP requests.
 
-Each reply must be a well-formed ACK: ``{"ok": False, "error": {"code", "message", "message_vi"}}`` with a
+Each reply must be a well-formed ACK: ``{"ok": False, "error": {"code", "message", "key", "params"}}`` with a
 code a client can act on (never "internal"), or ``ok: True`` for a payload that happened to
 be a valid command. The show changes only by the accepted commands (and by the timer's own
 expiry): every action in the log after the start is one of them. No client is ever dropped.
@@ -23,10 +23,12 @@ import pytest
 import socketio
 from yarl import URL
 
+from server import i18n
 from server.core.commands import SYSTEM
 from server.transport.keys import HUB
 from server.transport.namespaces import NAMESPACES
 from server.transport.protocol import COMMANDS, MAX_PAYLOAD
+from tests.wording import vi
 
 SEED = int(os.environ.get("SHOWCALLER_FUZZ_SEED", "20241109"))
 SOCKET_EVENTS = 3200
@@ -273,11 +275,12 @@ def check_error(reply: Any, context: Any, echo: int = 0) -> str:
     assert isinstance(reply, dict), context
     assert reply.get("ok") is False and set(reply) == {"ok", "error"}, (context, reply)
     error = reply["error"]
-    assert set(error) == {"code", "message", "message_vi"}, (context, reply)
+    assert set(error) == {"code", "message", "key", "params"}, (context, reply)
     assert error["code"] in KNOWN_CODES, (context, reply)  # "internal" means the server failed, not the client
-    for key in ("message", "message_vi"):
-        assert isinstance(error[key], str) and 0 < len(error[key]) <= 500 + echo, (context, reply)
-        assert "Traceback" not in error[key] and 'File "' not in error[key], (context, reply)
+    assert i18n.known(error["key"]) and isinstance(error["params"], dict), (context, reply)
+    for text in (error["message"], vi(error)):
+        assert isinstance(text, str) and 0 < len(text) <= 500 + echo, (context, reply)
+        assert "Traceback" not in text and 'File "' not in text, (context, reply)
     return error["code"]
 
 
@@ -503,7 +506,7 @@ async def test_http_fuzz(live) -> None:
                     check_unchanged(live, rev, context)
                 elif reply.get("ok") is True:
                     assert response.status == 200 and name in COMMANDS["control"], (context, reply)
-                    assert set(reply) == {"ok", "rev", "label", "label_vi"} and reply["rev"] > rev, (context, reply)
+                    assert set(reply) == {"ok", "rev", "label", "label_words"} and reply["rev"] > rev, (context, reply)
                     accepted[reply["rev"]] = context
                 else:
                     code = check_error(reply, context, echo=len(body) + len(name))

@@ -18,6 +18,7 @@ from server.transport.access import load_access
 from tests.conftest import DEMO
 from tests.transport.conftest import LiveShow
 from tests.transport.test_permissions import EVERY_COMMAND, error_code, refusal, refusal_code
+from tests.wording import vi
 
 TURNS = 2  # "Kỹ năng số": kn-01 first, on Tam Kỳ's turn, with notes
 
@@ -54,7 +55,7 @@ async def test_the_host_token_is_its_own(live: LiveShow) -> None:
     ):
         reply = await refusal(live, "/host", auth)
         assert refusal_code(reply) == "unauthorized"
-        assert "host" in reply["data"]["message"] and reply["data"]["message_vi"]
+        assert "host" in reply["data"]["message"] and vi(reply["data"])
     # ...and the host's token opens nothing else.
     for namespace in ("/control", "/judge", "/team"):
         assert refusal_code(await refusal(live, namespace, {"token": live.token("host")})) == "unauthorized"
@@ -110,7 +111,7 @@ async def test_the_host_sends_no_commands(live: LiveShow) -> None:
     for event in [*sample, "obs_take", "season_confirm", "nope"]:
         reply = await screen.call(event, {})
         assert error_code(reply) == "read_only", (event, reply)
-        assert event in reply["error"]["message"] and reply["error"]["message_vi"]
+        assert event in reply["error"]["message"] and vi(reply["error"])
     assert live.service.revision == revision
     assert (await screen.call("sync"))["rev"] == revision
     assert (await screen.call("time"))["server_time"] > 0

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import DEMO
 from tests.processes import ROOT, free_port, stop, until_healthy
+from tests.wording import vi
 
 HOST = "127.0.0.2"
 
@@ -85,7 +86,7 @@ async def test_the_pads_are_the_producers_alone(running) -> None:
                 assert response.status == 401
                 body = await response.json()
             assert body["ok"] is False and body["error"]["code"] == "unauthorized"
-            assert "producer token" in body["error"]["message"] and body["error"]["message_vi"]
+            assert "producer token" in body["error"]["message"] and vi(body["error"])
             assert judge_token not in json.dumps(body)
         for query in ("", "?token=", f"?token={judge_token}"):
             async with http.get(f"{base}/pads/judge/gk-1.svg{query}") as response:

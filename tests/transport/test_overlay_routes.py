@@ -14,6 +14,7 @@ from server.core.config import OVERLAYS
 from server.show.preview import sample_season
 from server.transport.overlays import PUBLIC_URL, join_url, lan_address
 from tests.transport.conftest import LiveShow
+from tests.wording import vi
 
 
 def _boot(html: str) -> dict:
@@ -113,7 +114,7 @@ async def test_overlays_see_the_strap_results_and_season(live: LiveShow) -> None
     }
     assert "lower_third" in overlay.view["on_air"]
     refused = await producer.call("show_lower_third", {"name": "<b></b>"})
-    assert refused["error"]["code"] == "invalid" and refused["error"]["message_vi"]
+    assert refused["error"]["code"] == "invalid" and vi(refused["error"])
     for judge in ("gk-1", "gk-2", "gk-3"):
         pad = await live.judge(judge)
         scores = {"noi-dung": 8, "hinh-thuc": 4, "an-tuong": 4}

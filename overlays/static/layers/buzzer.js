@@ -1,5 +1,6 @@
 // Who may answer: buzz order with the team on the floor (buzzer, steal, turns), or the speed
 // round's ranking by answer time once answers close, with right or wrong after the reveal.
+import { points } from "/static/js/format.js";
 import { el, fitName, keyed, text, withParts } from "../dom.js";
 
 export class Buzzer {
@@ -42,10 +43,7 @@ export class Buzzer {
 }
 
 function seconds(ms) {
-  return `${(ms / 1000).toLocaleString(document.documentElement.lang === "en" ? "en-US" : "vi-VN", {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  })} s`;
+  return `${points(ms / 1000, 2)} s`; // the one formatter per locale (static/js/format.js)
 }
 
 function mark(answer) {

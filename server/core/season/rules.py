@@ -15,6 +15,7 @@ from server.core.errors import InvalidCommand, NotFound, RuleError, quote
 from server.core.season.config import SeasonConfig, StageSpec
 from server.core.season.events import LineupsConfirmed, PointsCorrected, ResultRecorded, SeasonState
 from server.core.season.results import ShowResult
+from server.core.words import Words, say
 
 MAX_CORRECTION = Decimal(1000)
 
@@ -39,10 +40,15 @@ class Proposal(Struct, frozen=True):
     waiting: tuple[tuple[str, int], ...] = ()  # (stage, index) of shows to be played before the rules decide
     draw: tuple[tuple[str, ...], ...] = ()  # tied teams a draw decides between (the seed: on confirm)
     problem: str = ""  # something the rules cannot decide: the producer fixes the line-up by hand
-    problem_vi: str = ""
+    problem_words: Words | None = None  # ``problem`` as a catalogue key and parameters
 
 
 # -- places -------------------------------------------------------------------------------------
+
+
+def _unsure(stage: str, problem: Words) -> Proposal:
+    """A proposal the rules cannot make: ``problem`` says why."""
+    return Proposal(stage, None, problem=problem.text("en"), problem_words=problem)
 
 
 def table(season: SeasonConfig, state: SeasonState, stage: str, index: int) -> list[Row] | None:
@@ -108,7 +114,7 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
     ``compare`` rules leave) is made with ``seed``; without one the proposal names what it decides."""
     stage = season.stage(stage_id)
     if stage is None:
-        raise NotFound(f"there is no stage '{quote(stage_id)}'", vi=f"không có vòng thi '{quote(stage_id)}'")
+        raise NotFound("season.no_stage", stage=quote(stage_id))
     rng = random.Random(seed) if seed is not None else None
     if stage.drawn:
         teams = [t.id for t in season.teams]
@@ -140,12 +146,7 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
                 if len(at_place) > 1:
                     names = ", ".join(r.name for r in at_place)
                     title = f"{earlier.title} {index + 1}"
-                    return Proposal(
-                        stage.id,
-                        None,
-                        problem=f"{title}: {names} share place {source.place}; fix the line-up by hand",
-                        problem_vi=f"{title}: {names} đồng hạng {source.place}; hãy xếp đội bằng tay",
-                    )
+                    return _unsure(stage.id, say("season.shared_place", show=title, teams=names, place=source.place))
                 candidates += at_place
             if source.best is None:
                 teams += [r.team for r in candidates]
@@ -153,12 +154,7 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
             chosen, tied = _best(season, candidates, source.best, rng)
             if tied and "draw" not in season.compare:
                 names = ", ".join(r.name for r in tied)
-                return Proposal(
-                    stage.id,
-                    None,
-                    problem=f"{names} are equal on every rule ({', '.join(season.compare)}); fix the line-up by hand",
-                    problem_vi=f"{names} bằng nhau ở mọi tiêu chí ({', '.join(season.compare)}); hãy xếp đội bằng tay",
-                )
+                return _unsure(stage.id, say("season.equal", teams=names, rules=", ".join(season.compare)))
             if tied:
                 draws.append(tuple(r.team for r in tied))
             teams += [r.team for r in chosen] if chosen is not None else []
@@ -235,66 +231,45 @@ def confirm(
     (``lineups``, with a ``reason``). Refused once one of the stage's shows has been played."""
     stage = season.stage(stage_id)
     if stage is None:
-        raise NotFound(f"there is no stage '{quote(stage_id)}'", vi=f"không có vòng thi '{quote(stage_id)}'")
+        raise NotFound("season.no_stage", stage=quote(stage_id))
     done = played(state, stage.id)
     if done:
-        raise RuleError(
-            f"{stage.title} {done[0] + 1} has been played: its line-ups can no longer change",
-            vi=f"{stage.title} {done[0] + 1} đã thi xong: không thể thay đổi các đội của vòng này nữa",
-        )
+        raise RuleError("season.lineups_final", title=stage.title, index=done[0] + 1)
     if lineups is None:
         proposal = propose(season, state, stage.id, seed)
         if proposal.lineups is None:
             if proposal.waiting:
                 titles = ", ".join(show_title(season, *where) for where in proposal.waiting)
-                raise RuleError(
-                    f"{stage.title}: waiting for {titles} to be played", vi=f"{stage.title}: còn chờ kết quả {titles}"
-                )
-            raise RuleError(proposal.problem or "the rules cannot decide yet", vi=proposal.problem_vi)
+                raise RuleError("season.waiting", title=stage.title, titles=titles)
+            problem = proposal.problem_words or say("season.cannot_decide")
+            raise RuleError(problem.key, **problem.params)
         if expect is not None and tuple(map(tuple, expect)) != proposal.lineups:
-            raise RuleError(
-                f"{stage.title}: the proposed line-ups changed meanwhile; look at them again",
-                vi=f"{stage.title}: danh sách đề xuất vừa thay đổi; hãy xem lại",
-            )
+            raise RuleError("season.proposal_changed", title=stage.title)
         drew = bool(propose(season, state, stage.id).draw)
         return LineupsConfirmed(at, by, stage.id, proposal.lineups, seed if drew else None)
     reason = " ".join(reason.split())
     if not reason or len(reason) > 200:
-        raise InvalidCommand(
-            "a line-up fixed by hand needs a reason of 1 to 200 characters",
-            vi="xếp đội bằng tay cần ghi lý do (1 đến 200 ký tự)",
-        )
+        raise InvalidCommand("season.lineup_reason")
     _check_lineups(season, stage, lineups)
     return LineupsConfirmed(at, by, stage.id, lineups, None, True, reason)
 
 
 def _check_lineups(season: SeasonConfig, stage: StageSpec, lineups: tuple[tuple[str, ...], ...]) -> None:
     if len(lineups) != stage.shows:
-        raise InvalidCommand(
-            f"{stage.title} has {stage.shows} shows, got {len(lineups)} line-ups",
-            vi=f"{stage.title} có {stage.shows} trận, nhận được {len(lineups)} danh sách",
-        )
+        raise InvalidCommand("season.lineup_count", title=stage.title, shows=stage.shows, count=len(lineups))
     seen: set[str] = set()
     for n, teams in enumerate(lineups, 1):
         if not 2 <= len(teams) <= stage.size:
-            raise InvalidCommand(
-                f"{stage.title} {n}: expected 2 to {stage.size} teams, got {len(teams)}",
-                vi=f"{stage.title} {n}: cần từ 2 đến {stage.size} đội, nhận được {len(teams)}",
-            )
+            raise InvalidCommand("season.lineup_size", title=stage.title, n=n, size=stage.size, count=len(teams))
         for team in teams:
             if season.team(team) is None:
-                raise NotFound(
-                    f"there is no team '{quote(team)}' in the season", vi=f"mùa giải không có đội '{quote(team)}'"
-                )
+                raise NotFound("season.no_team", team=quote(team))
             if team in seen:
-                raise InvalidCommand(f"team '{team}' is in two shows", vi=f"đội '{team}' có mặt ở hai trận")
+                raise InvalidCommand("season.team_twice", team=team)
             seen.add(team)
     if stage.drawn and seen != {t.id for t in season.teams}:
         missing = sorted({t.id for t in season.teams} - seen)
-        raise InvalidCommand(
-            f"the draw must place every team; missing: {', '.join(missing)}",
-            vi=f"bốc thăm phải xếp đủ các đội; còn thiếu: {', '.join(missing)}",
-        )
+        raise InvalidCommand("season.draw_incomplete", missing=", ".join(missing))
 
 
 def record(
@@ -303,10 +278,8 @@ def record(
     """A show of the stage ended: its teams must be the confirmed line-up."""
     teams = lineup(season, state, stage_id, index)
     if sorted(t.team for t in result.teams) != sorted(teams):
-        raise RuleError(
-            f"the show's teams ({', '.join(t.team for t in result.teams)}) are not its line-up ({', '.join(teams)})",
-            vi="các đội của trận không khớp danh sách đã xác nhận",
-        )
+        played = ", ".join(t.team for t in result.teams)
+        raise RuleError("season.not_its_lineup", teams=played, lineup=", ".join(teams))
     return ResultRecorded(at, by, stage_id, index, result)
 
 
@@ -326,25 +299,14 @@ def correct(
     stage = season.stage(stage_id)
     assert stage is not None
     if state.result(stage_id, index) is None:
-        raise RuleError(
-            f"{stage.title} {index + 1} has not been played: correct points on air instead",
-            vi=f"{stage.title} {index + 1} chưa thi: hãy điều chỉnh điểm trong chương trình",
-        )
+        raise RuleError("season.correct_unplayed", title=stage.title, index=index + 1)
     if team not in {t.team for t in state.result(stage_id, index).teams}:  # type: ignore[union-attr]
-        raise NotFound(
-            f"team '{quote(team)}' did not play {stage.title} {index + 1}",
-            vi=f"đội '{quote(team)}' không thi {stage.title} {index + 1}",
-        )
+        raise NotFound("season.team_not_in_show", team=quote(team), title=stage.title, index=index + 1)
     if not points.is_finite() or points == 0 or abs(points) > MAX_CORRECTION:
-        raise InvalidCommand(
-            f"points: expected a non-zero number from -{MAX_CORRECTION} to {MAX_CORRECTION}",
-            vi=f"điểm: cần một số khác 0 từ -{MAX_CORRECTION} đến {MAX_CORRECTION}",
-        )
+        raise InvalidCommand("season.bad_correction", limit=MAX_CORRECTION)
     reason = " ".join(reason.split())
     if not reason or len(reason) > 200:
-        raise InvalidCommand(
-            "a correction needs a reason of 1 to 200 characters", vi="điều chỉnh điểm cần lý do (1 đến 200 ký tự)"
-        )
+        raise InvalidCommand("season.correction_reason")
     return PointsCorrected(at, by, stage_id, index, team, points, reason)
 
 
@@ -352,15 +314,10 @@ def lineup(season: SeasonConfig, state: SeasonState, stage_id: str, index: int) 
     """The confirmed teams of one show; raises ``ShowError`` if there are none yet."""
     stage = season.stage(stage_id)
     if stage is None:
-        raise NotFound(f"there is no stage '{quote(stage_id)}'", vi=f"không có vòng thi '{quote(stage_id)}'")
+        raise NotFound("season.no_stage", stage=quote(stage_id))
     if not 0 <= index < stage.shows:
-        raise NotFound(
-            f"{stage.title} has shows 1 to {stage.shows}, not {index + 1}",
-            vi=f"{stage.title} có các trận từ 1 đến {stage.shows}, không có trận {index + 1}",
-        )
+        raise NotFound("season.no_show_number", title=stage.title, shows=stage.shows, index=index + 1)
     confirmed = state.lineups.get(stage_id)
     if confirmed is None:
-        raise RuleError(
-            f"{stage.title}: confirm its line-ups first", vi=f"{stage.title}: hãy xác nhận danh sách các đội trước"
-        )
+        raise RuleError("season.confirm_lineups_first", title=stage.title)
     return confirmed.lineups[index]

@@ -7,7 +7,7 @@ a view without the contract fails ``tests/transport/test_contract.py`` with its 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -24,6 +24,19 @@ Can = Annotated[
 
 class Shape(Struct, forbid_unknown_fields=True, kw_only=True):
     """A closed JSON object: the base of every contract struct."""
+
+
+Params = Annotated[
+    dict[str, Any],
+    Meta(description="A key's parameters: text, numbers, nested words {key, params}, or {vi, en} texts."),
+]
+
+
+class Words(Shape):
+    """A sentence as a catalogue key (controller/strings/*.json) and its parameters: say it in your language."""
+
+    key: str
+    params: Params
 
 
 # -- the show, its people and its rundown ----------------------------------------------------
@@ -249,7 +262,7 @@ class SeasonProposal(Shape):
     waiting: Ids
     draw: list[list[str]]
     problem: str | None
-    problem_vi: str | None
+    problem_words: Words | None
 
 
 class SeasonConflict(Shape):
@@ -318,10 +331,8 @@ class OverlayState(Shape):
 class AuditRow(Shape):
     at: int
     by: Annotated[str, Meta(description="producer | judge:<id> | team:<id> | audience | system")]
-    who: str
-    who_vi: str
-    what: str
-    what_vi: str
+    who: Words
+    what: Words
     undone: bool
 
 
@@ -332,11 +343,9 @@ class ProducerView(PublicView):
     can: Can
     next_action: Annotated[str | None, Meta(description="The key (of can) of the show's natural next step.")]
     awards: Annotated[dict[str, AwardRow], Meta(description="The newest awards by position in the ledger.")]
-    undo: str | None
-    redo: str | None
+    undo: Annotated[Words | None, Meta(description="The label of what undo would take back.")]
+    redo: Annotated[Words | None, Meta(description="The label of what redo would bring back.")]
     overlays: dict[str, OverlayState]
-    undo_vi: str | None
-    redo_vi: str | None
     audit: Annotated[dict[str, AuditRow], Meta(description="The newest actions by revision.")]
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from server.transport.contract.views import AwardRow, Shape
+from server.transport.contract.views import AwardRow, Params, Shape, Words
 
 ServerTime = Annotated[int, Meta(description="The server's clock, ms since the Unix epoch.")]
 AnyView = Annotated[
@@ -50,7 +50,7 @@ class ObsStatus(Shape):
     target: str | None | UnsetType = UNSET
     manual: bool | UnsetType = UNSET
     error: str | None | UnsetType = UNSET
-    error_vi: str | None | UnsetType = UNSET
+    error_words: Words | None | UnsetType = UNSET
     error_at: int | None | UnsetType = UNSET
 
 
@@ -69,14 +69,17 @@ class Presence(Shape):
 class Notice(Shape):
     """``taken_over`` (``/team``): another device took this pad over; you are disconnected next."""
 
+    code: Literal["taken_over"]
     message: str
-    message_vi: str
+    key: str
+    params: Params
 
 
 class ErrorDetail(Shape):
     code: Annotated[str, Meta(description="Machine-readable: docs/protocol.md, Errors.")]
     message: Annotated[str, Meta(description="A sentence a producer can act on, in English.")]
-    message_vi: str
+    key: Annotated[str, Meta(description="The sentence's catalogue key (controller/strings/*.json).")]
+    params: Params
 
 
 # A refused connection: the ``data`` of Socket.IO's connect_error.
@@ -167,7 +170,7 @@ class CommandDone(Shape):
     ok: Literal[True]
     rev: int
     label: Annotated[str, Meta(description="What was done, as the undo history and the audit trail say it.")]
-    label_vi: str
+    label_words: Words
 
 
 class CommandList(Shape):

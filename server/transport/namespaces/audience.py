@@ -33,11 +33,7 @@ class AudienceNamespace(RoleNamespace):
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         address = network_address(environ)
         if not self._bucket("join", address).take():
-            raise self.refuse(
-                "rate_limited",
-                "too many phones joining from this network; try again in a moment",
-                "quá nhiều điện thoại tham gia từ cùng mạng này; hãy thử lại sau giây lát",
-            )
+            raise self.refuse("rate_limited", "wire.joins_limited")
         self.addresses[sid] = address
         await super().on_connect(sid, environ, auth)
 
@@ -48,9 +44,7 @@ class AudienceNamespace(RoleNamespace):
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         device = auth.get("device")
         if not isinstance(device, str) or not 8 <= len(device) <= 64:
-            raise self.refuse(
-                "unauthorized", "send a device id of 8 to 64 characters", "hãy gửi mã thiết bị dài từ 8 đến 64 ký tự"
-            )
+            raise self.refuse("unauthorized", "wire.bad_device")
         return c.Actor("audience"), "audience"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
@@ -60,16 +54,8 @@ class AudienceNamespace(RoleNamespace):
         if event != p.VOTE:
             if event in (p.SYNC, p.TIME):
                 return await super().handle(sid, session, event, payload)
-            raise p.ProtocolError(
-                "unknown_event",
-                f"unknown event '{str(event)[:40]}'; send 'vote', 'mine', 'sync' or 'time'",
-                vi=f"không có sự kiện '{str(event)[:40]}'; hãy gửi 'vote', 'mine', 'sync' hoặc 'time'",
-            )
+            raise p.ProtocolError("unknown_event", "wire.audience_unknown_event", event=str(event)[:40])
         vote = p.parse_vote(payload, session.device, service.clock())
         if not self._bucket("vote", self.addresses.get(sid, "")).take():
-            return p.error(
-                "rate_limited",
-                "too many votes from this network; try again in a moment",
-                "quá nhiều lượt bình chọn từ cùng mạng này; hãy thử lại sau giây lát",
-            )
+            return p.error("rate_limited", "wire.votes_limited")
         return await self.hub.ballots.cast(vote)

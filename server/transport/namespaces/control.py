@@ -19,10 +19,7 @@ class ControlNamespace(RoleNamespace):
     rate, burst = 50.0, 100  # a producer, a Stream Deck macro or a script; not a flood
 
     token_role = "producer"
-    wrong_token = (
-        "the producer's token is missing or wrong",
-        "mã truy cập của bàn điều khiển bị thiếu hoặc không đúng",
-    )
+    wrong_token = "wire.wrong_token.producer"
 
     def audience_of(self, actor: c.Actor) -> str:
         return "producer"
@@ -34,13 +31,9 @@ class ControlNamespace(RoleNamespace):
             return await super().handle(sid, session, event, payload)
         obs = self.hub.obs
         if obs is None:
-            return p.error("no_obs", "OBS is not connected to this show", "chương trình này không kết nối OBS")
+            return p.error("no_obs", "wire.no_obs")
         if not obs.settings.studio_mode:
-            return p.error(
-                "no_studio_mode",
-                "OBS is not in studio mode: segments switch the program scene directly",
-                "OBS không ở chế độ studio: mỗi phần thi chuyển thẳng cảnh phát sóng",
-            )
+            return p.error("no_studio_mode", "wire.no_studio_mode")
         obs.take()
         return p.ok()
 
@@ -48,9 +41,7 @@ class ControlNamespace(RoleNamespace):
         """Confirm or correct a result in the season's book (a season's show only)."""
         desk = self.hub.season
         if desk is None:
-            return p.error(
-                "no_season", "this show is not part of a season", "chương trình này không thuộc mùa giải nào"
-            )
+            return p.error("no_season", "wire.no_season")
         if event == p.SEASON_CONFIRM:
             desk.confirm(p.parse_payload(event, payload, SeasonConfirm))
         else:

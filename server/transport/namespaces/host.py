@@ -16,10 +16,7 @@ class HostNamespace(RoleNamespace):
     role = "host"
 
     token_role = "host"
-    wrong_token = (
-        "the host screen's token is missing or wrong",
-        "mã truy cập màn hình người dẫn chương trình bị thiếu hoặc không đúng",
-    )
+    wrong_token = "wire.wrong_token.host"
 
     def audience_of(self, actor: c.Actor) -> str:
         return "producer"
@@ -28,8 +25,4 @@ class HostNamespace(RoleNamespace):
         if event in (p.SYNC, p.TIME):
             return await super().handle(sid, session, event, payload)
         # The host reads; the producer runs the show (a stray click on the MC's monitor changes nothing).
-        return p.error(
-            "read_only",
-            f"the host screen sends no commands ('{str(event)[:40]}' refused); only 'sync' and 'time'",
-            f"màn hình người dẫn chương trình không gửi lệnh (từ chối '{str(event)[:40]}'); chỉ có 'sync' và 'time'",
-        )
+        return p.error("read_only", "wire.host_read_only", event=str(event)[:40])

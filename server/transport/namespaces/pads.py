@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.core import commands as c
+from server.core.words import say
 from server.transport import protocol as p
 from server.transport.namespaces.role import RoleNamespace
 
@@ -15,7 +16,7 @@ class JudgeNamespace(RoleNamespace):
     role = "judge"
 
     token_role = "judge"
-    wrong_token = ("this judge token is missing or wrong", "mã truy cập giám khảo bị thiếu hoặc không đúng")
+    wrong_token = "wire.wrong_token.judge"
 
     def audience_of(self, actor: c.Actor) -> str:
         return f"judge:{actor.id}"
@@ -27,7 +28,7 @@ class TeamNamespace(RoleNamespace):
     role = "team"
 
     token_role = "team"
-    wrong_token = ("this team token is missing or wrong", "mã truy cập của đội bị thiếu hoặc không đúng")
+    wrong_token = "wire.wrong_token.team"
 
     async def admit(self, sid: str, actor: c.Actor, audience: str, auth: dict) -> None:
         current = self.hub.team_pads.get(actor.id)
@@ -40,16 +41,9 @@ class TeamNamespace(RoleNamespace):
                 await self.disconnect(current)
             elif auth.get("takeover") is not True:
                 name = self.hub.service.config.team(actor.id).name
-                raise self.refuse(
-                    "in_use",
-                    f"{name}'s pad is open on another device; take it over explicitly",
-                    f"máy tính bảng của {name} đang mở trên thiết bị khác; hãy xác nhận để chuyển sang thiết bị này",
-                )
+                raise self.refuse("in_use", "wire.pad_in_use", name=name)
             else:
-                message = {
-                    "message": "another device took over this team's pad",
-                    "message_vi": "một thiết bị khác đã tiếp quản máy tính bảng của đội",
-                }
+                message = p.refusal("taken_over", say("wire.taken_over"))
                 await self.emit(p.TAKEN_OVER, message, to=current, ignore_queue=True)
                 await self.disconnect(current)
         self.hub.team_pads[actor.id] = sid

@@ -10,6 +10,7 @@ import socketio
 
 from server.core import commands as c
 from server.core.errors import ShowError
+from server.core.words import Words
 from server.transport import protocol as p
 from server.transport.hub import Hub, Session
 from server.transport.limits import TokenBucket, payload_size
@@ -32,13 +33,13 @@ class RoleNamespace(socketio.AsyncNamespace):
 
     # A namespace for the holders of one kind of token: the access role it takes, and its refusal's words.
     token_role = ""
-    wrong_token: tuple[str, str] = ("", "")
+    wrong_token = ""  # the catalogue key of the refusal
 
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         """(actor, audience) for this connection, or raise ConnectionRefusedError."""
         actor = self.hub.access.actor(auth.get("token"))
         if actor is None or actor.role != self.token_role:
-            raise self.refuse("unauthorized", *self.wrong_token)
+            raise self.refuse("unauthorized", self.wrong_token)
         return actor, self.audience_of(actor)
 
     def audience_of(self, actor: c.Actor) -> str:
@@ -70,10 +71,10 @@ class RoleNamespace(socketio.AsyncNamespace):
         self.hub.sessions.pop((self.role, sid), None)
         self.hub.presence_changed()
 
-    def refuse(self, code: str, message: str, vi: str) -> socketio.exceptions.ConnectionRefusedError:
-        # The client's connect_error gets
-        # {"message": message, "data": {"code": code, "message": message, "message_vi": vi}}.
-        return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message, "message_vi": vi})
+    def refuse(self, code: str, key: str, /, **params: Any) -> socketio.exceptions.ConnectionRefusedError:
+        """A refused connection: the client's connect_error gets {"message", "data": {code, message, key, params}}."""
+        data = p.refusal(code, Words(key, params))
+        return socketio.exceptions.ConnectionRefusedError(data["message"], data)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -85,31 +86,21 @@ class RoleNamespace(socketio.AsyncNamespace):
             return await super().trigger_event(event, *args)
         session = self.hub.sessions.get((self.role, sid))
         if session is None:
-            return p.error("unauthorized", "not connected", "chưa kết nối")
+            return p.error("unauthorized", "wire.not_connected")
         try:
             if not session.bucket.take():
-                return p.error("rate_limited", "too many events; slow down", "gửi quá nhiều thao tác; hãy chậm lại")
+                return p.error("rate_limited", "wire.events_limited")
             if len(args) > 2:
-                return p.error(
-                    "bad_request",
-                    f"send one payload object, not {len(args) - 1} arguments",
-                    f"hãy gửi một đối tượng dữ liệu, không phải {len(args) - 1} tham số",
-                )
+                return p.error("bad_request", "wire.too_many_arguments", args=len(args) - 1)
             payload = args[1] if len(args) == 2 else None
             if payload_size(payload) > self.max_payload:
-                return p.error(
-                    "too_large", f"payload over {self.max_payload} bytes", f"dữ liệu vượt quá {self.max_payload} byte"
-                )
+                return p.error("too_large", "wire.payload_too_large", max_payload=self.max_payload)
             return await self.handle(sid, session, event, payload)
         except ShowError as exc:
             return p.error_of(exc)
         except Exception:  # never a traceback to a user, never a crashed server
             log.exception("event %r on /%s failed", event, self.role)
-            return p.error(
-                "internal",
-                "the server could not handle this event; nothing was changed",
-                "máy chủ không xử lý được thao tác này; không có gì thay đổi",
-            )
+            return p.error("internal", "wire.event_failed")
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         """The ACK for one event: a snapshot, the server's clock, or a command handed to the service."""
@@ -119,7 +110,7 @@ class RoleNamespace(socketio.AsyncNamespace):
         if event == p.TIME:
             return p.ok(server_time=service.clock())
         if not isinstance(event, str):
-            raise p.ProtocolError("unknown_event", "an event name must be text", vi="tên sự kiện phải là văn bản")
+            raise p.ProtocolError("unknown_event", "wire.event_not_text")
         command = p.parse_command(self.role, event, payload, session.actor)
         async with service.gate():
             action = service.submit(command)
