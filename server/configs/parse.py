@@ -9,39 +9,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import msgspec
 
 from server.configs.reader import Node, Problem, Problems
 from server.configs.source import YamlSyntaxError, load_yaml
 from server.core.config import (
     FONTS,
     OVERLAYS,
-    AudienceScoring,
-    BuzzerScoring,
     Contest,
-    Criterion,
     Judge,
-    JudgedScoring,
     Look,
     Member,
     ObsCue,
     ObsSettings,
-    PackagesScoring,
     Question,
-    RoundType,
-    Scoring,
     Segment,
     ShowConfig,
     Slot,
-    SpeedScoring,
     Stage,
-    Star,
-    Steal,
     Team,
     Theme,
     Tiebreak,
-    TurnsScoring,
 )
+from server.core.rounds import BY_NAME, NAMES, RoundType, Scoring
+from server.core.rounds.base import Read, Round
 from server.core.zones import OVERLAY_ZONES, SEASON_OVERLAYS, collisions, fitting
 
 T = TypeVar("T")
@@ -310,25 +303,21 @@ class _Builder:
             ("id", "title", "round", "scoring", "questions", "timer", "obs", "overlays", "looks", "notes"),
             required=("id", "title", "round"),
         )
-        round_type = RoundType(node["round"].choice(tuple(r.value for r in RoundType)))
+        kind = BY_NAME[node["round"].choice(NAMES)]
         scoring_node = node.get("scoring") or Node(
             _empty_mapping(node), f"{node.path}.scoring", node.line, node.problems
         )
-        scoring = self.scoring(round_type, scoring_node, ctx)
+        scoring = self.scoring(kind, scoring_node, ctx)
         slots_node = node.get("questions")
         slots = tuple(self.each(slots_node.list(max_len=200), lambda n: self.slot(n, ctx))) if slots_node else ()
-        if round_type is not RoundType.JUDGED and not slots:
-            self.problems.add(node.fail(f"a {round_type.value} round needs questions"))
-        if round_type is RoundType.TURNS:
-            self.check_turn_teams(slots, node, ctx)
-        if round_type is RoundType.PACKAGES and isinstance(scoring, PackagesScoring):
-            self.check_package_pool(slots, scoring, node, ctx)
-        if round_type is RoundType.AUDIENCE:
-            self.check_audience_questions(slots, node, ctx)
+        if kind.needs_questions and not slots:
+            self.problems.add(node.fail(f"a {kind.name} round needs questions"))
+        for message in kind.check_questions(scoring, slots, ctx.questions):
+            self.problems.add(node.fail(message))
         return Segment(
             id=node["id"].ident(),
             title=node["title"].str(max_len=120),
-            round=round_type,
+            round=RoundType(kind.name),
             scoring=scoring,
             slots=slots,
             timer_ms=self.opt(node, "timer", Node.seconds, None),
@@ -348,135 +337,63 @@ class _Builder:
             raise node.fail(f"unknown question '{qid}'; define it under 'questions'")
         return Slot(qid, team)
 
-    def check_turn_teams(self, slots: tuple[Slot, ...], node: Node, ctx: _Refs) -> None:
-        if any(s.team is None for s in slots) and any(s.team is not None for s in slots):
-            self.problems.add(node.fail("give every question a team, or none (then teams take turns in order)"))
+    # -- a round's settings: read as its settings struct declares them (``server.core.rounds.base.Read``) ---
 
-    def check_package_pool(self, slots: tuple[Slot, ...], scoring: PackagesScoring, node: Node, ctx: _Refs) -> None:
-        for value in scoring.values:
-            count = sum(1 for s in slots if ctx.questions[s.question].points == value)
-            if count < scoring.size:
-                self.problems.add(
-                    node.fail(
-                        f"questions: expected at least {scoring.size} questions worth {value} points, got {count}"
-                    )
-                )
+    def scoring(self, kind: Round, node: Node, ctx: _Refs) -> Scoring:
+        scoring = self.settings(node, kind.settings)
+        for key, message in kind.check_settings(scoring, ctx.judge_count):
+            self.problems.add((node[key] if key else node).fail(message))
+        return scoring
 
-    def check_audience_questions(self, slots: tuple[Slot, ...], node: Node, ctx: _Refs) -> None:
-        for slot in slots:
-            if not ctx.questions[slot.question].multiple_choice:
-                self.problems.add(node.fail(f"questions: audience question '{slot.question}' needs options A-D"))
+    def settings(self, node: Node, struct: type[T]) -> T:
+        """A settings struct from a mapping: its keys, defaults and checks are the struct's fields'."""
+        fields = [(f, _how(f)) for f in msgspec.structs.fields(struct)]
+        keys = [how.key or f.name for f, how in fields]
+        node.mapping(tuple(keys), required=tuple(k for (f, _), k in zip(fields, keys, strict=True) if f.required))
+        values: dict[str, Any] = {}
+        for (f, how), key in zip(fields, keys, strict=True):
+            if how.when is not None:
+                setting, others = how.when
+                how = others.get(values.get(setting), how)
+            values[f.name] = self.setting(node, key, how, f, values)
+        return struct(**values)
 
-    def scoring(self, round_type: RoundType, node: Node, ctx: _Refs) -> Scoring:
-        readers = {
-            RoundType.JUDGED: self.judged,
-            RoundType.TURNS: self.turns,
-            RoundType.SPEED: self.speed,
-            RoundType.BUZZER: self.buzzer,
-            RoundType.PACKAGES: self.packages,
-            RoundType.AUDIENCE: self.audience,
-        }
-        return readers[round_type](node, ctx)
-
-    def judged(self, node: Node, ctx: _Refs) -> JudgedScoring:
-        node.mapping(("criteria", "aggregate", "audience_share", "decimals"), required=("criteria",))
-        criteria = self.items(node, "criteria", self.criterion, "criterion", min_len=1, max_len=10)
-        aggregate = self.opt(node, "aggregate", lambda n: n.choice(("mean", "trimmed_mean")), "mean")
-        if not ctx.judge_count:
-            self.problems.add(node.fail("a judged round needs judges; add them under 'judges'"))
-        if aggregate == "trimmed_mean" and ctx.judge_count < 3:
-            self.problems.add(
-                node["aggregate"].fail(f"trimmed_mean needs at least 3 judges, the show has {ctx.judge_count}")
+    def setting(self, node: Node, key: str, how: Read, f: msgspec.structs.FieldInfo, values: dict[str, Any]) -> Any:
+        if how.kind == "items":
+            sizes = {"min_len": how.lo, "max_len": how.hi}
+            read = self.items(
+                node, key, lambda n: self.settings(n, how.item), how.noun, **{k: v for k, v in sizes.items() if v}
             )
-        return JudgedScoring(
-            criteria=tuple(criteria),
-            trimmed=aggregate == "trimmed_mean",
-            audience_share=self.opt(
-                node, "audience_share", lambda n: n.decimal(ZERO, ONE, "a share from 0 to 1"), ZERO
-            ),
-            decimals=self.opt(node, "decimals", lambda n: n.int(0, 3), 2),
-        )
+            return tuple(read)
+        if f.required:
+            return self.value(node[key], how, values)
+        default = _default(f) if how.default is None else _converted(how, how.default)
+        child = node.get(key)
+        if child is None:
+            return default
+        if how.kind == "settings_or_bool" and isinstance(child.value, bool):
+            return how.item() if child.value else None  # true: the defaults; false: none at all
+        if how.kind == "settings_or_bool":
+            return self.attempt(lambda: self.value(child, how, values))
+        value = self.attempt(lambda: self.value(child, how, values))
+        return default if value is None else value
 
-    def criterion(self, node: Node) -> Criterion:
-        node.mapping(("id", "name", "max"), required=("id", "name", "max"))
-        return Criterion(node["id"].ident(), node["name"].str(), node["max"].decimal(Decimal("0.5"), Decimal(1000)))
+    def value(self, node: Node, how: Read, values: dict[str, Any]) -> Any:
+        """One setting's value as ``how`` says it is written."""
+        if how.kind in ("settings", "settings_or_bool"):
+            return self.settings(node, how.item)
+        if how.kind == "seconds_by":
+            return _converted(how, self.seconds_by(node, how, values[how.within]))
+        return _converted(how, _READERS[how.kind](node, how))
 
-    def turns(self, node: Node, ctx: _Refs) -> TurnsScoring:
-        node.mapping(("points", "penalty", "steal"))
-        return TurnsScoring(
-            points=self.opt(node, "points", _points, Decimal(10)),
-            penalty=self.opt(node, "penalty", _points_or_zero, ZERO),
-            steal=self.opt(node, "steal", self.steal, None),
-        )
-
-    def steal(self, node: Node) -> Steal:
-        node.mapping(("window", "points", "penalty", "penalty_share", "take_from_turn"))
-        return Steal(
-            window_ms=self.opt(node, "window", Node.seconds, 5000),
-            points=self.opt(node, "points", _points, None),
-            penalty=self.opt(node, "penalty", _points_or_zero, ZERO),
-            penalty_share=self.opt(node, "penalty_share", _share, ZERO),
-            take_from_turn=self.opt(node, "take_from_turn", Node.bool, False),
-        )
-
-    def speed(self, node: Node, ctx: _Refs) -> SpeedScoring:
-        node.mapping(("mode", "points", "allow_change"))
-        mode = self.opt(node, "mode", lambda n: n.choice(("rank", "accuracy")), "rank")
-        if mode == "rank":
-            points = self.opt(node, "points", _rank_points, SpeedScoring().points)
-        else:
-            points = (self.opt(node, "points", _points, Decimal(10)),)
-        return SpeedScoring(mode=mode, points=points, allow_change=self.opt(node, "allow_change", Node.bool, False))
-
-    def buzzer(self, node: Node, ctx: _Refs) -> BuzzerScoring:
-        node.mapping(("points", "penalty"))
-        return BuzzerScoring(
-            points=self.opt(node, "points", _points, Decimal(10)),
-            penalty=self.opt(node, "penalty", _points_or_zero, ZERO),
-        )
-
-    def packages(self, node: Node, ctx: _Refs) -> PackagesScoring:
-        node.mapping(("values", "size", "penalty_share", "star", "steal", "time_by_value"))
-        values = self.opt(node, "values", _rank_points, PackagesScoring().values)
-        star_node = node.get("star")
-        star: Star | None = Star()
-        if star_node is not None:
-            if star_node.value is False:
-                star = None
-            elif star_node.value is not True:
-                star = self.attempt(lambda: self.star(star_node))
-        times = self.opt(node, "time_by_value", lambda n: self.time_by_value(n, values), {})
-        return PackagesScoring(
-            values=values,
-            size=self.opt(node, "size", lambda n: n.int(1, 6), 3),
-            penalty_share=self.opt(node, "penalty_share", _share, ZERO),
-            star=star,
-            steal=self.opt(node, "steal", self.steal, None),
-            time_by_value=times,
-        )
-
-    def star(self, node: Node) -> Star:
-        node.mapping(("multiplier", "penalty_share"))
-        return Star(
-            multiplier=self.opt(node, "multiplier", lambda n: n.decimal(ONE, Decimal(5)), Decimal(2)),
-            penalty_share=self.opt(node, "penalty_share", lambda n: n.decimal(ZERO, Decimal(5)), ONE),
-        )
-
-    def time_by_value(self, node: Node, values: tuple[Decimal, ...]) -> dict[Decimal, int]:
+    def seconds_by(self, node: Node, how: Read, allowed: tuple[Any, ...]) -> dict[Decimal, int]:
         out = {}
         for key, child in node.items():
-            value = Node(key, child.path, child.line, child.problems).decimal(what="a package value")
-            if value not in values:
-                raise child.fail(f"no package value {key}; values are {', '.join(map(str, values))}")
+            value = Node(key, child.path, child.line, child.problems).decimal(what=how.what or "a number")
+            if value not in allowed:
+                raise child.fail(f"no {how.noun} {key}; {how.within} are {', '.join(map(str, allowed))}")
             out[value] = child.seconds()
         return out
-
-    def audience(self, node: Node, ctx: _Refs) -> AudienceScoring:
-        node.mapping(("winners", "count"))
-        return AudienceScoring(
-            winners=self.opt(node, "winners", lambda n: n.choice(("first", "draw")), "first"),
-            count=self.opt(node, "count", lambda n: n.int(1, 100), 3),
-        )
 
     def cue(self, node: Node) -> ObsCue:
         node.mapping(("scene", "show", "hide", "transition", "transition_duration"))
@@ -588,8 +505,27 @@ def _audience_only(root: Node) -> bool:
     return (
         bool(rundown)
         and isinstance(rundown, list)
-        and all(isinstance(s, dict) and s.get("round") == RoundType.AUDIENCE.value for s in rundown)
+        and all(
+            isinstance(s, dict) and s.get("round") in NAMES and not BY_NAME[s["round"]].needs_teams for s in rundown
+        )
     )
+
+
+def _how(f: msgspec.structs.FieldInfo) -> Read:
+    """How the show file writes a settings field (its ``Annotated`` metadata)."""
+    for meta in getattr(f.type, "__metadata__", ()):
+        how = (meta.extra or {}).get("read") if isinstance(meta, msgspec.Meta) else None
+        if isinstance(how, Read):
+            return how
+    raise TypeError(f"setting '{f.name}' does not say how the show file writes it (Annotated[..., read(...)])")
+
+
+def _default(f: msgspec.structs.FieldInfo) -> Any:
+    return f.default_factory() if f.default is msgspec.NODEFAULT else f.default
+
+
+def _converted(how: Read, value: Any) -> Any:
+    return how.convert(value) if how.convert is not None else value
 
 
 def _empty_mapping(node: Node):
@@ -647,3 +583,19 @@ def _rank_points(node: Node) -> tuple[Decimal, ...]:
 
 def _names(node: Node) -> list[str]:
     return [child.str(max_len=200) for child in node.list(max_len=50)]
+
+
+# How each kind of setting is read (``server.core.rounds.base.Read.kind``).
+_READERS: dict[str, Callable[[Node, Read], Any]] = {
+    "points": lambda n, how: _points(n),
+    "points_or_zero": lambda n, how: _points_or_zero(n),
+    "share": lambda n, how: _share(n),
+    "seconds": lambda n, how: n.seconds(),
+    "bool": lambda n, how: n.bool(),
+    "int": lambda n, how: n.int(how.lo, how.hi),
+    "decimal": lambda n, how: n.decimal(how.lo, how.hi, how.what or "a number"),
+    "choice": lambda n, how: n.choice(how.choices),
+    "rank_points": lambda n, how: _rank_points(n),
+    "ident": lambda n, how: n.ident(),
+    "str": lambda n, how: n.str(),
+}

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from msgspec import Struct
 
+from server.core.rounds import ROUNDS, RoundType, Scoring, round_of
+
 
 class Stage(StrEnum):
     QUALIFIER = "qualifier"
@@ -19,24 +21,8 @@ class Stage(StrEnum):
     OTHER = "other"
 
 
-class RoundType(StrEnum):
-    JUDGED = "judged"
-    TURNS = "turns"
-    SPEED = "speed"
-    BUZZER = "buzzer"
-    PACKAGES = "packages"
-    AUDIENCE = "audience"
-
-
 # A round type as a Vietnamese sentence names it ("phần thi tốc độ").
-ROUND_NAMES_VI = {
-    RoundType.JUDGED: "giám khảo chấm",
-    RoundType.TURNS: "theo lượt",
-    RoundType.SPEED: "tốc độ",
-    RoundType.BUZZER: "bấm chuông",
-    RoundType.PACKAGES: "gói câu hỏi",
-    RoundType.AUDIENCE: "khán giả",
-}
+ROUND_NAMES_VI = {r.name: r.name_vi for r in ROUNDS}
 
 OVERLAYS = (
     "scoreboard",
@@ -124,70 +110,6 @@ class Question(Struct, frozen=True):
         return self.options is not None
 
 
-class Criterion(Struct, frozen=True):
-    id: str
-    name: str
-    max: Decimal
-
-
-class JudgedScoring(Struct, frozen=True, tag="judged"):
-    criteria: tuple[Criterion, ...]
-    trimmed: bool = False  # drop the highest and the lowest judge
-    audience_share: Decimal = Decimal(0)  # 0..1 of the round from audience votes
-    decimals: int = 2
-
-    @property
-    def max_total(self) -> Decimal:
-        return sum((c.max for c in self.criteria), Decimal(0))
-
-
-class Steal(Struct, frozen=True):
-    window_ms: int = 5000
-    points: Decimal | None = None  # None: the question's points
-    penalty: Decimal = Decimal(0)  # points lost on a wrong steal (turns)
-    penalty_share: Decimal = Decimal(0)  # share of the value lost on a wrong steal (packages)
-    take_from_turn: bool = False  # a correct steal takes the points from the team on turn
-
-
-class TurnsScoring(Struct, frozen=True, tag="turns"):
-    points: Decimal = Decimal(10)
-    penalty: Decimal = Decimal(0)
-    steal: Steal | None = None
-
-
-class SpeedScoring(Struct, frozen=True, tag="speed"):
-    mode: str = "rank"  # "rank": points by rank of time; "accuracy": flat points per correct answer
-    points: tuple[Decimal, ...] = (Decimal(40), Decimal(30), Decimal(20), Decimal(10))
-    allow_change: bool = False
-
-
-class BuzzerScoring(Struct, frozen=True, tag="buzzer"):
-    points: Decimal = Decimal(10)
-    penalty: Decimal = Decimal(0)
-
-
-class Star(Struct, frozen=True):
-    multiplier: Decimal = Decimal(2)
-    penalty_share: Decimal = Decimal(1)  # share of the value lost on a wrong answer with the star
-
-
-class PackagesScoring(Struct, frozen=True, tag="packages"):
-    values: tuple[Decimal, ...] = (Decimal(10), Decimal(20), Decimal(30))
-    size: int = 3
-    penalty_share: Decimal = Decimal(0)  # share of the value lost on a wrong answer without the star
-    star: Star | None = Star()
-    steal: Steal | None = None
-    time_by_value: dict[Decimal, int] = {}
-
-
-class AudienceScoring(Struct, frozen=True, tag="audience"):
-    winners: str = "first"  # "first": the first K correct; "draw": a seeded draw among the correct
-    count: int = 3
-
-
-Scoring = JudgedScoring | TurnsScoring | SpeedScoring | BuzzerScoring | PackagesScoring | AudienceScoring
-
-
 class ObsCue(Struct, frozen=True):
     scene: str | None = None
     show: tuple[str, ...] = ()
@@ -270,11 +192,11 @@ class ShowConfig(Struct, frozen=True):
 
     @property
     def decimals(self) -> int:
-        """Decimals every page shows points with: the contest's, else the most a judged round gives, else 0."""
+        """Decimals every page shows points with: the contest's, else the most a round gives (judged), else 0."""
         if self.contest.decimals is not None:
             return self.contest.decimals
-        judged = [s.scoring.decimals for s in self.rundown if isinstance(s.scoring, JudgedScoring)]
-        return max(judged, default=0)
+        given = [d for s in self.rundown if (d := round_of(s).decimals(s)) is not None]
+        return max(given, default=0)
 
     @property
     def team_ids(self) -> tuple[str, ...]:

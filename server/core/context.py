@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from server.core.commands import Command
-from server.core.config import BuzzerScoring, Question, RoundType, Segment, ShowConfig, Team
+from server.core.config import Question, RoundType, Segment, ShowConfig, Team
 from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError, quote
 from server.core.events import TimerChanged
+from server.core.rounds import SUDDEN_DEATH, Round, round_of
+from server.core.rounds.base import TIEBREAK_ID
 from server.core.state import Board, QuestionState, ShowState, Timer
 
-TIEBREAK_ID = "tiebreak"
+__all__ = ["TIEBREAK_ID", "Ctx", "check_points", "tiebreak_segment"]
 
 
 class Ctx:
@@ -31,6 +33,10 @@ class Ctx:
         if index == len(self.config.rundown) and self.board.tiebreak_teams:
             return tiebreak_segment(self.config)
         raise RuleError("rule.no_segment_yet")
+
+    def round(self) -> Round:
+        """The round of the segment on air; raises when the show is not in one."""
+        return round_of(self.segment())
 
     def question(self) -> QuestionState:
         if self.board.question is None:
@@ -64,6 +70,10 @@ class Ctx:
             raise Forbidden("rule.team_or_producer_only")
         return team
 
+    def check_points(self, value: Decimal, what: str) -> Decimal:
+        """``value`` as points a command may give (the rounds check theirs with it)."""
+        return check_points(value, what)
+
     def require_producer(self) -> None:
         if self.cmd.by.role not in ("producer", "system"):
             raise Forbidden("rule.producer_only")
@@ -86,16 +96,16 @@ class Ctx:
 
 
 def tiebreak_segment(config: ShowConfig) -> Segment:
-    """The sudden-death questions, played as a buzzer round for no points."""
+    """The sudden-death questions, played as a round of ``SUDDEN_DEATH`` for no points."""
     from server.core.config import Look, Slot
 
     title = "Câu hỏi phụ" if config.contest.language == "vi" else "Tie-break"
-    look = Look(TIEBREAK_ID, title, ("scoreboard", "question", "timer", "buzzer"))  # a buzzer round's picture
+    look = Look(TIEBREAK_ID, title, ("scoreboard", "question", "timer", "buzzer"))  # the picture of a round of buzzes
     return Segment(
         id=TIEBREAK_ID,
         title=title,
-        round=RoundType.BUZZER,
-        scoring=BuzzerScoring(points=Decimal(0), penalty=Decimal(0)),
+        round=RoundType(SUDDEN_DEATH.name),
+        scoring=SUDDEN_DEATH.sudden_death(),
         slots=tuple(Slot(q) for q in config.tiebreak.questions),
         timer_ms=config.tiebreak.timer_ms,
         overlays=look.overlays,

@@ -11,7 +11,7 @@ from typing import Any
 
 from server.core import commands as c
 from server.core import events as ev
-from server.core import judged, onair, questions, votes
+from server.core import onair, panel, questions, votes
 from server.core.config import ShowConfig
 from server.core.context import Ctx, check_points, tiebreak_segment
 from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError
@@ -317,12 +317,12 @@ _HANDLERS: dict[type, Callable[[Ctx, Any], list[ev.Event]]] = {
     c.AddTime: _add_time,
     c.ResetTimer: _reset_timer,
     c.Expire: _expire,
-    c.SubmitScores: judged.submit_scores,
-    c.LockScores: judged.lock_scores,
-    c.UnlockScores: judged.lock_scores,
-    c.RevealScores: judged.reveal_scores,
-    c.OpenVoting: judged.voting,
-    c.CloseVoting: judged.voting,
+    c.SubmitScores: panel.submit_scores,
+    c.LockScores: panel.lock_scores,
+    c.UnlockScores: panel.lock_scores,
+    c.RevealScores: panel.reveal_scores,
+    c.OpenVoting: panel.voting,
+    c.CloseVoting: panel.voting,
     c.CastVotes: votes.cast_votes,
     c.AdjustScore: _adjust,
     c.Undo: _undo,

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from itertools import combinations_with_replacement
 from typing import NamedTuple
 
 from msgspec.structs import replace
 
 from server.core import commands as c
-from server.core.config import PackagesScoring, Segment, ShowConfig
+from server.core.config import Segment, ShowConfig
 from server.core.context import Ctx
 from server.core.decide import NONE, PHASES, decide
 from server.core.errors import ShowError
+from server.core.rounds import round_of
 from server.core.standings import standings, ties
 from server.core.state import QPhase, ShowPhase, ShowState
 
@@ -221,10 +221,9 @@ def _late(config: ShowConfig, state: ShowState) -> bool:
 def _packages(config: ShowConfig, state: ShowState, team: str) -> Iterable[c.Command]:
     """Every package a team could ask for in the segment on air (none outside a packages round)."""
     segment = _segment(config, state)
-    scoring = segment.scoring if segment is not None else None
-    if not isinstance(scoring, PackagesScoring):
+    if segment is None:
         return ()
-    return (c.ChoosePackage(team=team, values=v) for v in combinations_with_replacement(scoring.values, scoring.size))
+    return (c.ChoosePackage(team=team, values=v) for v in round_of(segment).package_choices(segment))
 
 
 def _sheet(config: ShowConfig, state: ShowState) -> dict[str, Decimal] | None:

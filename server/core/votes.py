@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from server.core import commands as c
 from server.core import events as ev
-from server.core.config import RoundType, ShowConfig
+from server.core.config import ShowConfig
 from server.core.context import Ctx
 from server.core.errors import RuleError
-from server.core.state import JudgedProgress, QPhase, ShowState, VotePhase, poll_key
+from server.core.rounds import round_of
+from server.core.state import ShowState
 from server.core.text import clean
 from server.core.words import Words, say
 
@@ -31,15 +32,9 @@ def open_poll(x: Ctx) -> tuple[str, tuple[str, ...], int | None, int | None]:
     if x.board.segment < 0:
         raise RuleError(NOT_OPEN.key)
     segment = x.segment()
-    if segment.round is RoundType.AUDIENCE and question is not None:
-        if question.phase is not QPhase.OPEN:
-            raise RuleError("vote.closed")
-        options = tuple(x.config.questions[question.id].options or {})
-        return poll_key(question.id, question.epoch), options, question.opened_at, x.board.timer.deadline
-    if segment.round is RoundType.JUDGED:
-        progress = x.board.judged.get(segment.id, JudgedProgress())
-        if progress.voting is VotePhase.OPEN:
-            return poll_key(segment.id, progress.vote_epoch), x.config.team_ids, None, None
+    poll = round_of(segment).open_poll(x, segment, question)
+    if poll is not None:
+        return poll
     raise RuleError(NOT_OPEN.key)
 
 

@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from server.core import commands as c
-from server.core.config import OVERLAYS, RoundType, ShowConfig
+from server.core.config import OVERLAYS, ShowConfig
 from server.core.events import Action
+from server.core.rounds import ROUNDS
 from server.core.show import execute
 from server.core.state import QPhase, ShowState
 from server.show.views import public_view
@@ -45,7 +46,7 @@ class _Recorder:
     def __init__(self, config: ShowConfig) -> None:
         self.config = config
         self.state = ShowState()
-        self.best: dict[RoundType, tuple[int, ShowState]] = {}
+        self.best: dict[str, tuple[int, ShowState]] = {}
 
     def run(self, command: c.Command) -> Action:
         self.state, action = execute(self.config, self.state, command)
@@ -85,7 +86,7 @@ def preview_views(config: ShowConfig, played: _Recorder, now_ms: int) -> dict[st
     """A sample public view per overlay layer (``OVERLAYS``), all on air."""
     final = public_view(config, played.state)
 
-    def at(*kinds: RoundType) -> dict[str, Any]:
+    def at(*kinds: str) -> dict[str, Any]:
         for kind in kinds:
             if kind in played.best:
                 return public_view(config, played.best[kind][1])
@@ -97,13 +98,12 @@ def preview_views(config: ShowConfig, played: _Recorder, now_ms: int) -> dict[st
         "timer": {"duration_ms": 30000, "remaining_ms": 30000, "started_at": now_ms, "running": True},
         "season": sample_season(config),
     }
-    quiz = (RoundType.SPEED, RoundType.BUZZER, RoundType.TURNS, RoundType.PACKAGES, RoundType.AUDIENCE)
-    sources = {
-        "question": at(*quiz),
-        "buzzer": at(*quiz),
-        "audience": at(RoundType.AUDIENCE),
-    }
-    return {name: {**sources.get(name, final), **extras} for name in OVERLAYS}
+    sources = {}
+    for name in OVERLAYS:
+        # The rounds whose revealed question shows this overlay best, best first (``Round.samples``).
+        kinds = sorted((r for r in ROUNDS if name in r.samples), key=lambda r: r.samples[name])
+        sources[name] = at(*(r.name for r in kinds)) if kinds else final
+    return {name: {**sources[name], **extras} for name in OVERLAYS}
 
 
 def _sample_strap(config: ShowConfig) -> dict[str, Any]:

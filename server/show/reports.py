@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from server import format as fmt
 from server.core.audit import audit_trail
-from server.core.config import JudgedScoring, PackagesScoring, RoundType, ShowConfig
+from server.core.config import ShowConfig
 from server.core.context import TIEBREAK_ID
 from server.core.events import Action
+from server.core.rounds import round_of
 from server.core.show import replay
 from server.core.standings import standings
 
@@ -18,10 +19,6 @@ from server.core.standings import standings
 def _seconds(ms: int) -> str:
     minutes, seconds = divmod(round(ms / 1000), 60)
     return f"{minutes}:{seconds:02d}"
-
-
-def _points(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
 
 
 def config_summary(config: ShowConfig) -> str:
@@ -36,32 +33,17 @@ def config_summary(config: ShowConfig) -> str:
     ]
     total_ms = 0
     for index, segment in enumerate(config.rundown, start=1):
-        clock = _segment_clock(config, segment)
+        kind = round_of(segment)
+        clock = kind.clock_ms(config, segment)
         total_ms += clock
-        detail = f"{len(segment.slots)} questions" if segment.slots else ""
-        if isinstance(segment.scoring, JudgedScoring):
-            detail = ", ".join(f"{c.name} /{_points(c.max)}" for c in segment.scoring.criteria)
-            if segment.scoring.audience_share:
-                detail += f"; audience {(segment.scoring.audience_share * 100).normalize():f}%"
+        detail = kind.summary(segment)
+        if detail is None:
+            detail = f"{len(segment.slots)} questions" if segment.slots else ""
         detail = detail if len(detail) <= 44 else detail[:43] + "…"
         lines.append(f"  {index:>2}. {segment.title[:32]:<32} {segment.round.value:<9} {detail:<44} {_seconds(clock)}")
     lines.append(f"questions: {len(config.questions)} in the bank, {len(config.tiebreak.questions)} for a tie-break")
     lines.append(f"time on the clock: {_seconds(total_ms)} (answer times and judged segments, without talk)")
     return "\n".join(lines)
-
-
-def _segment_clock(config: ShowConfig, segment) -> int:
-    if segment.round is RoundType.JUDGED:
-        return segment.timer_ms or 0
-    if isinstance(segment.scoring, PackagesScoring):
-        times = segment.scoring.time_by_value
-        played = segment.scoring.size * len(config.teams)
-        return played * (max(times.values()) if times else segment.timer_ms or 0)
-    total = 0
-    for qid in segment.questions:
-        question = config.questions[qid]
-        total += question.time_ms or segment.timer_ms or 0
-    return total
 
 
 def replay_report(config: ShowConfig, actions: Sequence[Action]) -> str:

@@ -15,18 +15,14 @@ from typing import Any
 import msgspec
 
 from server.core.audit import words_of
-from server.core.config import OVERLAYS, JudgedScoring, PackagesScoring, RoundType, ShowConfig
+from server.core.config import OVERLAYS, ShowConfig
 from server.core.context import tiebreak_segment
-from server.core.judged import tally
 from server.core.possible import Can, judge_can, next_action, producer_can, team_can
+from server.core.rounds import capabilities, round_of
+from server.core.rounds.base import number, timer_view
 from server.core.standings import standings, ties
-from server.core.state import Award, JudgedProgress, QPhase, QuestionState, ShowState, VotePhase, poll_key
+from server.core.state import Award, QPhase, QuestionState, ShowState
 from server.core.zones import OVERLAY_ZONES, SEASON_OVERLAYS, look_on_air
-
-
-def number(value: Decimal) -> int | float:
-    """Points on the wire: an int when whole, else a float (2 decimals at most)."""
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def public_view(config: ShowConfig, state: ShowState, at: int = 0) -> dict[str, Any]:
@@ -64,6 +60,8 @@ def producer_view(config: ShowConfig, state: ShowState, at: int = 0, season: boo
     view = _view(config, state, role="producer")
     _can(view, producer_can(config, state, at))
     view["next_action"] = next_action(view["can"], state)
+    for entry, segment in zip(view["rundown"], config.rundown, strict=True):
+        entry["capabilities"] = capabilities(config, segment)  # what each segment offers, for the rundown
     awards = state.board.awards
     first = max(0, len(awards) - RECENT_AWARDS)
     view["awards"] = {str(index): award_json(a) for index, a in enumerate(awards[first:], start=first)}
@@ -113,46 +111,11 @@ def judge_view(
 
 def audience_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
     """Small on purpose: this goes to thousands of phones."""
-    board = state.board
     out: dict[str, Any] = {"title": config.contest.title, "language": config.contest.language, "poll": None}
     segment = _segment(config, state)
-    question = board.question
-    if segment is not None and segment.round is RoundType.AUDIENCE and question is not None:
-        qconf = config.questions[question.id]
-        key = poll_key(question.id, question.epoch)
-        revealed = question.phase is QPhase.REVEALED
-        out["poll"] = {
-            "id": key,
-            "kind": "question",
-            "text": qconf.text,
-            "options": qconf.options,
-            "open": question.phase is QPhase.OPEN,
-            "answer": qconf.answer if revealed else None,
-            "tally": _tally(state, key) if question.phase in (QPhase.CLOSED, QPhase.REVEALED) else None,
-            "winners": [w.nickname for w in question.winners] if revealed else [],
-            "timer": _timer(board.timer),
-        }
-    elif segment is not None and isinstance(segment.scoring, JudgedScoring) and segment.scoring.audience_share:
-        progress = board.judged.get(segment.id, JudgedProgress())
-        if progress.voting is not VotePhase.IDLE:
-            key = poll_key(segment.id, progress.vote_epoch)
-            out["poll"] = {
-                "id": key,
-                "kind": "team_vote",
-                "text": segment.title,
-                "options": {t.id: t.name for t in config.teams},
-                "open": progress.voting is VotePhase.OPEN,
-                "answer": None,
-                "tally": _tally(state, key) if progress.voting is VotePhase.CLOSED else None,
-                "winners": [],
-                "timer": None,
-            }
+    if segment is not None:
+        out["poll"] = round_of(segment).poll_view(config, state, segment)
     return out
-
-
-def _tally(state: ShowState, key: str) -> dict[str, Any]:
-    counts = tally(state, key)
-    return {"counts": counts, "total": sum(counts.values())}
 
 
 def _segment(config: ShowConfig, state: ShowState):
@@ -164,13 +127,7 @@ def _segment(config: ShowConfig, state: ShowState):
     return None
 
 
-def _timer(timer) -> dict[str, Any]:
-    return {
-        "duration_ms": timer.duration_ms,
-        "remaining_ms": timer.remaining_ms,
-        "started_at": timer.started_at,
-        "running": timer.running,
-    }
+_timer = timer_view
 
 
 def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
@@ -218,7 +175,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             {"index": i, "id": s.id, "title": s.title, "round": s.round.value, "overlays": list(s.overlays)}
             for i, s in enumerate(config.rundown)
         ],
-        "segment": None if segment is None else _segment_json(board.segment, segment),
+        "segment": None if segment is None else _segment_json(config, board.segment, segment),
         "question": _question(config, state, board.question, producer),
         "timer": _timer(board.timer),
         "judged": _judged(config, state, producer),
@@ -238,13 +195,12 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
     }
 
 
-def _segment_json(index: int, segment) -> dict[str, Any]:
+def _segment_json(config: ShowConfig, index: int, segment) -> dict[str, Any]:
     out: dict[str, Any] = {"index": index, "id": segment.id, "title": segment.title, "round": segment.round.value}
     out["looks"] = [{"id": lk.id, "title": lk.title, "overlays": list(lk.overlays)} for lk in segment.looks]
     out["overlays"] = list(segment.overlays)  # what the segment offers; ``looks`` come first
-    if isinstance(segment.scoring, PackagesScoring):
-        # What a team pad needs to offer its package choice (``choose_package``).
-        out["packages"] = {"values": [number(v) for v in segment.scoring.values], "size": segment.scoring.size}
+    out["capabilities"] = capabilities(config, segment)  # how the segment is played: what the pages offer
+    out.update(round_of(segment).segment_view(config, segment))
     return out
 
 
@@ -255,8 +211,8 @@ def _question(config: ShowConfig, state: ShowState, q: QuestionState | None, pro
     revealed = q.phase is QPhase.REVEALED
     closed = q.phase in (QPhase.CLOSED, QPhase.REVEALED)
     segment = config.segment(q.segment)
-    # Speed answers are graded in secret until the reveal; other rounds judge on air.
-    secret_grades = not producer and not revealed and segment is not None and segment.round is RoundType.SPEED
+    # Some rounds grade in secret until the reveal (speed); others judge on air.
+    secret_grades = not producer and not revealed and segment is not None and round_of(segment).hides_grades
     answers: dict[str, Any] = {}
     for team, answer in q.answers.items():
         if producer or closed or not secret_grades:
@@ -287,33 +243,16 @@ def _question(config: ShowConfig, state: ShowState, q: QuestionState | None, pro
         "answer": qconf.answer if producer or revealed else None,
         "winners": [{"nickname": w.nickname, "at": w.at} for w in q.winners],
     }
-    if segment is not None and segment.round is RoundType.AUDIENCE:
-        out["tally"] = _tally(state, poll_key(q.id, q.epoch))
+    if segment is not None:
+        out.update(round_of(segment).question_view(state, q))
     return out
 
 
 def _judged(config: ShowConfig, state: ShowState, producer: bool) -> dict[str, Any]:
+    """Each segment's own progress that its round shows (the judges' scores of a judged round)."""
     out: dict[str, Any] = {}
     for segment in config.rundown:
-        if not isinstance(segment.scoring, JudgedScoring):
-            continue
-        progress = state.board.judged.get(segment.id, JudgedProgress())
-        visible = set(config.team_ids) if producer else progress.revealed
-        results = {a.team: a.points for a in state.board.awards if a.kind == "judged" and a.segment == segment.id}
-        scores = {
-            judge: {team: {k: number(v) for k, v in s.items()} for team, s in by_team.items() if team in visible}
-            for judge, by_team in progress.scores.items()
-        }
-        submitted = {judge: sorted(by_team) for judge, by_team in progress.scores.items()}
-        out[segment.id] = {
-            "criteria": [{"id": c.id, "name": c.name, "max": number(c.max)} for c in segment.scoring.criteria],
-            "submitted": submitted,
-            "scores": scores,
-            "locked": sorted(progress.locked),
-            "revealed": sorted(progress.revealed),
-            "results": {team: number(points) for team, points in results.items() if team in progress.revealed},
-            "voting": progress.voting.value,
-            "tally": _tally(state, poll_key(segment.id, progress.vote_epoch)),
-            "audience_share": number(segment.scoring.audience_share),
-        }
+        progress = round_of(segment).progress_view(config, state, segment, producer)
+        if progress is not None:
+            out[segment.id] = progress
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from server.core import commands as c
 from server.core.errors import Forbidden, InvalidCommand
-from server.core.scoring import draw_winners
+from server.core.rounds.audience import draw_winners
 from server.core.state import Ballot, QPhase, Winner, poll_key
 from server.core.votes import NICKNAME_MAX, clean_nickname
 from tests.core.play import Play, exact, make_config, team

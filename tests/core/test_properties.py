@@ -13,9 +13,8 @@ from server.core import commands as c
 from server.core.apply import undoable
 from server.core.errors import RuleError
 from server.core.events import Action
-from server.core.judged import tally
 from server.core.show import execute, replay
-from server.core.state import QPhase, ShowPhase, ShowState
+from server.core.state import QPhase, ShowPhase, ShowState, tally
 from tests.core.play import make_config
 
 CONFIG = make_config(

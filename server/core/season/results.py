@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from msgspec import Struct
 
-from server.core.config import JudgedScoring, ShowConfig
+from server.core.config import ShowConfig
+from server.core.rounds import round_of
 from server.core.standings import standings
 from server.core.state import ShowState
 
@@ -77,9 +78,9 @@ def show_result(config: ShowConfig, state: ShowState, ended_at: int) -> ShowResu
             )
         )
     criteria = {
-        s.id: tuple(Named(k.id, k.name) for k in s.scoring.criteria)
+        s.id: tuple(Named(k.id, k.name) for k in round_of(s).criteria(s))
         for s in config.rundown
-        if isinstance(s.scoring, JudgedScoring)
+        if round_of(s).capabilities(config, s).judged
     }
     return ShowResult(
         config.id,
