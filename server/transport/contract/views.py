@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from server.core.config import Stage
+from server.core.rounds.base import Capabilities
 from server.core.state import QPhase, ShowPhase, VotePhase
 
 Points = Annotated[float, Meta(description="Points: a JSON integer when whole, else a decimal (2 places at most).")]
@@ -92,12 +93,17 @@ class JudgeRow(Shape):
     title: str
 
 
+class SegmentCapabilities(Capabilities, forbid_unknown_fields=True, kw_only=True):
+    """How a segment is played (``server/core/rounds``): what the pages offer, never read from ``round``."""
+
+
 class RundownEntry(Shape):
     index: int
     id: str
     title: str
     round: str
     overlays: list[str]
+    capabilities: Annotated[SegmentCapabilities | UnsetType, Meta(description="The producer's view only.")] = UNSET
 
 
 class Look(Shape):
@@ -118,6 +124,7 @@ class Segment(Shape):
     round: str
     looks: Annotated[list[Look], Meta(description="The sets of overlays that go on air together; first the default.")]
     overlays: list[str]
+    capabilities: SegmentCapabilities
     packages: Annotated[SegmentPackages | UnsetType, Meta(description="Packages rounds only.")] = UNSET
     notes: Annotated[str | None | UnsetType, Meta(description="The host's notes: the producer's view only.")] = UNSET
 
