@@ -317,6 +317,8 @@ class PublicView(Shape):
     ties: Annotated[list[Ids], Meta(description="Groups of teams tied for a place that matters.")]
     audience_winners: list[AudienceWinners]
     season: PublicSeason | None
+    can: Annotated[Can, Meta(description="Per pad command, the teams (or for a judge, what it) may send now.")]
+    can_timed: Annotated[list[str], Meta(description="The keys of can that lapse when the running timer reaches 0.")]
 
 
 class AwardRow(Shape):
@@ -347,7 +349,6 @@ class ProducerView(PublicView):
     """The public view with nothing hidden, plus the desk's own keys (``/control``, ``/host``)."""
 
     season: DeskSeason | None
-    can: Can
     next_action: Annotated[str | None, Meta(description="The key (of can) of the show's natural next step.")]
     awards: Annotated[dict[str, AwardRow], Meta(description="The newest awards by position in the ledger.")]
     undo: Annotated[Words | None, Meta(description="The label of what undo would take back.")]
