@@ -147,7 +147,7 @@ def plausible(draw: st.DrawFn, state: ShowState) -> tuple[type[c.Command], dict]
         return pick(options)
     if q.phase is QPhase.READY:
         turn = q.turn or team
-        return pick([(c.OpenAnswers, {})] * 3 + [(c.PlaceStar, {"team": turn, "by": c.Actor("team", turn)})])
+        return pick([(c.OpenAnswers, {}), (c.PlaceStar, {"team": turn, "by": c.Actor("team", turn)})])
     if q.phase is QPhase.ANSWERING:
         return pick([(c.JudgeAnswer, {"team": q.floor, "correct": draw(st.booleans())})] * 3 + [(c.CloseAnswers, {})])
     vote = (c.CastVotes, {"votes": (c.Vote(pick(["p1", "p2", "p3", "p4"]), pick(["A", "B"]), 0),), "by": AUDIENCE})
