@@ -31,124 +31,124 @@ class Command(Struct, frozen=True, kw_only=True, tag=True):
 # -- the show and its rundown ------------------------------------------------------------
 
 
-class StartShow(Command):
+class StartShow(Command, frozen=True):
     pass
 
 
-class GotoSegment(Command):
+class GotoSegment(Command, frozen=True):
     """Go to a segment by ``index``, or ``step`` segments from the current one (+1 next, -1 back)."""
 
     index: int | None = None
     step: int = 0
 
 
-class EndShow(Command):
+class EndShow(Command, frozen=True):
     pass
 
 
-class StartTiebreak(Command):
+class StartTiebreak(Command, frozen=True):
     teams: tuple[str, ...]
 
 
 # -- questions ---------------------------------------------------------------------------
 
 
-class ShowQuestion(Command):
+class ShowQuestion(Command, frozen=True):
     question: str | None = None  # None: the next one of the segment
 
 
-class OpenAnswers(Command):
+class OpenAnswers(Command, frozen=True):
     pass
 
 
-class CloseAnswers(Command):
+class CloseAnswers(Command, frozen=True):
     pass
 
 
-class RevealAnswer(Command):
+class RevealAnswer(Command, frozen=True):
     seed: int | None = None  # for a seeded draw of audience winners
 
 
-class ResetQuestion(Command):
+class ResetQuestion(Command, frozen=True):
     pass
 
 
-class Buzz(Command):
+class Buzz(Command, frozen=True):
     team: str
 
 
-class SubmitAnswer(Command):
+class SubmitAnswer(Command, frozen=True):
     team: str
     answer: str
 
 
-class JudgeAnswer(Command):
+class JudgeAnswer(Command, frozen=True):
     team: str
     correct: bool
 
 
-class ChoosePackage(Command):
+class ChoosePackage(Command, frozen=True):
     team: str
     values: tuple[Decimal, ...]
 
 
-class PlaceStar(Command):
+class PlaceStar(Command, frozen=True):
     team: str
 
 
 # -- the timer ---------------------------------------------------------------------------
 
 
-class StartTimer(Command):
+class StartTimer(Command, frozen=True):
     duration_ms: int | None = None  # None: the question's or the segment's time
 
 
-class PauseTimer(Command):
+class PauseTimer(Command, frozen=True):
     pass
 
 
-class ResumeTimer(Command):
+class ResumeTimer(Command, frozen=True):
     pass
 
 
-class AddTime(Command):
+class AddTime(Command, frozen=True):
     ms: int
 
 
-class ResetTimer(Command):
+class ResetTimer(Command, frozen=True):
     pass
 
 
-class Expire(Command):
+class Expire(Command, frozen=True):
     """Sent by the service when the timer's deadline has passed."""
 
 
 # -- judges and the audience -------------------------------------------------------------
 
 
-class SubmitScores(Command):
+class SubmitScores(Command, frozen=True):
     judge: str
     team: str
     scores: dict[str, Decimal]
 
 
-class LockScores(Command):
+class LockScores(Command, frozen=True):
     team: str | None = None  # None: every team
 
 
-class UnlockScores(Command):
+class UnlockScores(Command, frozen=True):
     team: str | None = None
 
 
-class RevealScores(Command):
+class RevealScores(Command, frozen=True):
     team: str | None = None
 
 
-class OpenVoting(Command):
+class OpenVoting(Command, frozen=True):
     pass
 
 
-class CloseVoting(Command):
+class CloseVoting(Command, frozen=True):
     pass
 
 
@@ -159,26 +159,26 @@ class Vote(Struct, frozen=True, gc=False):  # a leaf of plain values: never in a
     nickname: str = ""
 
 
-class CastVotes(Command):
+class CastVotes(Command, frozen=True):
     """A batch of audience votes, for the open audience question or team vote."""
 
     votes: tuple[Vote, ...]
 
 
-class SetOverlay(Command):
+class SetOverlay(Command, frozen=True):
     """Put an overlay on air or take it off (``visible``)."""
 
     overlay: str
     visible: bool
 
 
-class TakeLook(Command):
+class TakeLook(Command, frozen=True):
     """Put one of the segment's looks on air: its overlays and no others (a strap that fits stays)."""
 
     look: str
 
 
-class ShowLowerThird(Command):
+class ShowLowerThird(Command, frozen=True):
     """Put a name strap on air: a team, one of its members, a judge, or a guest by name and title."""
 
     team: str | None = None
@@ -191,17 +191,17 @@ class ShowLowerThird(Command):
 # -- points and history ------------------------------------------------------------------
 
 
-class AdjustScore(Command):
+class AdjustScore(Command, frozen=True):
     team: str
     points: Decimal
     reason: str
 
 
-class Undo(Command):
+class Undo(Command, frozen=True):
     pass
 
 
-class Redo(Command):
+class Redo(Command, frozen=True):
     pass
 
 

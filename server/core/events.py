@@ -19,23 +19,23 @@ class Event(Struct, frozen=True, tag=True):
     pass
 
 
-class ShowStarted(Event):
+class ShowStarted(Event, frozen=True):
     pass
 
 
-class SegmentEntered(Event):
+class SegmentEntered(Event, frozen=True):
     index: int
 
 
-class ShowEnded(Event):
+class ShowEnded(Event, frozen=True):
     pass
 
 
-class TiebreakStarted(Event):
+class TiebreakStarted(Event, frozen=True):
     teams: tuple[str, ...]
 
 
-class QuestionShown(Event):
+class QuestionShown(Event, frozen=True):
     question: str
     segment: str
     value: Decimal
@@ -43,27 +43,27 @@ class QuestionShown(Event):
     eligible: tuple[str, ...] = ()
 
 
-class QuestionMoved(Event):
+class QuestionMoved(Event, frozen=True):
     """The live question changes phase; ``floor`` is who may answer now."""
 
     phase: QPhase
     floor: str | None = None
 
 
-class AnswersOpened(Event):
+class AnswersOpened(Event, frozen=True):
     at: int
 
 
-class QuestionReset(Event):
+class QuestionReset(Event, frozen=True):
     pass
 
 
-class Buzzed(Event):
+class Buzzed(Event, frozen=True):
     team: str
     at: int
 
 
-class AnswerSubmitted(Event):
+class AnswerSubmitted(Event, frozen=True):
     team: str
     text: str
     at: int
@@ -71,86 +71,86 @@ class AnswerSubmitted(Event):
     correct: bool | None = None
 
 
-class AnswerGraded(Event):
+class AnswerGraded(Event, frozen=True):
     team: str
     correct: bool
 
 
-class TeamLocked(Event):
+class TeamLocked(Event, frozen=True):
     team: str
 
 
-class StarPlaced(Event):
+class StarPlaced(Event, frozen=True):
     team: str
 
 
-class PackageChosen(Event):
+class PackageChosen(Event, frozen=True):
     segment: str
     team: str
     questions: tuple[str, ...]
 
 
-class TimerChanged(Event):
+class TimerChanged(Event, frozen=True):
     timer: Timer
 
 
-class PointsAwarded(Event):
+class PointsAwarded(Event, frozen=True):
     award: Award
 
 
-class ScoresSubmitted(Event):
+class ScoresSubmitted(Event, frozen=True):
     segment: str
     judge: str
     team: str
     scores: dict[str, Decimal]
 
 
-class ScoresLocked(Event):
+class ScoresLocked(Event, frozen=True):
     segment: str
     teams: tuple[str, ...]
     locked: bool
 
 
-class ScoresRevealed(Event):
+class ScoresRevealed(Event, frozen=True):
     segment: str
     teams: tuple[str, ...]
 
 
-class VotingChanged(Event):
+class VotingChanged(Event, frozen=True):
     segment: str
     phase: VotePhase
     epoch: int
 
 
-class VotesCast(Event):
+class VotesCast(Event, frozen=True):
     poll: str  # ballot box key, see ``state.poll_key``
     votes: tuple[Vote, ...]
 
 
-class WinnersDrawn(Event):
+class WinnersDrawn(Event, frozen=True):
     question: str
     winners: tuple[Winner, ...]
     seed: int | None = None
 
 
-class TiebreakWon(Event):
+class TiebreakWon(Event, frozen=True):
     team: str
 
 
-class OverlaySet(Event):
+class OverlaySet(Event, frozen=True):
     overlay: str
     visible: bool
 
 
-class LowerThirdSet(Event):
+class LowerThirdSet(Event, frozen=True):
     strap: Strap
 
 
-class Undone(Event):
+class Undone(Event, frozen=True):
     seq: int
 
 
-class Redone(Event):
+class Redone(Event, frozen=True):
     seq: int
 
 
