@@ -66,6 +66,12 @@ def apply(state: ShowState, event: ev.Event) -> ShowState:
     return replace(state, board=_BOARD[type(event)](state.board, event))
 
 
+def _on_air(board: Board) -> QuestionState:
+    """The question on air: the events that read it come only while there is one."""
+    assert board.question is not None
+    return board.question
+
+
 def _question(board: Board, **changes: Any) -> Board:
     assert board.question is not None
     return replace(board, question=replace(board.question, **changes))
@@ -115,27 +121,27 @@ _BOARD: dict[type, Callable[[Board, Any], Board]] = {
     ),
     ev.QuestionMoved: lambda b, e: _question(b, phase=e.phase, floor=e.floor),
     ev.AnswersOpened: lambda b, e: _question(
-        b, phase=QPhase.OPEN, opened_at=b.question.opened_at if b.question.opened_at is not None else e.at
+        b, phase=QPhase.OPEN, opened_at=_on_air(b).opened_at if _on_air(b).opened_at is not None else e.at
     ),
     # A reset keeps the star: the team has spent it (``stars_used``) and can't place it again.
     ev.QuestionReset: lambda b, e: _question(
         b,
         phase=QPhase.READY,
-        floor=b.question.turn,
+        floor=_on_air(b).turn,
         buzzes=(),
         locked=frozenset(),
         answers={},
         opened_at=None,
         winners=(),
         draw_seed=None,
-        epoch=b.question.epoch + 1,
+        epoch=_on_air(b).epoch + 1,
     ),
     ev.Buzzed: lambda b, e: _question(
-        b, phase=QPhase.ANSWERING, floor=e.team, buzzes=(*b.question.buzzes, Buzz(e.team, e.at))
+        b, phase=QPhase.ANSWERING, floor=e.team, buzzes=(*_on_air(b).buzzes, Buzz(e.team, e.at))
     ),
     ev.AnswerSubmitted: lambda b, e: _answers(b, e.team, Answer(e.text, e.at, e.elapsed_ms, e.correct)),
-    ev.AnswerGraded: lambda b, e: _answers(b, e.team, replace(b.question.answers[e.team], correct=e.correct)),
-    ev.TeamLocked: lambda b, e: _question(b, locked=b.question.locked | {e.team}),
+    ev.AnswerGraded: lambda b, e: _answers(b, e.team, replace(_on_air(b).answers[e.team], correct=e.correct)),
+    ev.TeamLocked: lambda b, e: _question(b, locked=_on_air(b).locked | {e.team}),
     ev.StarPlaced: lambda b, e: replace(_question(b, star=True), stars_used=b.stars_used | {e.team}),
     ev.PackageChosen: lambda b, e: replace(
         b, packages={**b.packages, e.segment: {**b.packages.get(e.segment, {}), e.team: e.questions}}

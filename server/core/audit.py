@@ -55,7 +55,7 @@ def words_for(config: ShowConfig, state: ShowState, command: c.Command) -> Words
             segment = config.rundown[state.board.segment]
             return say("audit.take_look", title=next((lk.title for lk in segment.looks if lk.id == look_id), look_id))
         case c.ShowLowerThird(team=t, member=m, judge=j, name=n):
-            people = {p.id: p.name for p in (*config.judges, *(m for t in config.teams for m in t.members))}
+            people = {j.id: j.name for j in config.judges} | {p.id: p.name for x in config.teams for p in x.members}
             who = team(t) if t else people.get(m or j or "", n)
             return say("audit.lower_third", name=clean(who)[:60])
         case c.AddTime(ms=ms):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from server.core.commands import Command
-from server.core.config import Question, RoundType, Segment, ShowConfig, Team
+from server.core.config import Question, Segment, ShowConfig, Team
 from server.core.errors import Forbidden, InvalidCommand, NotFound, RuleError, quote
 from server.core.events import TimerChanged
-from server.core.rounds import SUDDEN_DEATH, Round, round_of
-from server.core.rounds.base import TIEBREAK_ID
+from server.core.rounds import SUDDEN_DEATH, RoundType, round_of
+from server.core.rounds.base import TIEBREAK_ID, Round
 from server.core.state import Board, QuestionState, ShowState, Timer
 
 __all__ = ["TIEBREAK_ID", "Ctx", "check_points", "tiebreak_segment"]

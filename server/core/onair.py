@@ -6,6 +6,8 @@ one on takes off what it would draw over, in the same action, so one undo brings
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from server.core import commands as c
 from server.core import events as ev
 from server.core.audit import overlay_name
@@ -65,7 +67,7 @@ def _picture(on_air: frozenset[str], wanted: frozenset[str]) -> list[ev.Event]:
     return [*_take_off(o for o in on_air if o not in wanted), *coming]
 
 
-def _take_off(overlays) -> list[ev.Event]:
+def _take_off(overlays: Iterable[str]) -> list[ev.Event]:
     gone = set(overlays)
     return [ev.OverlaySet(o, False) for o in OVERLAYS if o in gone]
 

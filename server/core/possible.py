@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from msgspec.structs import replace
 
@@ -112,7 +112,8 @@ def next_action(can: dict[str, object], state: ShowState) -> str | None:
     question = state.board.question
     answers = question.answers if question is not None else {}
     # Teams still waiting for a verdict (an answer already judged may be re-judged, but isn't next).
-    waiting = [t for t in can["judge"] if t not in answers or answers[t].correct is None]  # type: ignore[union-attr]
+    judge = cast(list[str], can["judge"])
+    waiting = [t for t in judge if t not in answers or answers[t].correct is None]
     floor = question is not None and question.floor is not None and question.phase is not QPhase.CLOSED
     for key in _FLOW:
         if key == "judge_floor":

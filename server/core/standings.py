@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from msgspec import Struct
 
@@ -31,8 +32,8 @@ def standings(config: ShowConfig, board: Board) -> list[Standing]:
     order = board.tiebreak_order
     pending = len(order)
 
-    def key(team: str) -> tuple:
-        parts: list = []
+    def key(team: str) -> tuple[Any, ...]:
+        parts: list[Any] = []
         for rule in config.ranking:
             if rule == "points":
                 parts.append(-board.scores.get(team, Decimal(0)))

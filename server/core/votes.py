@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from server.core import commands as c
 from server.core import events as ev
 from server.core.config import ShowConfig
@@ -47,12 +49,12 @@ def taking_votes(config: ShowConfig, state: ShowState) -> bool:
     return True
 
 
-def choice(option: str, options) -> str:
+def choice(option: str, options: Collection[str]) -> str:
     """The option a vote names: letters are case-blind ("a" is A); team ids are taken as written."""
     return option.upper() if option.upper() in options else option
 
 
-def unknown_option(option: str, options) -> Reason:
+def unknown_option(option: str, options: Iterable[str]) -> Reason:
     choices = ", ".join(options)
     return say("vote.unknown_option", option=option[:10], choices=choices)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from typing import Any
 
 from msgspec import Struct
 
@@ -76,8 +77,8 @@ def table(season: SeasonConfig, state: SeasonState, stage: str, index: int) -> l
         for t in result.teams
     ]
 
-    def rank_key(row: Row) -> tuple:
-        parts: list = [-row.points]
+    def rank_key(row: Row) -> tuple[Any, ...]:
+        parts: list[Any] = [-row.points]
         for rule in season.ranking:
             if rule == "speed_points":
                 parts.append(-row.speed_points)
@@ -93,9 +94,9 @@ def table(season: SeasonConfig, state: SeasonState, stage: str, index: int) -> l
     return out
 
 
-def compare_key(season: SeasonConfig, row: Row) -> tuple:
+def compare_key(season: SeasonConfig, row: Row) -> tuple[Any, ...]:
     """How teams of different shows compare (the best runner-up): the season's ``compare`` rules."""
-    parts: list = []
+    parts: list[Any] = []
     for rule in season.compare:
         if rule == "points":
             parts.append(-row.points)
@@ -117,11 +118,11 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
         raise NotFound("season.no_stage", stage=quote(stage_id))
     rng = random.Random(seed) if seed is not None else None
     if stage.drawn:
-        teams = [t.id for t in season.teams]
+        everyone = [t.id for t in season.teams]
         if rng is None:
-            return Proposal(stage.id, None, draw=(tuple(teams),))
-        rng.shuffle(teams)
-        return Proposal(stage.id, deal(teams, stage.shows))
+            return Proposal(stage.id, None, draw=(tuple(everyone),))
+        rng.shuffle(everyone)
+        return Proposal(stage.id, deal(everyone, stage.shows))
     waiting = tuple(
         (source, i)
         for source in dict.fromkeys(s.stage for s in stage.entrants)

@@ -127,7 +127,9 @@ def write(docs: Path) -> list[Path]:
 # -- schemas --------------------------------------------------------------------------------------
 
 
-def _components(kinds: list[type[Any]], prose: dict[str, Any], ref: str) -> tuple[list[Any], dict[str, Any]]:
+def _components(
+    kinds: list[type[Any]], prose: dict[str, Any], ref: str
+) -> tuple[tuple[dict[str, Any], ...], dict[str, Any]]:
     refs, defs = msgspec.json.schema_components(kinds, ref_template=ref)
     names = {kind.__name__: event for event, kind in {**commands(), **DESK_EVENTS}.items()}
     for name, schema in defs.items():

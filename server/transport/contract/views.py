@@ -93,7 +93,7 @@ class JudgeRow(Shape):
     title: str
 
 
-class SegmentCapabilities(Capabilities, forbid_unknown_fields=True, kw_only=True):
+class SegmentCapabilities(Capabilities, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How a segment is played (``server/core/rounds``): what the pages offer, never read from ``round``."""
 
 
