@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from msgspec import Struct
 
-from server.core.rounds import ROUNDS, RoundType, Scoring, round_of
+from server.core.rounds import RoundType, Scoring, round_of
 
 
 class Stage(StrEnum):
@@ -20,9 +20,6 @@ class Stage(StrEnum):
     FINAL = "final"
     OTHER = "other"
 
-
-# A round type as a Vietnamese sentence names it ("phần thi tốc độ").
-ROUND_NAMES_VI = {r.name: r.name_vi for r in ROUNDS}
 
 OVERLAYS = (
     "scoreboard",
@@ -36,19 +33,6 @@ OVERLAYS = (
     "bracket",
     "winner",
 )
-# Each overlay as the controller names it in Vietnamese.
-OVERLAY_NAMES_VI = {
-    "scoreboard": "bảng điểm",
-    "lower_third": "giới thiệu (lower third)",
-    "question": "câu hỏi",
-    "timer": "đồng hồ",
-    "buzzer": "thứ tự trả lời",
-    "judges": "điểm giám khảo",
-    "audience": "kết quả khán giả",
-    "standings": "xếp hạng mùa giải",
-    "bracket": "sơ đồ thi đấu",
-    "winner": "đội thắng cuộc",
-}
 
 
 # Fonts served with showcaller (static/fonts), all with full Vietnamese coverage.

@@ -50,7 +50,6 @@ def _scoring(segment: Segment) -> AudienceScoring:
 
 class Audience(Round):
     name = "audience"
-    name_vi = "khán giả"
     settings = AudienceScoring
     needs_teams = False  # a hall quiz: the phones play
     samples = {"question": 5, "buzzer": 5, "audience": 1}

@@ -24,6 +24,7 @@ from server.core import commands as c
 from server.core import events as ev
 from server.core.errors import RuleError
 from server.core.state import Award, QPhase, QuestionState, ShowState, Timer, tally
+from server.core.words import Words, say
 
 # The context of a command (``server.core.context.Ctx``), a rundown segment (``server.core.config.Segment``),
 # a show's config (``ShowConfig``) and a bank question (``Question``), named here, not imported (see above).
@@ -116,13 +117,16 @@ class Round:
     """A round type; a module subclasses it once and lists the instance in the registry."""
 
     name: ClassVar[str]  # as configs, views, events and logs write it
-    name_vi: ClassVar[str]  # the round as a Vietnamese sentence names it ("phần thi tốc độ")
     settings: ClassVar[type[Settings]]  # its scoring settings
     needs_questions: ClassVar[bool] = True  # a segment of this round must list questions
     needs_teams: ClassVar[bool] = True  # False: a show of these rounds alone may have no teams (the phones play)
     hides_grades: ClassVar[bool] = False  # answers' grades stay secret outside the producer's view until the reveal
     # The overlays a revealed question of this round illustrates in a preview, and how well (lowest first).
     samples: ClassVar[dict[str, int]] = {}
+
+    def words(self) -> Words:
+        """The round as a sentence names it: ``rule.round.<name>`` ("speed" / "tốc độ")."""
+        return say(f"rule.round.{self.name}")
 
     # -- what the segment offers -------------------------------------------------------------
 
@@ -156,10 +160,7 @@ class Round:
         for qid in segment.questions:
             if qid not in x.board.played:
                 return qid
-        raise RuleError(
-            f"every question of '{segment.title}' has been played; go to the next segment",
-            vi=f"đã dùng hết câu hỏi của '{segment.title}'; hãy chuyển sang phần thi tiếp theo",
-        )
+        raise RuleError("rule.all_played", title=segment.title)
 
     def turn_of(self, x: Ctx, segment: Segment, qid: str) -> str | None:
         """The team on turn for a question (None: no team is)."""
@@ -181,34 +182,23 @@ class Round:
         return []
 
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
-        raise RuleError(
-            f"there is no buzzer in a {self.name} round",
-            vi=f"phần thi {self.name_vi} không dùng chuông",
-        )
+        raise RuleError("rule.no_buzzer_in_round", round=self.words())
 
     def submit_answer(
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, text: str, qconf: Question, elapsed: int
     ) -> list[ev.Event]:
-        raise RuleError(
-            f"teams don't submit answers in a {self.name} round",
-            vi=f"các đội không gửi câu trả lời trong phần thi {self.name_vi}",
-        )
+        raise RuleError("rule.no_answers_in_round", round=self.words())
 
     def judge_answer(
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, correct: bool
     ) -> list[ev.Event]:
-        raise RuleError(
-            f"there are no team answers to judge in a {self.name} round",
-            vi=f"phần thi {self.name_vi} không có câu trả lời của đội để chấm",
-        )
+        raise RuleError("rule.nothing_to_judge_in_round", round=self.words())
 
     def place_star(self, x: Ctx, segment: Segment, question: QuestionState, team: Any) -> list[ev.Event]:
-        raise RuleError("there is no star of hope in this round", vi="phần thi này không có ngôi sao hy vọng")
+        raise RuleError("rule.no_star_in_round")
 
     def choose_package(self, x: Ctx, segment: Segment, team: Any, cmd: c.ChoosePackage) -> list[ev.Event]:
-        raise RuleError(
-            "packages are chosen only in a packages round", vi="chỉ chọn gói câu hỏi trong phần thi gói câu hỏi"
-        )
+        raise RuleError("rule.packages_only")
 
     def package_choices(self, segment: Segment) -> Iterable[tuple[Decimal, ...]]:
         """Every package a team could ask for (none outside a packages round)."""
@@ -229,9 +219,7 @@ class Round:
         raise self._not_judged(segment)
 
     def _not_judged(self, segment: Segment) -> RuleError:
-        return RuleError(
-            f"'{segment.title}' is not a judged round", vi=f"'{segment.title}' không phải phần thi giám khảo chấm"
-        )
+        return RuleError("rule.not_judged_round", title=segment.title)
 
     def open_poll(
         self, x: Ctx, segment: Segment, question: QuestionState | None
@@ -300,11 +288,8 @@ def check_floor(x: Ctx, question: QuestionState, team: Any) -> None:
     """Only the team with the right to answer is judged, once."""
     answered = question.answers.get(team.id)
     if answered is not None and answered.correct is not None:
-        raise RuleError(f"{team.name}'s answer was already judged", vi=f"câu trả lời của {team.name} đã được chấm rồi")
+        raise RuleError("rule.already_judged", team=team.name)
     if question.floor != team.id:
-        holder = x.team_name(question.floor) if question.floor else "no team"
-        holder_vi = f"{x.team_name(question.floor)} đang có quyền" if question.floor else "chưa đội nào có quyền"
-        raise RuleError(
-            f"{team.name} does not have the right to answer; {holder} does",
-            vi=f"{team.name} không có quyền trả lời; {holder_vi}",
-        )
+        if question.floor:
+            raise RuleError("rule.not_on_floor", team=team.name, holder=x.team_name(question.floor))
+        raise RuleError("rule.nobody_on_floor", team=team.name)

@@ -36,7 +36,6 @@ class BuzzerScoring(Settings, frozen=True, tag="buzzer"):
 
 class Buzzer(Round):
     name = "buzzer"
-    name_vi = "bấm chuông"
     settings = BuzzerScoring
     samples = {"question": 2, "buzzer": 2}
 

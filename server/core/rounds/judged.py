@@ -94,7 +94,6 @@ def _points(value: Decimal) -> str:
 
 class Judged(Round):
     name = "judged"
-    name_vi = "giám khảo chấm"
     settings = JudgedScoring
     needs_questions = False  # a judged segment may show a topic, or nothing
 

@@ -55,7 +55,6 @@ def _scoring(segment: Segment) -> PackagesScoring:
 
 class Packages(Turns):
     name = "packages"
-    name_vi = "gói câu hỏi"
     settings = PackagesScoring
     samples = {"question": 4, "buzzer": 4}
 

@@ -64,7 +64,6 @@ def _scoring(segment: Segment) -> SpeedScoring:
 
 class Speed(Round):
     name = "speed"
-    name_vi = "tốc độ"
     settings = SpeedScoring
     hides_grades = True  # speed answers are graded in secret until the reveal; other rounds judge on air
     samples = {"question": 1, "buzzer": 1}

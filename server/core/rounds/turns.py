@@ -56,7 +56,6 @@ def steal_outcome(steal: Steal, value: Decimal, correct: bool) -> tuple[Decimal,
 
 class Turns(Round):
     name = "turns"
-    name_vi = "theo lượt"
     settings = TurnsScoring
     samples = {"question": 3, "buzzer": 3}
 

@@ -16,7 +16,7 @@ from server.configs.parse import _Builder, _how
 from server.configs.reader import Node, Problems
 from server.configs.source import load_yaml
 from server.core import commands as c
-from server.core.config import ROUND_NAMES_VI, ShowConfig
+from server.core.config import ShowConfig
 from server.core.rounds import BY_NAME, NAMES, ROUNDS, RoundType, capabilities, round_of
 from server.core.rounds.base import Capabilities, Settings, read
 from server.show.views import producer_view, public_view
@@ -33,7 +33,7 @@ def test_every_round_is_listed_once_and_its_settings_are_tagged_with_its_name() 
         assert issubclass(kind.settings, Settings)
         assert kind.settings.__struct_config__.tag == kind.name
         assert BY_NAME[kind.name] is kind
-        assert ROUND_NAMES_VI[kind.name] == kind.name_vi
+        assert kind.words().text("en") == kind.name and kind.words().text("vi") != kind.name
 
 
 def _nested(struct: type) -> list[type]:
