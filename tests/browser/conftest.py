@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from server.app import Settings, create_app
+from server.core.commands import Command
 from server.transport.keys import ACCESS, SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
+OLYMPIA = ROOT / "show_configs" / "olympia-style.yaml"
 SIZES = {"phone": (390, 844), "tablet": (1024, 768), "desktop": (1600, 1000)}
 
 
@@ -59,6 +62,11 @@ class Studio:
     def service(self):
         return self.app[SERVICE]
 
+    def run(self, *commands: Command) -> None:
+        """Play commands on the show as the producer's desk would."""
+        for command in commands:
+            self.service.submit(command)
+
     def token(self, role: str, subject: str = "") -> str:
         return self.app[ACCESS].token(role, subject)
 
@@ -102,5 +110,15 @@ async def screenshot(page, name: str) -> Path:
 async def studio(aiohttp_server, show_files, browser) -> AsyncIterator[Studio]:
     config, db = show_files
     app = create_app(Settings(config_path=config, db_path=db))
+    server = await aiohttp_server(app, host="127.0.0.1")
+    yield Studio(server, app, browser)
+
+
+@pytest.fixture
+async def olympia(aiohttp_server, tmp_path: Path, browser) -> AsyncIterator[Studio]:
+    """The olympia-style show (packages, the star of hope, buzzers) live, with its own copy of the config."""
+    config = tmp_path / "olympia.yaml"
+    shutil.copy(OLYMPIA, config)
+    app = create_app(Settings(config_path=config, db_path=tmp_path / "olympia.db"))
     server = await aiohttp_server(app, host="127.0.0.1")
     yield Studio(server, app, browser)

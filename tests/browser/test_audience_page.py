@@ -28,11 +28,6 @@ PAGE_FILES = ("/audience", "/audience/static/audience.css", "/audience/static/au
 BUDGET = 25_000  # bytes for the page's own HTML, CSS and JS (the shared client, socket.io and fonts aside)
 
 
-def run(studio: Studio, *commands: c.Command) -> None:
-    for command in commands:
-        studio.service.submit(command)
-
-
 class Hall:
     """Other phones in the audience: socket.io clients with their own device ids."""
 
@@ -117,7 +112,7 @@ async def test_audience_question_from_join_to_winners(studio: Studio, hall: Hall
     await fits(page)
     await screenshot(page, "audience-waiting-phone")
 
-    run(studio, c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion())
+    studio.run(c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion())
     await expect(page.locator("#text")).to_contain_text("mã OTP")
     await expect(options(page)).to_have_count(4)
     await expect(page.locator("#note")).to_have_text(VI["audience.soon"])
@@ -125,7 +120,7 @@ async def test_audience_question_from_join_to_winners(studio: Studio, hall: Hall
         await expect(button).to_be_disabled()
     await screenshot(page, "audience-ready-phone")
 
-    run(studio, c.OpenAnswers())
+    studio.run(c.OpenAnswers())
     await expect(option(page, "B")).to_be_enabled()
     await expect(page.locator("#countdown")).to_be_visible()
     left = int(await page.text_content("#seconds"))
@@ -164,7 +159,7 @@ async def test_audience_question_from_join_to_winners(studio: Studio, hall: Hall
     await expect(page.locator("#note")).to_contain_text(VI["audience.recorded"].format(choice="B"))
     assert "B" in await page.evaluate("localStorage.getItem('showcaller.votes')")
 
-    run(studio, c.CloseAnswers())
+    studio.run(c.CloseAnswers())
     await expect(page.locator("#note")).to_contain_text(VI["audience.closed"])
     await expect(page.locator("#note small")).to_contain_text(VI["audience.results"].format(total=4))
     await expect(page.locator("#countdown")).to_be_hidden()
@@ -177,7 +172,7 @@ async def test_audience_question_from_join_to_winners(studio: Studio, hall: Hall
     await still(page)
     await screenshot(page, "audience-closed-phone")
 
-    run(studio, c.RevealAnswer())
+    studio.run(c.RevealAnswer())
     await expect(option(page, "B")).to_have_class(re.compile(r"\bright\b"))
     await expect(page.locator("#note")).to_contain_text(VI["audience.right"])
     await expect(page.locator("#winner-list li")).to_have_text(["Lan", "Minh"])  # the quickest right answers
@@ -186,7 +181,7 @@ async def test_audience_question_from_join_to_winners(studio: Studio, hall: Hall
     await screenshot(page, "audience-revealed-phone")
 
     # The next question: a fresh ballot, the buttons open again.
-    run(studio, c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.ShowQuestion(), c.OpenAnswers())
     await expect(page.locator("#text")).to_contain_text("QR")
     await expect(option(page, "C")).to_be_enabled()
     await expect(page.locator("#nickname")).to_have_value("Lan <b>")  # remembered
@@ -198,16 +193,16 @@ async def test_audience_question_from_join_to_winners(studio: Studio, hall: Hall
 
 
 async def test_a_phone_that_did_not_vote_and_a_wrong_one(studio: Studio, hall: Hall) -> None:
-    run(studio, c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
     idle = await phone(studio)
     wrong = await phone(studio)
     await option(wrong, "A").click()
     await expect(wrong.locator("#note")).to_contain_text(VI["audience.recorded"].format(choice="A"))
-    run(studio, c.CloseAnswers())
+    studio.run(c.CloseAnswers())
     await expect(idle.locator("#note")).to_contain_text(VI["audience.closed"])
     await expect(idle.locator("#note small")).to_contain_text(VI["audience.no_vote"])
     await screenshot(idle, "audience-closed-no-vote-phone")
-    run(studio, c.RevealAnswer())
+    studio.run(c.RevealAnswer())
     await expect(wrong.locator("#note")).to_contain_text(VI["audience.wrong"].format(answer="B"))
     await expect(wrong.locator("#winners p")).to_have_text(VI["audience.no_winners"])
     await expect(idle.locator("#note")).to_contain_text(VI["audience.answer_is"].format(answer="B"))
@@ -217,12 +212,12 @@ async def test_a_phone_that_did_not_vote_and_a_wrong_one(studio: Studio, hall: H
 
 
 async def test_time_up_closes_the_buttons_before_the_server_says_so(studio: Studio) -> None:
-    run(studio, c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion())
+    studio.run(c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion())
     context = await studio.browser.new_context(viewport={"width": 390, "height": 844})
     await context.clock.install()
     page = await studio.open("/audience", context=context)
     await page.wait_for_selector("body[data-status=live]")
-    run(studio, c.OpenAnswers())
+    studio.run(c.OpenAnswers())
     await expect(option(page, "A")).to_be_enabled()
     await page.clock.fast_forward(21_000)  # the phone's clock only: the server has not closed the vote yet
     await expect(page.locator("#note")).to_contain_text(VI["audience.closed"])
@@ -237,9 +232,9 @@ async def test_time_up_closes_the_buttons_before_the_server_says_so(studio: Stud
 
 async def test_team_vote_in_the_judged_round(studio: Studio, hall: Hall) -> None:
     page = await phone(studio)
-    run(studio, c.StartShow(), c.GotoSegment(index=1))
+    studio.run(c.StartShow(), c.GotoSegment(index=1))
     await expect(page.locator("#waiting")).to_be_visible()
-    run(studio, c.OpenVoting())
+    studio.run(c.OpenVoting())
     await expect(page.locator("#kind")).to_have_text(VI["audience.kind_team_vote"])
     await expect(page.locator("#text")).to_have_text("Sáng tạo số")
     await expect(options(page)).to_have_text(["Đội Thành phố Tam Kỳ", "Đội Thị xã Điện Bàn", "Đội Huyện Nam Trà My"])
@@ -251,7 +246,7 @@ async def test_team_vote_in_the_judged_round(studio: Studio, hall: Hall) -> None
     await expect(page.locator("#note")).to_contain_text(VI["audience.recorded"].format(choice="Đội Thị xã Điện Bàn"))
     await expect(option(page, "tam-ky")).to_be_disabled()
     assert (await hall.vote("hall-0004", "tam-ky"))["ok"]
-    run(studio, c.CloseVoting())
+    studio.run(c.CloseVoting())
     await expect(page.locator("#note")).to_contain_text(VI["audience.closed"])
     chose = VI["audience.you_chose"].format(choice="Đội Thị xã Điện Bàn")
     await expect(page.locator("#note small")).to_contain_text(chose)
@@ -263,7 +258,7 @@ async def test_team_vote_in_the_judged_round(studio: Studio, hall: Hall) -> None
 
 
 async def test_offline_keeps_the_picture_and_recovers(studio: Studio, hall: Hall) -> None:
-    run(studio, c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
     page = await phone(studio)
     await expect(option(page, "A")).to_be_enabled()
     await page.context.set_offline(True)
@@ -271,7 +266,7 @@ async def test_offline_keeps_the_picture_and_recovers(studio: Studio, hall: Hall
     await expect(page.locator("#text")).to_contain_text("mã OTP")  # the last picture stays
     await expect(option(page, "A")).to_be_disabled()  # a tap could not be sent
     await screenshot(page, "audience-offline-phone")
-    run(studio, c.CloseAnswers(), c.RevealAnswer(), c.ShowQuestion(), c.OpenAnswers())  # the show goes on meanwhile
+    studio.run(c.CloseAnswers(), c.RevealAnswer(), c.ShowQuestion(), c.OpenAnswers())  # the show goes on meanwhile
     await page.context.set_offline(False)
     await expect(page.locator("#offline")).to_be_hidden(timeout=10_000)
     await expect(page.locator("#text")).to_contain_text("QR")
@@ -295,7 +290,7 @@ class Crowded(TokenBucket):
 
 
 async def test_a_phone_turned_away_in_a_crowd_comes_back_by_itself(studio: Studio) -> None:
-    run(studio, c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
     audience = studio.app[HUB].sio.namespace_handlers["/audience"]
     audience.limits[("join", "127.0.0.1")] = Crowded()  # the hall's network has just spent its joins
     refusals: list[str] = []
@@ -312,12 +307,12 @@ async def test_english(studio: Studio, hall: Hall) -> None:
     page = await phone(studio, "/a?lang=en")
     assert page.url.endswith("/audience?lang=en")
     await expect(page.locator("#waiting h1")).to_have_text(EN["audience.wait_title"])
-    run(studio, c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
     await expect(page.locator("#note")).to_have_text(EN["audience.tap_to_vote"])
     await expect(page.locator("#nick span")).to_have_text(EN["audience.nickname"])
     await option(page, "D").click()
     await expect(page.locator("#note")).to_contain_text(EN["audience.recorded"].format(choice="D"))
-    run(studio, c.CloseAnswers(), c.RevealAnswer())
+    studio.run(c.CloseAnswers(), c.RevealAnswer())
     await expect(page.locator("#note")).to_contain_text(EN["audience.wrong"].format(answer="B"))
     await fits(page)
     await still(page)

@@ -7,18 +7,12 @@ waits until the page shows the state the server's view says (no fixed sleeps).
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from playwright.async_api import expect
 
-from server.app import Settings, create_app
 from server.core import commands as c
-from tests.browser.conftest import ROOT, Studio, screenshot
+from tests.browser.conftest import Studio, screenshot
 
-OLYMPIA = ROOT / "show_configs" / "olympia-style.yaml"
 FAST = 5000
 
 # The controller's buttons and the key of ``can`` each one is enabled by.
@@ -33,20 +27,6 @@ BUTTONS = {
     "prev": "prev_segment",
     "next": "next_segment",
 }
-
-
-@pytest.fixture
-async def olympia(aiohttp_server, tmp_path: Path, browser) -> AsyncIterator[Studio]:
-    config = tmp_path / "olympia.yaml"
-    shutil.copy(OLYMPIA, config)
-    app = create_app(Settings(config_path=config, db_path=tmp_path / "olympia.db"))
-    server = await aiohttp_server(app, host="127.0.0.1")
-    yield Studio(server, app, browser)
-
-
-def run(studio: Studio, *commands: c.Command) -> None:
-    for command in commands:
-        studio.service.submit(command)
 
 
 async def controller_follows_can(studio: Studio, page) -> dict[str, bool]:
@@ -76,7 +56,7 @@ async def buzz_follows_can(studio: Studio, pads: dict[str, object]) -> dict[str,
 async def test_the_controller_enables_what_can_says(studio: Studio) -> None:
     page = await studio.control()
     await expect(page.locator("#start-show")).to_be_enabled()
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     await expect(page.locator("#start-show")).to_be_hidden(timeout=FAST)
     # A judged segment: no question controls at all, the judges' panel instead.
     await expect(page.locator("#q-actions")).to_be_hidden(timeout=FAST)
@@ -86,13 +66,13 @@ async def test_the_controller_enables_what_can_says(studio: Studio) -> None:
     await screenshot(page, "can-control-judged-desktop")
 
     # The turns round: each step of a question enables the next one, and only it.
-    run(studio, c.GotoSegment(index=2))
+    studio.run(c.GotoSegment(index=2))
     await expect(page.locator("#q-actions")).to_be_visible(timeout=FAST)
     await controller_follows_can(studio, page)
     for step in (c.ShowQuestion(), c.OpenAnswers()):
-        run(studio, step)
+        studio.run(step)
         await controller_follows_can(studio, page)
-    run(studio, c.JudgeAnswer(team=studio.service.state.board.question.turn, correct=False))
+    studio.run(c.JudgeAnswer(team=studio.service.state.board.question.turn, correct=False))
     await controller_follows_can(studio, page)
     # Wrong on turn: the steal is open; judging waits for a team to buzz.
     view = studio.service.snapshot("producer")["view"]
@@ -107,12 +87,12 @@ async def test_a_team_pad_buzzes_exactly_when_can_says(olympia: Studio) -> None:
     studio = olympia
     teams = ["nbk", "ltt", "tcv"]
     pads = {team: await studio.team(team, "tablet") for team in teams}
-    run(studio, c.StartShow(), c.GotoSegment(index=1), c.ShowQuestion())
+    studio.run(c.StartShow(), c.GotoSegment(index=1), c.ShowQuestion())
     for page in pads.values():
         await expect(page.locator("#buzz-area")).to_be_visible(timeout=FAST)
     assert not any((await buzz_follows_can(studio, pads)).values())  # not open yet
 
-    run(studio, c.OpenAnswers())
+    studio.run(c.OpenAnswers())
     assert all((await buzz_follows_can(studio, pads)).values())
     await screenshot(pads["nbk"], "can-team-buzz-open-tablet")
 
@@ -120,7 +100,7 @@ async def test_a_team_pad_buzzes_exactly_when_can_says(olympia: Studio) -> None:
     await pads["ltt"].locator("#buzz").click()
     await expect(pads["ltt"].locator("#buzz-area")).to_have_attribute("data-state", "won", timeout=FAST)
     assert not any((await buzz_follows_can(studio, pads)).values())
-    run(studio, c.JudgeAnswer(team="ltt", correct=False))
+    studio.run(c.JudgeAnswer(team="ltt", correct=False))
     armed = await buzz_follows_can(studio, pads)
     assert armed == {"nbk": True, "ltt": False, "tcv": True}
     await expect(pads["ltt"].locator("#buzz-area")).to_have_attribute("data-state", "locked")
@@ -138,22 +118,22 @@ async def test_the_star_and_the_packages_show_only_when_can_offers_them(olympia:
     studio = olympia
     pad = await studio.team("nbk", "tablet")
     other = await studio.team("ltt", "tablet")
-    run(studio, c.StartShow(), c.GotoSegment(index=3))
+    studio.run(c.StartShow(), c.GotoSegment(index=3))
     await expect(pad.locator("#packages")).to_be_visible(timeout=FAST)
     await expect(pad.locator("#package-slots button").first).to_be_visible()
     await screenshot(pad, "can-team-packages-tablet")
     values = studio.service.snapshot("public")["view"]["segment"]["packages"]["values"]
     size = studio.service.snapshot("public")["view"]["segment"]["packages"]["size"]
-    run(studio, c.ChoosePackage(team="nbk", values=tuple(values[:1] * size)))
+    studio.run(c.ChoosePackage(team="nbk", values=tuple(values[:1] * size)))
     await expect(pad.locator("#package-done")).to_be_visible(timeout=FAST)
     assert "nbk" not in studio.service.snapshot("public")["view"]["can"]["choose_package"]
 
     # The team's own question, ready: its star is offered on its pad and nowhere else.
-    run(studio, c.ShowQuestion())
+    studio.run(c.ShowQuestion())
     assert studio.service.snapshot("public")["view"]["can"]["place_star"] == ["nbk"]
     await expect(pad.locator("#star")).to_be_visible(timeout=FAST)
     await expect(other.locator("#star")).to_be_hidden()
     await screenshot(pad, "can-team-star-tablet")
-    run(studio, c.OpenAnswers())
+    studio.run(c.OpenAnswers())
     await expect(pad.locator("#star")).to_be_hidden(timeout=FAST)
     assert pad.errors == [] and other.errors == []

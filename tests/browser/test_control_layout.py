@@ -103,26 +103,22 @@ async def problems(page, selectors: list[str]) -> list[str]:
     return [p for p in found if p]
 
 
-def run(studio: Studio, command: c.Command) -> None:
-    studio.service.submit(command)
-
-
 @pytest.mark.parametrize("screen", SCREENS)
 async def test_every_round_fits_the_screen_during_a_question(studio: Studio, screen: str) -> None:
     page = await desk(studio, screen)
     service = studio.service
     await shot(page, f"control-{screen}-setup")
     assert await problems(page, ["#start-show", "#undo", "#program", "#strap-show"]) == []
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     for step, (index, question, needs) in STEPS.items():
         if service.state.board.segment != index:
             for done in (c.CloseAnswers(), c.RevealAnswer()):  # the last question put away first
                 with contextlib.suppress(ShowError):
-                    run(studio, done)
-            run(studio, c.GotoSegment(index=index))
+                    studio.run(done)
+            studio.run(c.GotoSegment(index=index))
         if question:
-            run(studio, c.ShowQuestion())
-            run(studio, c.OpenAnswers())
+            studio.run(c.ShowQuestion())
+            studio.run(c.OpenAnswers())
             await page.wait_for_selector("#q-phase.open")
         await page.wait_for_function(f"document.querySelector('#rundown li.is-current [data-goto=\"{index}\"]')")
         offered = service.config.rundown[index].overlays
@@ -214,13 +210,13 @@ async def test_the_program_monitor_follows_on_air_and_the_end_shows_the_result(s
     monitor = page.frame_locator("#program")
     await monitor.locator("body[data-status=live]").wait_for()
     await monitor.locator("[data-layer=scoreboard][data-on='0']").wait_for(state="attached")
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     if "scoreboard" not in studio.service.state.board.on_air:  # the segment's first look may hold it
-        run(studio, c.SetOverlay(overlay="scoreboard", visible=True))
+        studio.run(c.SetOverlay(overlay="scoreboard", visible=True))
     await monitor.locator("[data-layer=scoreboard][data-on='1']").wait_for()
-    run(studio, c.AdjustScore(team="dien-ban", points=Decimal("12.5"), reason="thử"))
-    run(studio, c.AdjustScore(team="tam-ky", points=Decimal("7"), reason="thử"))
-    run(studio, c.EndShow())
+    studio.run(c.AdjustScore(team="dien-ban", points=Decimal("12.5"), reason="thử"))
+    studio.run(c.AdjustScore(team="tam-ky", points=Decimal("7"), reason="thử"))
+    studio.run(c.EndShow())
     await page.wait_for_selector("#result:not([hidden])")
     assert await page.is_hidden("#current")
     assert await page.get_attribute("#result-winner [data-winner]", "data-winner") == "dien-ban"

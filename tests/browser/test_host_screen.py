@@ -59,13 +59,8 @@ READ = """() => ({
 })"""
 
 
-def run(studio: Studio, *commands: c.Command) -> None:
-    for command in commands:
-        studio.service.submit(command)
-
-
 def buzz(studio: Studio, team: str) -> None:
-    run(studio, c.Buzz(team=team, by=c.Actor("team", team)))
+    studio.run(c.Buzz(team=team, by=c.Actor("team", team)))
 
 
 async def in_view(page, selector: str) -> bool:
@@ -84,9 +79,9 @@ async def in_view(page, selector: str) -> bool:
 async def test_the_host_reads_a_buzzer_question_on_one_screen(studio: Studio) -> None:
     config = studio.service.config
     # Level on points, so the sudden-death tie-break (a buzzer round) can be played.
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     for team in TEAMS:
-        run(studio, c.AdjustScore(team=team, points=Decimal("214.5"), reason="Vòng trước"))
+        studio.run(c.AdjustScore(team=team, points=Decimal("214.5"), reason="Vòng trước"))
     pages = {}
     for name, (width, height) in SCREENS.items():
         context = await studio.browser.new_context(viewport={"width": width, "height": height})
@@ -100,7 +95,7 @@ async def test_the_host_reads_a_buzzer_question_on_one_screen(studio: Studio) ->
             await page.wait_for_function("(rev) => Number(document.body.dataset.rev) >= rev", arg=rev)
 
     # Before the question: the segment and what the host says to open it.
-    run(studio, c.GotoSegment(index=2))
+    studio.run(c.GotoSegment(index=2))
     await settled()
     intro = pages["1920"]
     assert await intro.text_content("#segment-title") == config.rundown[2].title
@@ -109,9 +104,9 @@ async def test_the_host_reads_a_buzzer_question_on_one_screen(studio: Studio) ->
     await screenshot(intro, "host-intro-1920")
 
     # The tie-break: a buzzer question, opened; Tam Kỳ buzzes first and is wrong, Điện Bàn buzzes next.
-    run(studio, c.StartTiebreak(teams=TEAMS), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartTiebreak(teams=TEAMS), c.ShowQuestion(), c.OpenAnswers())
     buzz(studio, "tam-ky")
-    run(studio, c.JudgeAnswer(team="tam-ky", correct=False))
+    studio.run(c.JudgeAnswer(team="tam-ky", correct=False))
     buzz(studio, "dien-ban")
     await settled()
     question = config.questions[studio.service.state.board.question.id]
@@ -148,17 +143,17 @@ async def test_the_host_reads_a_buzzer_question_on_one_screen(studio: Studio) ->
         assert page.errors == []
 
     # The clock is the server's: it counts down on every screen, and paused it holds still.
-    run(studio, c.StartTimer(duration_ms=15000))
+    studio.run(c.StartTimer(duration_ms=15000))
     for page in pages.values():
         await page.wait_for_function("() => Number(document.querySelector('#timer').textContent) < 15")
-    run(studio, c.PauseTimer())
+    studio.run(c.PauseTimer())
     await settled()
     left = str(-(-studio.service.state.board.timer.remaining_ms // 1000))
     for page in pages.values():
         await page.wait_for_function("(left) => document.querySelector('#timer').textContent === left", arg=left)
 
     # Judged right: the answers say so as they come in.
-    run(studio, c.JudgeAnswer(team="dien-ban", correct=True))
+    studio.run(c.JudgeAnswer(team="dien-ban", correct=True))
     await settled()
     for page in pages.values():
         assert (await page.evaluate(READ))["answers"] == [["tam-ky", "bad"], ["dien-ban", "good"]]
@@ -190,17 +185,17 @@ async def test_long_questions_and_every_round_fit_without_scrolling(studio: Stud
         for selector in ("#q-text", "#answer"):
             assert await in_view(page, selector), f"{name}: {selector} is not on screen"
 
-    run(studio, c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion())  # kn-01: options A-D, notes
+    studio.run(c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion())  # kn-01: options A-D, notes
     await fits("multiple choice")
     assert await page.locator("#q-options li.correct[data-option=A]").count() == 1
     await screenshot(page, "host-options-1366")
     segment = next(s for s in config.rundown if longest.id in s.questions)
-    run(studio, c.GotoSegment(index=config.rundown.index(segment)))
+    studio.run(c.GotoSegment(index=config.rundown.index(segment)))
     while studio.service.state.board.question is None or studio.service.state.board.question.id != longest.id:
-        run(studio, c.ShowQuestion())
+        studio.run(c.ShowQuestion())
     await fits("the longest question")
     await screenshot(page, "host-longest-1366")
-    run(studio, c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())  # the audience round
+    studio.run(c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())  # the audience round
     await fits("audience")
     assert page.errors == []
 

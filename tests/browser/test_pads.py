@@ -10,30 +10,21 @@ import asyncio
 import json
 import re
 import shutil
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from playwright.async_api import expect
 
 from server.app import Settings, create_app
 from server.core import commands as c
 from server.i18n import missing, strings
 from server.transport.keys import SERVICE
-from tests.browser.conftest import ROOT, SIZES, Studio, screenshot
+from tests.browser.conftest import OLYMPIA, ROOT, SIZES, Studio, screenshot
 
-OLYMPIA = ROOT / "show_configs" / "olympia-style.yaml"
 FAST = 5000  # ms: quick feedback is the point, but CI machines are busy
 
 VI = strings("vi")
 EN = strings("en")
-
-
-def run(studio: Studio, *commands: c.Command) -> None:
-    """The producer's commands, in order (each must be accepted)."""
-    for command in commands:
-        studio.service.submit(command)
 
 
 def team_url(studio: Studio, team: str, lang: str = "") -> str:
@@ -142,7 +133,7 @@ async def test_buzz_won_lost_and_locked_out_show_at_once(studio: Studio) -> None
     tk = await studio.team("tam-ky", "tablet")
     db = await studio.team("dien-ban", "phone")
     ntm = await studio.team("nam-tra-my", "tablet")
-    run(studio, c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion(), c.OpenAnswers())
 
     # Tam Kỳ is on turn: it answers on its pad, the others can't buzz yet.
     await expect(tk.locator("#q-turn")).to_have_text(VI["team.your_turn"])
@@ -157,7 +148,7 @@ async def test_buzz_won_lost_and_locked_out_show_at_once(studio: Studio) -> None
     await screenshot(tk, "team-turn-answered-tablet")
 
     # Wrong: the steal window opens on the other pads.
-    run(studio, c.JudgeAnswer(team="tam-ky", correct=False))
+    studio.run(c.JudgeAnswer(team="tam-ky", correct=False))
     for pad in (db, ntm):
         await expect(pad.locator("#buzz-area")).to_have_attribute("data-state", "open", timeout=FAST)
         await expect(pad.locator("#buzz-state")).to_have_text(VI["team.buzz_steal"])
@@ -178,7 +169,7 @@ async def test_buzz_won_lost_and_locked_out_show_at_once(studio: Studio) -> None
     await screenshot(ntm, f"team-buzz-{'won' if won is ntm else 'lost'}-tablet")
 
     # The steal is wrong too: the winner is locked out, and a press says so at once; the other is closed.
-    run(studio, c.JudgeAnswer(team=winner, correct=False))
+    studio.run(c.JudgeAnswer(team=winner, correct=False))
     await expect(won.locator("#buzz-area")).to_have_attribute("data-state", "locked", timeout=FAST)
     await won.keyboard.press("Space")
     await expect(won.locator("#buzz-state")).to_have_text(VI["team.buzz_locked"], timeout=FAST)
@@ -191,9 +182,9 @@ async def test_buzz_won_lost_and_locked_out_show_at_once(studio: Studio) -> None
 
 async def test_space_bar_buzzes(studio: Studio) -> None:
     tk = await studio.team("tam-ky", "tablet")
-    run(studio, c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion(question="kn-04"), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion(question="kn-04"), c.OpenAnswers())
     await expect(tk.locator("#q-turn")).to_have_text("Lượt của Đội Thị xã Điện Bàn")
-    run(studio, c.JudgeAnswer(team="dien-ban", correct=False))
+    studio.run(c.JudgeAnswer(team="dien-ban", correct=False))
     await expect(tk.locator("#buzz-area")).to_have_attribute("data-state", "open", timeout=FAST)
     scroll = await tk.evaluate("window.scrollY")
     await tk.keyboard.press("Space")
@@ -210,7 +201,7 @@ async def test_space_bar_buzzes(studio: Studio) -> None:
 async def test_speed_round_answers_with_choices_and_free_text(studio: Studio) -> None:
     tk = await studio.team("tam-ky", "phone")
     db = await studio.team("dien-ban", "tablet")
-    run(studio, c.StartShow(), c.GotoSegment(index=3), c.ShowQuestion(question="ts-01"), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=3), c.ShowQuestion(question="ts-01"), c.OpenAnswers())
 
     # The countdown runs on the server's clock.
     await expect(tk.locator("#countdown")).to_be_visible()
@@ -239,17 +230,17 @@ async def test_speed_round_answers_with_choices_and_free_text(studio: Studio) ->
     await fits(tk)
     await screenshot(tk, "team-speed-answered-phone")
 
-    run(studio, c.CloseAnswers(), c.RevealAnswer())
+    studio.run(c.CloseAnswers(), c.RevealAnswer())
     await expect(tk.locator("#answer-note")).to_have_text("Đúng · Đáp án đúng: B. Khóa bí mật")
     await expect(db.locator("#answer-note")).to_have_text("Sai · Đáp án đúng: B. Khóa bí mật")
     await expect(tk.locator("#score")).to_have_text("40,00")
     await expect(tk.locator("#rank")).to_have_text("Hạng 1/3")
 
     # Free text: a box, Enter or the button sends it.
-    run(studio, c.ShowQuestion(question="ts-02"))
+    studio.run(c.ShowQuestion(question="ts-02"))
     await expect(tk.locator("#free-text")).to_be_disabled()
     await expect(tk.locator("#answer-note")).to_have_text(VI["team.answers_wait"])
-    run(studio, c.OpenAnswers())
+    studio.run(c.OpenAnswers())
     await expect(tk.locator("#free-text")).to_be_enabled()
     await tk.locator("#free-text").fill("Đăng ký khai tử")
     await tk.locator("#free-text").press("Enter")
@@ -289,7 +280,7 @@ async def test_a_second_device_is_refused_and_can_take_over(studio: Studio) -> N
     # …and the old one stays off until someone there asks for it.
     await first.wait_for_timeout(500)
     await expect(first.locator("#gate")).to_be_visible()
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     await expect(second.locator("#segment")).to_have_text("Chào hỏi")
 
     # Taking it back is just as explicit.
@@ -314,7 +305,7 @@ async def test_a_wrong_link_is_refused_plainly(studio: Studio) -> None:
 
 async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
     tk = await studio.team("tam-ky", "tablet")
-    run(studio, c.StartShow(), c.GotoSegment(index=3), c.ShowQuestion(question="ts-01"), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=3), c.ShowQuestion(question="ts-01"), c.OpenAnswers())
     await tk.locator('button[data-letter="C"]').click()
     await expect(tk.locator("#answered-text")).to_have_text("Đáp án của đội: C. Mã OTP gửi qua tin nhắn")
 
@@ -323,8 +314,7 @@ async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
     await expect(tk.locator("body")).to_have_attribute("data-status", "offline")
     await screenshot(tk, "team-offline-tablet")
     # Meanwhile on the server: answers close, the answer is revealed, the score changes.
-    run(
-        studio,
+    studio.run(
         c.CloseAnswers(),
         c.RevealAnswer(),
         c.AdjustScore(team="tam-ky", points=Decimal("2.5"), reason="Tinh thần thi đấu"),
@@ -344,7 +334,7 @@ async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
     # Offline again, the show moves on to the next question; then a reload.
     await tk.context.set_offline(True)
     await expect(tk.locator("body")).to_have_attribute("data-status", "offline")
-    run(studio, c.ShowQuestion(question="ts-03"), c.OpenAnswers())
+    studio.run(c.ShowQuestion(question="ts-03"), c.OpenAnswers())
     await tk.context.set_offline(False)
     await tk.reload()
     await tk.wait_for_selector("body[data-status=live]")
@@ -362,7 +352,7 @@ async def test_team_pad_in_english(studio: Studio) -> None:
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.locator("#waiting-title")).to_have_text("The show has not started yet")
     await expect(page.locator(".score-label")).to_have_text("Score")
-    run(studio, c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion(), c.OpenAnswers())
+    studio.run(c.StartShow(), c.GotoSegment(index=2), c.ShowQuestion(), c.OpenAnswers())
     await expect(page.locator(".buzz-label")).to_have_text("BUZZ")
     await expect(page.locator("#q-turn")).to_have_text("Đội Thành phố Tam Kỳ's turn")
     await expect(page.locator("#buzz-state")).to_have_text(EN["team.buzz_closed"])
@@ -374,19 +364,10 @@ async def test_team_pad_in_english(studio: Studio) -> None:
 # -- packages and the star of hope (the olympia-style show) ------------------------------------------------
 
 
-@pytest.fixture
-async def olympia(aiohttp_server, tmp_path: Path, browser) -> AsyncIterator[Studio]:
-    config = tmp_path / "olympia.yaml"
-    shutil.copy(OLYMPIA, config)
-    app = create_app(Settings(config_path=config, db_path=tmp_path / "olympia.db"))
-    server = await aiohttp_server(app, host="127.0.0.1")
-    yield Studio(server, app, browser)
-
-
 async def test_packages_choice_and_the_star_of_hope(olympia: Studio) -> None:
     nbk = await open_team(olympia, "nbk", "phone")
     ltt = await open_team(olympia, "ltt", "tablet")
-    run(olympia, c.StartShow(), c.GotoSegment(index=3))
+    olympia.run(c.StartShow(), c.GotoSegment(index=3))
     await expect(nbk.locator("#packages")).to_be_visible()
     await expect(nbk.locator("#packages-hint")).to_have_text("Chọn 3 câu, mỗi câu 10 / 20 / 30 điểm")
     await expect(nbk.locator("#package-send")).to_be_disabled()
@@ -399,7 +380,7 @@ async def test_packages_choice_and_the_star_of_hope(olympia: Studio) -> None:
     await expect(nbk.locator("#package-done")).to_have_text("Đã chọn gói: 10 · 30 · 30")
     assert len(olympia.service.state.board.packages["ve-dich"]["nbk"]) == 3
 
-    run(olympia, c.ShowQuestion())
+    olympia.run(c.ShowQuestion())
     await expect(nbk.locator("#q-turn")).to_have_text(VI["team.your_turn"])
     await expect(nbk.locator("#star")).to_be_visible()
     await expect(ltt.locator("#star")).to_be_hidden()
@@ -416,10 +397,10 @@ async def test_packages_choice_and_the_star_of_hope(olympia: Studio) -> None:
 async def test_buzzer_round_lock_out_and_reopen(olympia: Studio) -> None:
     nbk = await open_team(olympia, "nbk", "phone")
     ltt = await open_team(olympia, "ltt", "tablet")
-    run(olympia, c.StartShow(), c.GotoSegment(index=1), c.ShowQuestion())
+    olympia.run(c.StartShow(), c.GotoSegment(index=1), c.ShowQuestion())
     await expect(nbk.locator("#buzz-area")).to_have_attribute("data-state", "closed")
     await expect(nbk.locator("#answer")).to_be_hidden()  # answers are spoken in a buzzer round
-    run(olympia, c.OpenAnswers())
+    olympia.run(c.OpenAnswers())
     await expect(nbk.locator("#buzz-state")).to_have_text(VI["team.buzz_open"])
     await expect(ltt.locator("#buzz-area")).to_have_attribute("data-state", "open")  # this pad sees it open too
     await ltt.keyboard.press("Space")
@@ -428,7 +409,7 @@ async def test_buzzer_round_lock_out_and_reopen(olympia: Studio) -> None:
     await nbk.locator("#buzz").click()  # too late: says so at once, sends nothing
     await expect(nbk.locator("#buzz-area")).to_have_attribute("data-state", "lost", timeout=FAST)
     # Wrong: Bảo Anh is locked out, the question opens again for the others.
-    run(olympia, c.JudgeAnswer(team="ltt", correct=False))
+    olympia.run(c.JudgeAnswer(team="ltt", correct=False))
     await expect(ltt.locator("#buzz-state")).to_have_text(VI["team.buzz_locked"], timeout=FAST)
     await expect(nbk.locator("#buzz-area")).to_have_attribute("data-state", "open", timeout=FAST)
     await ltt.locator("#buzz").click()
@@ -448,7 +429,7 @@ async def test_judge_pad_refuses_out_of_range_submits_and_revises(studio: Studio
     await expect(page.locator("#judge-name")).to_have_text("Nguyễn Văn Hòa")
     await expect(page.locator("#waiting-title")).to_have_text(VI["judge.wait_start"])
     await screenshot(page, "judge-waiting-phone")
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     card = judge_card(page, "tam-ky")
     await expect(page.locator("#sheet-title")).to_have_text("Chào hỏi")
     await expect(page.locator("article.card")).to_have_count(3)
@@ -503,7 +484,7 @@ async def test_judge_pad_refuses_out_of_range_submits_and_revises(studio: Studio
 
 
 async def test_judge_pad_locked_by_the_producer_and_only_own_scores(studio: Studio) -> None:
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     mine = await open_judge(studio, "gk-1", "tablet")
     theirs = await open_judge(studio, "gk-2", "phone")
     card = judge_card(mine, "tam-ky")
@@ -519,12 +500,12 @@ async def test_judge_pad_locked_by_the_producer_and_only_own_scores(studio: Stud
     await other.locator("button.submit").click()
     await expect(other.locator(".badge")).to_have_text(VI["judge.sent"])
     scores = {"noi-dung": Decimal(7), "hinh-thuc": Decimal(3), "an-tuong": Decimal(3)}
-    run(studio, c.SubmitScores(judge="gk-3", team="tam-ky", scores=scores))
+    studio.run(c.SubmitScores(judge="gk-3", team="tam-ky", scores=scores))
 
     # A half-typed change on another team's card survives the updates.
     await judge_card(mine, "dien-ban").locator('input[data-criterion="noi-dung"]').fill("7")
 
-    run(studio, c.LockScores(team="tam-ky"))
+    studio.run(c.LockScores(team="tam-ky"))
     for input_ in await card.locator("input").all():
         await expect(input_).to_be_disabled()
     await expect(card.locator(".badge")).to_have_text(VI["common.locked"])
@@ -535,7 +516,7 @@ async def test_judge_pad_locked_by_the_producer_and_only_own_scores(studio: Stud
     await screenshot(mine, "judge-locked-tablet")
 
     # Revealed: the public view now carries every judge's numbers, the pad still shows only its own.
-    run(studio, c.RevealScores(team="tam-ky"))
+    studio.run(c.RevealScores(team="tam-ky"))
     await expect(card.locator(".badge")).to_have_text(VI["judge.revealed"])
     view = await mine.evaluate("document.body.innerText")
     html = await mine.content()
@@ -551,13 +532,13 @@ async def test_judge_pad_locked_by_the_producer_and_only_own_scores(studio: Stud
 
 
 async def test_judge_pad_waits_calmly_outside_judged_rounds(studio: Studio) -> None:
-    run(studio, c.StartShow(), c.GotoSegment(index=2))
+    studio.run(c.StartShow(), c.GotoSegment(index=2))
     page = await open_judge(studio, "gk-3", "tablet")
     await expect(page.locator("#sheet")).to_be_hidden()
     await expect(page.locator("#waiting-title")).to_have_text("Kỹ năng số")
     await expect(page.locator("#waiting-text")).to_have_text(VI["judge.wait"])
     await screenshot(page, "judge-waiting-tablet")
-    run(studio, c.GotoSegment(index=1))
+    studio.run(c.GotoSegment(index=1))
     await expect(page.locator("#sheet-title")).to_have_text("Sáng tạo số")
     await expect(judge_card(page, "dien-ban").locator(".crit-name")).to_have_text(
         ["Ý tưởng sáng tạo", "Tính khả thi và hiệu quả", "Trình bày"]
@@ -566,7 +547,7 @@ async def test_judge_pad_waits_calmly_outside_judged_rounds(studio: Studio) -> N
 
 
 async def test_judge_pad_in_english(studio: Studio) -> None:
-    run(studio, c.StartShow())
+    studio.run(c.StartShow())
     page = await open_judge(studio, "gk-2", "tablet", lang="en")
     card = judge_card(page, "nam-tra-my")
     await expect(card.locator("button.submit")).to_have_text("Submit")
@@ -583,10 +564,10 @@ async def test_judge_pad_in_english(studio: Studio) -> None:
 
 async def test_screenshots_of_the_judge_pad(studio: Studio) -> None:
     """A judged round in progress at every size: one sent, one being changed, one locked."""
-    run(studio, c.StartShow())
-    run(studio, c.SubmitScores(judge="gk-1", team="nam-tra-my", scores=_scores(7, 3, 4)))
-    run(studio, c.SubmitScores(judge="gk-1", team="tam-ky", scores=_scores(8, 4, "4.5")))
-    run(studio, c.LockScores(team="nam-tra-my"))
+    studio.run(c.StartShow())
+    studio.run(c.SubmitScores(judge="gk-1", team="nam-tra-my", scores=_scores(7, 3, 4)))
+    studio.run(c.SubmitScores(judge="gk-1", team="tam-ky", scores=_scores(8, 4, "4.5")))
+    studio.run(c.LockScores(team="nam-tra-my"))
     for size in SIZES:
         page = await open_judge(studio, "gk-1", size)
         card = judge_card(page, "dien-ban")
@@ -599,7 +580,7 @@ async def test_screenshots_of_the_judge_pad(studio: Studio) -> None:
 
 
 async def test_screenshots_of_the_team_pad_in_a_judged_round(studio: Studio) -> None:
-    run(studio, c.StartShow(), c.AdjustScore(team="dien-ban", points=Decimal("125.5"), reason="x"))
+    studio.run(c.StartShow(), c.AdjustScore(team="dien-ban", points=Decimal("125.5"), reason="x"))
     for size in ("phone", "tablet"):
         page = await open_team(studio, "dien-ban", size)
         await expect(page.locator("#waiting-text")).to_have_text(VI["team.wait_judges"])
