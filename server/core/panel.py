@@ -11,13 +11,11 @@ from server.core.errors import Forbidden, NotFound, quote
 def submit_scores(x: Ctx, cmd: c.SubmitScores) -> list[ev.Event]:
     by = cmd.by
     if by.role == "judge" and by.id != cmd.judge:
-        raise Forbidden("a judge can only enter their own scores", vi="giám khảo chỉ được nhập điểm của chính mình")
+        raise Forbidden("rule.own_scores_only")
     if by.role not in ("judge", "producer"):
-        raise Forbidden(
-            "only judges and the producer can enter scores", vi="chỉ giám khảo và bàn điều khiển mới được nhập điểm"
-        )
+        raise Forbidden("rule.judges_or_producer")
     if cmd.judge not in x.config.judge_ids:
-        raise NotFound(f"there is no judge '{quote(cmd.judge)}'", vi=f"không có giám khảo '{quote(cmd.judge)}'")
+        raise NotFound("rule.no_judge", judge=quote(cmd.judge))
     segment = x.segment()
     return x.round().submit_scores(x, segment, cmd)
 

@@ -151,7 +151,7 @@ def _ask(
 def _accepts(config: ShowConfig, state: ShowState, command: c.Command, at: int) -> bool:
     # The phase table refuses most trials (no buzz without a question): it needs no trial, and no error built.
     question = state.board.question
-    if (NONE if question is None else question.phase) not in PHASES[type(command)][1]:
+    if (NONE if question is None else question.phase) not in PHASES[type(command)]:
         return False
     try:
         decide(config, state, replace(command, at=at))

@@ -23,12 +23,9 @@ def show_question(x: Ctx, cmd: c.ShowQuestion) -> list[ev.Event]:
     kind = round_of(segment)
     qid = cmd.question or kind.next_question(x, segment)
     if qid not in kind.playable(x, segment):
-        raise NotFound(
-            f"question '{quote(qid)}' is not in the segment '{segment.title}'",
-            vi=f"câu hỏi '{quote(qid)}' không thuộc phần thi '{segment.title}'",
-        )
+        raise NotFound("rule.not_in_segment", question=quote(qid), title=segment.title)
     if qid in x.board.played:
-        raise RuleError(f"question '{quote(qid)}' was already played", vi=f"câu hỏi '{quote(qid)}' đã được dùng rồi")
+        raise RuleError("rule.already_played", question=quote(qid))
     question = x.question_config(qid)
     turn = kind.turn_of(x, segment, qid)
     eligible = x.config.team_ids
@@ -70,15 +67,9 @@ def reveal_answer(x: Ctx, cmd: c.RevealAnswer) -> list[ev.Event]:
 def reset_question(x: Ctx, cmd: c.ResetQuestion) -> list[ev.Event]:
     question = x.question()
     if any(a.question == question.id and a.segment == question.segment for a in x.board.awards):
-        raise RuleError(
-            "points were already given for this question; undo them instead of resetting",
-            vi="câu hỏi này đã có điểm được cộng hoặc trừ; hãy hoàn tác thay vì làm lại câu hỏi",
-        )
+        raise RuleError("rule.points_given_cant_reset")
     if question.id in x.board.audience_winners:
-        raise RuleError(
-            "winners were already drawn for this question; undo them instead of resetting",
-            vi="câu hỏi này đã có người trúng thưởng; hãy hoàn tác thay vì làm lại câu hỏi",
-        )
+        raise RuleError("rule.winners_drawn_cant_reset")
     return [ev.QuestionReset(), ev.TimerChanged(type(x.board.timer)())]
 
 
@@ -87,11 +78,11 @@ def buzz(x: Ctx, cmd: c.Buzz) -> list[ev.Event]:
     team = x.as_team(cmd.team)
     round_of(segment).check_buzz(x, segment, question)
     if team.id not in question.eligible:
-        raise RuleError(f"{team.name} is not playing this question", vi=f"{team.name} không tham gia câu hỏi này")
+        raise RuleError("rule.not_playing", team=team.name)
     if team.id in question.locked or team.id == question.turn:
-        raise RuleError(f"{team.name} has already answered this question", vi=f"{team.name} đã trả lời câu hỏi này rồi")
+        raise RuleError("rule.answered_this", team=team.name)
     if x.time_is_up():
-        raise RuleError("too late: time is up", vi="quá muộn: đã hết giờ")
+        raise RuleError("rule.time_is_up")
     return [ev.Buzzed(team.id, x.at), x.timer_stopped()]
 
 
@@ -100,21 +91,15 @@ def submit_answer(x: Ctx, cmd: c.SubmitAnswer) -> list[ev.Event]:
     team = x.as_team(cmd.team)
     text = " ".join(cmd.answer.split())
     if not text or len(text) > MAX_ANSWER:
-        raise InvalidCommand(
-            f"answer: expected 1 to {MAX_ANSWER} characters, got {len(text)}",
-            vi=f"answer: cần từ 1 đến {MAX_ANSWER} ký tự, nhận được {len(text)}",
-        )
+        raise InvalidCommand("rule.answer_length", limit=MAX_ANSWER, count=len(text))
     if x.time_is_up():
-        raise RuleError("too late: time is up", vi="quá muộn: đã hết giờ")
+        raise RuleError("rule.time_is_up")
     qconf = x.question_config(question.id)
     if qconf.multiple_choice:
         text = text.upper()
         if text not in (qconf.options or {}):
             options = ", ".join(qconf.options or {})
-            raise InvalidCommand(
-                f"answer: expected one of {options}, got '{cmd.answer}'",
-                vi=f"answer: cần một trong các phương án {options}, nhận được '{cmd.answer}'",
-            )
+            raise InvalidCommand("rule.answer_option", options=options, answer=cmd.answer)
     elapsed = x.at - (question.opened_at or x.at)
     return round_of(segment).submit_answer(x, segment, question, team, text, qconf, elapsed)
 

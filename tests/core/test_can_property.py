@@ -58,7 +58,7 @@ def _code(config: ShowConfig, state: ShowState, command: c.Command) -> str | Non
 
 def _phase_refuses(state: ShowState, command: c.Command) -> bool:
     question = state.board.question
-    return (NONE if question is None else question.phase) not in PHASES[type(command)][1]
+    return (NONE if question is None else question.phase) not in PHASES[type(command)]
 
 
 def _offers(config: ShowConfig, state: ShowState, role: str, judge: str = "") -> Iterator[tuple[str, str | None, list]]:

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from server import i18n
 from server.core import commands as c
-from server.core.audit import describe, describe_vi, label_in
+from server.core.audit import command_key, describe, describe_vi, label_in
 from server.core.config import OVERLAYS, ShowConfig
-from server.core.decide import _PHASE_WORDS, _PHASE_WORDS_VI, _ROLE_WORDS, _ROLE_WORDS_VI, _SHOW_WORDS_VI, PHASES
+from server.core.decide import _ACTORS, NONE, PHASES
 from server.core.errors import Forbidden, PhaseError, RuleError
 from server.core.events import Action
 from server.core.show import execute
-from server.core.state import ShowPhase, ShowState
+from server.core.state import QPhase, ShowPhase, ShowState
 from server.show.sim import MemoryRunner, Simulator
 from tests.core.play import Play, exact, make_config, team
 from tests.core.test_properties import CONFIG, PROFILE, commands, plausible
@@ -138,11 +138,13 @@ def test_a_whole_show_probed_with_wrong_commands_refuses_in_vietnamese() -> None
 
 
 def test_every_command_has_a_vietnamese_name_and_every_phase_vietnamese_words() -> None:
-    assert all(len(entry) == 3 and entry[2] and entry[2] != entry[0] for entry in PHASES.values())
-    assert set(_PHASE_WORDS_VI) == set(_PHASE_WORDS)
-    assert set(_SHOW_WORDS_VI) == set(ShowPhase)
-    assert set(_ROLE_WORDS_VI) == set(_ROLE_WORDS)
-    assert len({entry[2] for entry in PHASES.values()}) == len(PHASES)
+    """The words a phase refusal is made of are in the catalogue, Vietnamese differing from English."""
+    keys = [command_key(kind) for kind in PHASES]
+    keys += [f"rule.phase.{phase}" for phase in (NONE, *QPhase)] + [f"rule.show_phase.{p}" for p in ShowPhase]
+    keys += [f"rule.actor.{role}" for roles in _ACTORS.values() for role in roles]
+    assert [key for key in keys if not i18n.known(key)] == []
+    assert all(i18n.render(key, {}, "vi") != i18n.render(key, {}, "en") for key in keys)
+    assert len({i18n.render(command_key(kind), {}, "vi") for kind in PHASES}) == len(PHASES)
 
 
 # -- exact sentences -----------------------------------------------------------------------
@@ -254,8 +256,7 @@ def _names_a_key(node: ast.expr | None) -> bool:
 
 
 def test_every_raise_in_the_core_gives_a_vietnamese_text() -> None:
-    """A guard for new rules: each ``raise SomeRuleError(...)`` in server/core names a catalogue key (or passes
-    ``vi=``, the old form, in modules not moved to the catalogue yet)."""
+    """A guard for new rules: each ``raise SomeRuleError(...)`` in server/core names a catalogue key."""
     core = Path(__file__).resolve().parents[2] / "server" / "core"
     kinds = {"ShowError", "RuleError", "PhaseError", "NotFound", "Forbidden", "InvalidCommand"}
     sites, missing = 0, []
@@ -266,7 +267,6 @@ def test_every_raise_in_the_core_gives_a_vietnamese_text() -> None:
                 if isinstance(func, ast.Name) and func.id in kinds:
                     sites += 1
                     first = node.exc.args[0] if node.exc.args else None
-                    keyed = _names_a_key(first)
-                    if not keyed and "vi" not in {k.arg for k in node.exc.keywords}:
+                    if not _names_a_key(first):
                         missing.append(f"{path.name}:{node.lineno}")
     assert sites > 80 and not missing, missing

@@ -71,9 +71,7 @@ class Audience(Round):
         correct = [(device, b) for device, b in box.items() if answer is not None and b.option == answer]
         if scoring.winners == "draw":
             if cmd.seed is None:
-                raise InvalidCommand(
-                    "seed: a draw of winners needs a seed", vi="seed: cần một seed để quay số chọn người trúng thưởng"
-                )
+                raise InvalidCommand("rule.draw_needs_seed")
             return [ev.WinnersDrawn(question.id, draw_winners(correct, scoring.count, cmd.seed), cmd.seed)]
         return [ev.WinnersDrawn(question.id, first_winners(correct, scoring.count))]
 

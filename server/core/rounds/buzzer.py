@@ -59,7 +59,7 @@ class Buzzer(Round):
     ) -> list[ev.Event]:
         check_floor(x, question, team)
         if question.phase is not QPhase.ANSWERING:
-            raise PhaseError("can't judge: no team has buzzed", vi="chưa thể chấm: chưa có đội nào bấm chuông")
+            raise PhaseError("rule.nobody_buzzed")
         return record(x, team.id, correct) + self._judge_buzz(x, segment, question, team.id, correct)
 
     def _judge_buzz(

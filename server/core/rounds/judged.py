@@ -115,10 +115,7 @@ class Judged(Round):
         return _scoring(segment).criteria
 
     def open_answers(self, x: Ctx, segment: Segment) -> None:
-        raise RuleError(
-            "a judged round takes no answers; the judges score it",
-            vi="phần thi giám khảo chấm không nhận câu trả lời; ban giám khảo sẽ chấm điểm",
-        )
+        raise RuleError("rule.judged_takes_no_answers")
 
     # -- the judges' panel ---------------------------------------------------------------------
 
@@ -126,20 +123,14 @@ class Judged(Round):
         scoring, progress = _scoring(segment), _progress(x, segment)
         team = x.team(cmd.team)
         if team.id in progress.locked:
-            raise RuleError(f"scores for {team.name} are locked", vi=f"điểm của {team.name} đã bị khoá")
+            raise RuleError("rule.scores_locked", team=team.name)
         wanted = {criterion.id: criterion for criterion in scoring.criteria}
         if set(cmd.scores) != set(wanted):
-            raise InvalidCommand(
-                f"scores: expected a score for each of {', '.join(wanted)}",
-                vi=f"scores: cần điểm cho từng tiêu chí {', '.join(wanted)}",
-            )
+            raise InvalidCommand("rule.scores_expected", criteria=", ".join(wanted))
         for key, value in cmd.scores.items():
             x.check_points(value, f"scores.{key}")
             if not 0 <= value <= wanted[key].max:
-                raise InvalidCommand(
-                    f"scores.{key}: expected 0 to {wanted[key].max}, got {value}",
-                    vi=f"scores.{key}: cần từ 0 đến {wanted[key].max}, nhận được {value}",
-                )
+                raise InvalidCommand("rule.score_range", criterion=key, max=wanted[key].max, value=value)
         return [ev.ScoresSubmitted(segment.id, cmd.judge, team.id, dict(cmd.scores))]
 
     def lock_scores(self, x: Ctx, segment: Segment, cmd: c.LockScores | c.UnlockScores) -> list[ev.Event]:
@@ -147,33 +138,24 @@ class Judged(Round):
         locking = isinstance(cmd, c.LockScores)
         teams = _teams(x, cmd.team)
         if not locking and any(t in progress.revealed for t in teams):
-            raise RuleError(
-                "revealed scores can't be unlocked; undo the reveal first",
-                vi="không thể mở khoá điểm đã công bố; hãy hoàn tác việc công bố trước",
-            )
+            raise RuleError("rule.revealed_cant_unlock")
         changing = tuple(t for t in teams if (t in progress.locked) != locking)
         if not changing:
-            raise RuleError(
-                f"scores are already {'locked' if locking else 'unlocked'}",
-                vi=f"điểm đã được {'khoá' if locking else 'mở khoá'} rồi",
-            )
+            raise RuleError("rule.scores_already_locked" if locking else "rule.scores_already_unlocked")
         return [ev.ScoresLocked(segment.id, changing, locking)]
 
     def reveal_scores(self, x: Ctx, segment: Segment, cmd: c.RevealScores) -> list[ev.Event]:
         scoring, progress = _scoring(segment), _progress(x, segment)
         teams = tuple(t for t in _teams(x, cmd.team) if t not in progress.revealed)
         if not teams:
-            raise RuleError("these scores are already revealed", vi="điểm này đã được công bố rồi")
+            raise RuleError("rule.scores_already_revealed")
         if progress.voting is VotePhase.OPEN:
-            raise RuleError(
-                "close the audience vote before revealing the scores",
-                vi="hãy đóng bình chọn của khán giả trước khi công bố điểm",
-            )
+            raise RuleError("rule.close_vote_first")
         for team in teams:
             missing = [j.name for j in x.config.judges if team not in progress.scores.get(j.id, {})]
             if missing:
                 name = x.team_name(team)
-                raise RuleError(f"{missing[0]} has not scored {name} yet", vi=f"{missing[0]} chưa chấm điểm {name}")
+                raise RuleError("rule.not_scored_yet", judge=missing[0], team=name)
         votes = tally(x.state, poll_key(segment.id, progress.vote_epoch))
         out: list[ev.Event] = []
         unlocked = tuple(t for t in teams if t not in progress.locked)
@@ -190,20 +172,15 @@ class Judged(Round):
     def voting(self, x: Ctx, segment: Segment, cmd: c.OpenVoting | c.CloseVoting) -> list[ev.Event]:
         scoring, progress = _scoring(segment), _progress(x, segment)
         if not scoring.audience_share:
-            raise RuleError(
-                f"'{segment.title}' has no audience vote", vi=f"'{segment.title}' không có bình chọn của khán giả"
-            )
+            raise RuleError("rule.no_audience_vote", title=segment.title)
         if isinstance(cmd, c.OpenVoting):
             if progress.voting is VotePhase.OPEN:
-                raise RuleError("the audience vote is already open", vi="bình chọn của khán giả đang mở rồi")
+                raise RuleError("rule.vote_already_open")
             if progress.revealed:
-                raise RuleError(
-                    "scores are already revealed; the vote can't reopen",
-                    vi="điểm đã được công bố; không thể mở lại bình chọn",
-                )
+                raise RuleError("rule.vote_cant_reopen")
             return [ev.VotingChanged(segment.id, VotePhase.OPEN, progress.vote_epoch)]
         if progress.voting is not VotePhase.OPEN:
-            raise RuleError("the audience vote is not open", vi="bình chọn của khán giả chưa mở")
+            raise RuleError("rule.audience_vote_not_open")
         return [ev.VotingChanged(segment.id, VotePhase.CLOSED, progress.vote_epoch)]
 
     def open_poll(

@@ -93,10 +93,7 @@ class Packages(Turns):
             rest = [q for q in questions if q not in x.board.played]
             if rest:
                 return rest[0]
-        raise RuleError(
-            "no package questions left; let the next team choose a package first",
-            vi="không còn câu hỏi nào trong các gói; hãy để đội tiếp theo chọn gói trước",
-        )
+        raise RuleError("rule.no_package_questions_left")
 
     def turn_of(self, x: Ctx, segment: Segment, qid: str) -> str | None:
         for team, questions in x.board.packages.get(segment.id, {}).items():
@@ -120,30 +117,21 @@ class Packages(Turns):
         if _scoring(segment).star is None:
             return super().place_star(x, segment, question, team)
         if question.turn != team.id:
-            raise RuleError(
-                f"only the team on turn can place the star, not {team.name}",
-                vi=f"chỉ đội đang có lượt mới được đặt ngôi sao, không phải {team.name}",
-            )
+            raise RuleError("rule.star_turn_only", team=team.name)
         if question.star:
-            raise RuleError("the star is already on this question", vi="câu hỏi này đã được đặt ngôi sao rồi")
+            raise RuleError("rule.star_already_here")
         if team.id in x.board.stars_used:
-            raise RuleError(
-                f"{team.name} has already used its star of hope in this show",
-                vi=f"{team.name} đã dùng ngôi sao hy vọng trong chương trình này rồi",
-            )
+            raise RuleError("rule.star_used", team=team.name)
         return [ev.StarPlaced(team.id)]
 
     def choose_package(self, x: Ctx, segment: Segment, team: Any, cmd: c.ChoosePackage) -> list[ev.Event]:
         scoring = _scoring(segment)
         if len(cmd.values) != scoring.size or any(v not in scoring.values for v in cmd.values):
             allowed = "/".join(str(v) for v in scoring.values)
-            raise InvalidCommand(
-                f"values: expected {scoring.size} value(s) from {allowed}",
-                vi=f"values: cần {scoring.size} mức điểm trong số {allowed}",
-            )
+            raise InvalidCommand("rule.package_values", size=scoring.size, allowed=allowed)
         chosen = x.board.packages.get(segment.id, {})
         if team.id in chosen:
-            raise RuleError(f"{team.name} has already chosen its package", vi=f"{team.name} đã chọn gói câu hỏi rồi")
+            raise RuleError("rule.package_chosen", team=team.name)
         taken = {q for qs in chosen.values() for q in qs} | x.board.played
         picked: list[str] = []
         for value in cmd.values:
@@ -156,9 +144,7 @@ class Packages(Turns):
                 None,
             )
             if qid is None:
-                raise RuleError(
-                    f"no {value}-point question left in this round", vi=f"phần thi này đã hết câu hỏi {value} điểm"
-                )
+                raise RuleError("rule.no_value_left", value=value)
             picked.append(qid)
         return [ev.PackageChosen(segment.id, team.id, tuple(picked))]
 

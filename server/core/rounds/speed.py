@@ -75,10 +75,7 @@ class Speed(Round):
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, text: str, qconf: Question, elapsed: int
     ) -> list[ev.Event]:
         if team.id in question.answers and not _scoring(segment).allow_change:
-            raise RuleError(
-                f"{team.name} has already answered; one answer per question",
-                vi=f"{team.name} đã trả lời rồi; mỗi câu hỏi chỉ được trả lời một lần",
-            )
+            raise RuleError("rule.one_answer", team=team.name)
         correct = (text == qconf.answer) if qconf.multiple_choice else None
         return [ev.AnswerSubmitted(team.id, text, x.at, elapsed, correct)]
 
@@ -86,16 +83,16 @@ class Speed(Round):
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, correct: bool
     ) -> list[ev.Event]:
         if question.phase is QPhase.ANSWERING or question.phase is QPhase.STEAL:
-            raise PhaseError("can't judge now", vi="chưa thể chấm lúc này")
+            raise PhaseError("rule.cant_judge_now")
         if team.id not in question.answers:
-            raise RuleError(f"{team.name} has not answered this question", vi=f"{team.name} chưa trả lời câu hỏi này")
+            raise RuleError("rule.not_answered", team=team.name)
         return [ev.AnswerGraded(team.id, correct)]
 
     def on_reveal(self, x: Ctx, segment: Segment, question: QuestionState, cmd: c.RevealAnswer) -> list[ev.Event]:
         waiting = [t for t, a in question.answers.items() if a.correct is None]
         if waiting:
             name = x.team_name(waiting[0])
-            raise RuleError(f"grade {name}'s answer first", vi=f"hãy chấm câu trả lời của {name} trước")
+            raise RuleError("rule.grade_first", team=name)
         correct = {t: a.elapsed_ms for t, a in question.answers.items() if a.correct}
         out: list[ev.Event] = []
         for team, points in rank_points(_scoring(segment), correct).items():

@@ -86,20 +86,16 @@ class Turns(Round):
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
         # The others buzz only to steal, once the team on turn has answered wrong.
         if question.phase is QPhase.OPEN:
-            raise PhaseError(
-                "can't buzz now: the team on turn is answering", vi="chưa được bấm chuông: đội có lượt đang trả lời"
-            )
+            raise PhaseError("rule.on_turn_answering")
 
     def submit_answer(
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, text: str, qconf: Question, elapsed: int
     ) -> list[ev.Event]:
         if team.id != question.turn:
             turn = x.team_name(question.turn or "")
-            raise RuleError(
-                f"it is {turn}'s turn, not {team.name}'s", vi=f"đang là lượt của {turn}, không phải của {team.name}"
-            )
+            raise RuleError("rule.not_your_turn", turn=turn, team=team.name)
         if team.id in question.answers:
-            raise RuleError(f"{team.name} has already answered", vi=f"{team.name} đã trả lời rồi")
+            raise RuleError("rule.already_answered", team=team.name)
         return [ev.AnswerSubmitted(team.id, text, x.at, elapsed, None)]
 
     def judge_answer(
@@ -115,10 +111,7 @@ class Turns(Round):
         self, x: Ctx, segment: Segment, question: QuestionState, team: str, correct: bool
     ) -> list[ev.Event]:
         if question.phase not in (QPhase.OPEN, QPhase.CLOSED):
-            raise PhaseError(
-                "can't judge the team on turn before answers are open",
-                vi="chưa thể chấm đội đang có lượt trước khi mở trả lời",
-            )
+            raise PhaseError("rule.turn_answers_not_open")
         scoring = segment.scoring
         points = self.outcome(scoring, question, correct)
         out = award(x, question, team, points, "correct" if correct else "wrong")
@@ -136,10 +129,7 @@ class Turns(Round):
         steal = segment.scoring.steal
         assert steal is not None
         if question.phase is not QPhase.ANSWERING:
-            raise PhaseError(
-                "can't judge a steal: no team has buzzed to steal",
-                vi="chưa thể chấm lượt giành quyền: chưa có đội nào bấm chuông giành quyền trả lời",
-            )
+            raise PhaseError("rule.no_steal_buzz")
         gain, taken = steal_outcome(steal, question.value, correct)
         out = award(x, question, team, gain, "steal" if correct else "wrong")
         if taken and question.turn is not None:
