@@ -1,5 +1,5 @@
 """One catalogue: every key the server says exists in both languages with the same placeholders, no
-Vietnamese twin is written inline any more (outside the modules still to be moved), old logs read the same."""
+Vietnamese twin is written inline any more (the rounds included), every round has its words, old logs read the same."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ from server import i18n
 from server.core import commands as c
 from server.core.audit import _ROLES, command_key, label_in, words_of
 from server.core.config import OVERLAYS
+from server.core.decide import _ACTORS, NONE
 from server.core.errors import NotFound, RuleError
 from server.core.events import Action
+from server.core.rounds import ROUNDS
 from server.core.show import replay
+from server.core.state import QPhase, ShowPhase
 from server.core.words import Words, both, say
 from tests.core.play import Play, make_config
 
@@ -26,24 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER = ROOT / "server"
 # Areas of the catalogue the server speaks from (the pages' own strings are checked by their tests).
 SPOKEN = ("rule.", "vote.", "season.", "wire.", "obs.", "audit.", "store.", "common.said")
-# Still in the old form, (message, vi=...), until the rounds move lands (issue 15): only these.
-NOT_YET = {
-    "server/core/questions.py",
-    "server/core/judged.py",
-    "server/core/scoring.py",
-    "server/core/config.py",
-    "server/core/decide.py",
-    "server/configs/parse.py",
-    "server/show/sim.py",
-    "server/show/preview.py",
-    "server/show/reports.py",
-    "server/core/panel.py",  # new with the rounds move (from judged.py)
-}
 _KEY = re.compile(r"^[a-z]+(\.[a-z0-9_]+)+$")
 
 
 def _sources() -> list[Path]:
-    return [p for p in sorted(SERVER.rglob("*.py")) if "rounds" not in p.relative_to(SERVER).parts]
+    """Every module of the server, the rounds package included."""
+    return sorted(SERVER.rglob("*.py"))
 
 
 def _spoken_keys(path: Path) -> list[tuple[str, int]]:
@@ -79,16 +70,19 @@ def test_every_key_the_server_says_is_in_the_catalogue() -> None:
     built += [f"audit.{kind}.{role}" for role in _ROLES for kind in ("who", "role")]
     built += [command_key(kind) for kind in c.Command.__subclasses__()]
     built += [f"wire.wrong_token.{role}" for role in ("producer", "host", "judge", "team")]
+    # A phase refusal's words: the phase on air, the show's phase, who may give the command.
+    built += [f"rule.phase.{phase}" for phase in (NONE, *QPhase)] + [f"rule.show_phase.{p}" for p in ShowPhase]
+    built += [f"rule.actor.{role}" for roles in _ACTORS.values() for role in (*roles, "producer")]
     assert [key for key in built if not i18n.known(key)] == []
 
 
-def test_no_inline_vietnamese_outside_the_modules_still_to_move() -> None:
-    """No ``vi=`` argument and no ``*_vi`` field in the files that speak through the catalogue."""
+def test_no_inline_vietnamese_anywhere_in_the_server() -> None:
+    """No ``vi=`` argument and no ``*_vi`` field: the whole server speaks through the catalogue."""
+    sources = _sources()
+    assert any("rounds" in p.parts for p in sources), "the scan must cover server/core/rounds"
     left = []
-    for path in _sources():
+    for path in sources:
         name = str(path.relative_to(ROOT))
-        if name in NOT_YET:
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and any(k.arg == "vi" for k in node.keywords):
                 left.append(f"{name}:{node.lineno}")
@@ -117,10 +111,23 @@ def test_an_error_is_a_key_and_parameters_with_the_english_sentence_as_before() 
     assert nested.message == "the lower_third overlay is already on air"
     assert nested.vi == "overlay giới thiệu (lower third) đang ở trên sóng rồi"
     assert nested.params == {"overlay": {"key": "audit.overlay.lower_third", "params": {}}}
-    # The old form still works for the modules not moved yet, and says both languages.
-    old = RuleError("a sentence", vi="một câu")
-    assert (old.message, old.vi, old.key) == ("a sentence", "một câu", i18n.TEXT)
-    assert (RuleError("only English").vi, RuleError("only English").key) == ("only English", i18n.TEXT)
+    # A key the catalogue lacks (a typo) says itself rather than fail.
+    typo = RuleError("rule.no_such_key")
+    assert (typo.message, typo.vi, typo.key) == ("rule.no_such_key", "rule.no_such_key", "rule.no_such_key")
+
+
+@pytest.mark.parametrize("kind", ROUNDS, ids=lambda r: r.name)
+def test_every_round_has_its_words(kind) -> None:
+    """A sentence names a round with ``rule.round.<name>``: a new round without its words fails here."""
+    key = f"rule.round.{kind.name}"
+    assert i18n.known(key), f"add {key!r} to controller/strings/rules.json: the round as a sentence names it"
+    assert kind.words().key == key
+    # The English is the round's name as configs write it ("there is no buzzer in a speed round").
+    assert i18n.render(key, {}, "en") == kind.name, f"{key}: English must be {kind.name!r}"
+    assert i18n.render(key, {}, "vi") not in ("", kind.name), f"{key}: needs its Vietnamese words"
+    error = RuleError("rule.no_buzzer_in_round", round=kind.words())
+    assert error.message == f"there is no buzzer in a {kind.name} round"
+    assert error.vi == f"phần thi {i18n.render(key, {}, 'vi')} không dùng chuông"
 
 
 def test_words_are_plain_json_and_survive_the_log() -> None:

@@ -2,16 +2,15 @@
 
 An error is a catalogue key with parameters (``raise NotFound("rule.no_team", team=quote(t))``):
 ``message`` is its English sentence (what logs, tests and API clients read), ``words`` what the
-wire carries for the pages to say in their own language. The old form, an English sentence with
-its Vietnamese one (``RuleError("…", vi="…")``), still works for code not yet moved to keys.
+wire carries for the pages to say in their own language. A parameter that is itself words (a
+command's name, a round's, a role) is passed as words (``server.core.words.say``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from server import i18n
-from server.core.words import Words, both
+from server.core.words import Words
 
 
 class ShowError(Exception):
@@ -19,13 +18,9 @@ class ShowError(Exception):
 
     code = "show_error"
 
-    def __init__(self, key: str, /, vi: str | None = None, **params: Any) -> None:
-        if vi is None and not params and not i18n.known(key):
-            self.words = both(key)  # an untranslated message still says something
-        elif vi is not None:
-            self.words = both(key, vi)
-        else:
-            self.words = Words(key, params)
+    def __init__(self, key: str, /, **params: Any) -> None:
+        # A key the catalogue lacks (a typo, a newer server's) still says something: the key itself.
+        self.words = Words(key, params)
         self.message = self.words.text("en")
         super().__init__(self.message)
 

@@ -77,14 +77,14 @@ def _show_id(book: SeasonBook, name: str) -> str:
         if book.locate(candidate) is not None:
             return candidate
     ids = [f"{s.id}-{n + 1}" for s in book.season.stages for n in range(s.shows)]
-    raise InvalidCommand(f"no show '{name}' in the season; its shows: {', '.join(ids)}")
+    raise InvalidCommand("season.no_show_listed", show=name, shows=", ".join(ids))
 
 
 def _points(text: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise InvalidCommand(f"points: expected a number such as 5 or -2.5, got '{text}'") from None
+        raise InvalidCommand("season.points_not_a_number", text=text) from None
 
 
 def status_text(book: SeasonBook) -> str:

@@ -91,8 +91,8 @@ IDENTITY_FIELD = {"team": "team", "judge": "judge"}
 class ProtocolError(ShowError):
     """A malformed or unknown event; ``code`` says which kind."""
 
-    def __init__(self, code: str, key: str, /, vi: str | None = None, **params: Any) -> None:
-        super().__init__(key, vi, **params)
+    def __init__(self, code: str, key: str, /, **params: Any) -> None:
+        super().__init__(key, **params)
         self.code = code
 
 
