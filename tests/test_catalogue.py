@@ -20,6 +20,7 @@ from server.core.decide import _ACTORS, NONE
 from server.core.errors import NotFound, RuleError
 from server.core.events import Action
 from server.core.rounds import ROUNDS
+from server.core.rounds.base import Round
 from server.core.show import replay
 from server.core.state import QPhase, ShowPhase
 from server.core.words import Words, both, say
@@ -117,7 +118,7 @@ def test_an_error_is_a_key_and_parameters_with_the_english_sentence_as_before() 
 
 
 @pytest.mark.parametrize("kind", ROUNDS, ids=lambda r: r.name)
-def test_every_round_has_its_words(kind) -> None:
+def test_every_round_has_its_words(kind: Round) -> None:
     """A sentence names a round with ``rule.round.<name>``: a new round without its words fails here."""
     key = f"rule.round.{kind.name}"
     assert i18n.known(key), f"add {key!r} to controller/strings/rules.json: the round as a sentence names it"

@@ -32,7 +32,8 @@ class ShowError(Exception):
     @property
     def params(self) -> dict[str, Any]:
         """The sentence's parameters as plain JSON (nested words as ``{"key", "params"}``)."""
-        return self.words.wire()["params"]
+        params: dict[str, Any] = self.words.wire()["params"]
+        return params
 
     @property
     def vi(self) -> str:
