@@ -27,6 +27,7 @@ from server.transport.access import load_access
 from server.transport.address import DEFAULT_HOST, LISTEN_HOST
 from server.transport.ballots import LocalBallots
 from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
+from server.transport.frames import GuardedServer
 from server.transport.hub import Hub
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
@@ -57,7 +58,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     config, config_text, media = _show(settings)
     app = web.Application(client_max_size=MAX_BODY)
     manager = socketio.AsyncRedisManager(settings.redis, channel=f"showcaller:{config.id}") if settings.redis else None
-    sio = socketio.AsyncServer(
+    sio = GuardedServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=None,  # same origin only: our pages are served from here

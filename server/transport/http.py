@@ -15,6 +15,7 @@ from server.transport import protocol as p
 from server.transport.keys import ACCESS, HUB, SERVICE
 
 log = logging.getLogger(__name__)
+API = "/api/"
 
 _STATUS = {
     "unauthorized": 401,
@@ -115,8 +116,31 @@ async def list_commands(request: web.Request) -> web.Response:
     return reply(p.ok(commands=sorted(p.COMMANDS["control"])))
 
 
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every error of the API in JSON, as its answers are (a wrong method, a path that is not there)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith(API):
+            raise
+        if isinstance(exc, web.HTTPMethodNotAllowed):
+            body = p.error(
+                "method_not_allowed",
+                "wire.method_not_allowed",
+                method=exc.method[:10],
+                allowed=", ".join(sorted(exc.allowed_methods)),
+            )
+        elif exc.status == 404:
+            body = p.error("not_found", "wire.no_such_path", path=request.path[:80])
+        else:
+            body = p.error("bad_request", "wire.http_refused", status=exc.status, reason=exc.reason)
+        return reply(body, exc.status)
+
+
 def add_routes(app: web.Application, owner: bool = True) -> None:
     """The HTTP API; an edge process of a cluster (server/transport/cluster.py) has only the health check."""
+    app.middlewares.append(json_errors)
     app.router.add_get("/healthz", healthz)
     if not owner:
         return

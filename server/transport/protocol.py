@@ -20,6 +20,7 @@ SNAPSHOT = "snapshot"  # {rev, view, server_time}: the whole view; replace what 
 PATCH = "patch"  # {rev, base, patch}: a JSON merge patch; apply only if your rev == base
 PRESENCE = "presence"  # /control only: who is connected
 TAKEN_OVER = "taken_over"  # /team: another device took this team's pad over
+DISCONNECTING = "disconnecting"  # the server closes this connection, and says why: {code, message, key, params}
 
 # -- client -> server events on every namespace --------------------------------------------
 SYNC = "sync"  # ACK: {ok, rev, view, server_time}

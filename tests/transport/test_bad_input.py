@@ -8,7 +8,9 @@ right after succeeds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -253,6 +255,27 @@ async def test_a_bad_http_command_gets_a_clear_error_and_changes_nothing(
     await still_works(live, clients["control"])
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code", "words"),
+    [
+        ("PUT", "/api/v1/commands/adjust_score", 405, "method_not_allowed", ["PUT", "POST"]),
+        ("DELETE", "/api/v1/commands/x", 405, "method_not_allowed", ["DELETE"]),
+        ("GET", "/api/v1/commands/x", 405, "method_not_allowed", ["GET", "POST"]),
+        ("POST", "/api/v1/state", 405, "method_not_allowed", ["POST", "GET"]),
+        ("GET", "/api/v1/nothing", 404, "not_found", ["/api/v1/nothing"]),
+    ],
+)
+async def test_every_api_error_is_json(live, method: str, path: str, status: int, code: str, words: list[str]) -> None:
+    rev = live.service.revision
+    headers = {"Authorization": f"Bearer {live.token('producer')}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.request(method, f"{live.url}{path}", headers=headers, data=b"{}") as response:
+            assert response.status == status
+            assert response.content_type == "application/json"
+            assert_error(await response.json(), code, *words)
+    assert live.service.revision == rev
+
+
 # -- the rate limit -----------------------------------------------------------------------------
 
 
@@ -326,8 +349,8 @@ class RawSocket:
             self.frames.append(message.data)
             return message.data
 
-    async def ack(self, id: int, timeout: float = 5) -> Any:
-        prefix = f"43{self.namespace},{id}["
+    async def ack(self, id: int, namespace: str | None = None, timeout: float = 5) -> Any:
+        prefix = f"43{namespace or self.namespace},{id}["
         async with asyncio.timeout(timeout):
             while True:
                 frame = await self.next_frame(timeout)
@@ -371,25 +394,30 @@ RAW_FRAMES: list[tuple[str | bytes, Any]] = [
     ("3", "open"),
     ("6", "open"),
     (b"\x00\xff\x10garbage", "open"),
-    # socket.io garbage the library can't parse or route: ignored, the socket stays up
+    # socket.io frames without an ack id: nothing to answer, the socket stays up
     ("4", "open"),
     ("49", "open"),
     ("4x", "open"),
     ("42/control,", "open"),
     ("42/control,[", "open"),
-    ("42/control,9{]", "open"),
     ("42/control,{}", "open"),
     ("42/control,[]", "open"),
-    ("42/control,9[]", "open"),
     ('42/control,"text"', "open"),
     ("42/control,7", "open"),
     ("43/control,99[1]", "open"),
     ("44/control,{}", "open"),
-    ('42/nowhere,9["time"]', "open"),
-    ('42/judge,9["sync"]', "open"),
     ("40/nowhere,", "open"),
     ('40/control,{"token":"again"}', "open"),
-    ("42/control,9" + "[" * 5000 + "]" * 5000, "open"),
+    # socket.io frames the library can't make an event of, with an ack id: answered, never left waiting
+    ("42/control,9{]", ("bad_request", "JSON")),
+    ("42/control,9[]", ("bad_request", "list of its name")),
+    ('42/control,9{"not": "a list"}', ("bad_request", "list of its name")),
+    ('42/control,9["sync"', ("bad_request", "JSON")),
+    ("42/control,9" + "[" * 5000 + "]" * 5000, ("bad_request", "nested")),
+    ('42/control,9["adjust_score", {"team": "tam-ky", "points": 1' + "0" * 101 + "}]", ("bad_request", "100 digits")),
+    ('452-/control,9["adjust_score", {"_placeholder": true, "num": 0}]', ("bad_request", "binary")),
+    ('42/nowhere,9["time"]', ("unauthorized", "not connected", "/nowhere")),
+    ('42/judge,9["sync"]', ("unauthorized", "not connected", "/judge")),
     # frames that reach the server's own code: an error ACK
     ("42/control,9[1, {}]", ("unknown_event", "text")),
     ("42/control,9[null]", ("unknown_event", "text")),
@@ -418,8 +446,8 @@ async def test_garbage_frames_never_stop_the_server(live, clients, frame: str | 
         elif outcome == "open":
             assert (await raw.call(1, "time"))["ok"] is True
         else:
-            code, word = outcome
-            assert_error(await raw.ack(9), code, word)
+            code, word, *elsewhere = outcome  # an ACK on another namespace than the socket's
+            assert_error(await raw.ack(9, *elsewhere), code, word)
             assert (await raw.call(1, "time"))["ok"] is True
         assert live.service.revision == rev
         assert live.service.state is state
@@ -445,6 +473,28 @@ async def test_a_binary_attachment_is_refused_as_not_json(live, clients) -> None
         assert (await raw.call(1, "adjust_score", ADJUST))["ok"] is True
         await raw.ws.close()
     await still_works(live)
+
+
+async def test_a_flood_of_malformed_frames_is_cut_off_with_a_reason_and_logged_once(
+    live, clients, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with aiohttp.ClientSession() as http:
+        raw = await raw_socket(http, live, "/overlay", {})
+        for _ in range(5000):  # 13-byte frames, as fast as the socket takes them
+            if raw.ws.closed:
+                break
+            await raw.ws.send_str("42/overlay,{}")
+        with contextlib.suppress(ConnectionResetError):
+            while not (frame := await raw.next_frame()).startswith('42/overlay,["disconnecting"'):
+                pass
+        said = json.loads(frame[len("42/overlay,") :])[1]
+        assert said["code"] == "rate_limited" and "malformed" in said["message"], said
+        assert await raw.closed()
+    lines = [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
+    assert 1 <= len(lines) <= 2, lines
+    assert not [r for r in caplog.records if r.exc_info], "no traceback for a client's bad frames"
+    await still_works(live, *clients.values())
 
 
 async def test_a_team_pad_cannot_fake_its_own_disconnect(live, clients) -> None:

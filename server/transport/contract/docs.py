@@ -40,6 +40,7 @@ SHAPES: dict[str, type[Any]] = {
     "patch": w.Patch,
     "presence": w.Presence,
     "taken_over": w.Notice,
+    "disconnecting": w.Goodbye,
     "connect_error": w.ErrorDetail,
     "error_ack": w.ErrorAck,
     "sync_ack": w.SyncAck,
@@ -61,13 +62,18 @@ DESK_EVENTS: dict[str, type[Any]] = {p.SEASON_CONFIRM: SeasonConfirm, p.SEASON_C
 SERVER_FILLS = ("at", "by")  # command fields the server sets, never in a payload
 
 # Each namespace: its view, what it receives besides snapshots and patches, the events it takes beyond its commands.
+_EVERYONE: dict[str, type[Any]] = {p.DISCONNECTING: w.Goodbye}  # what any connection may receive
 NAMESPACES: dict[str, dict[str, Any]] = {
-    "control": {"view": v.ProducerView, "receives": {p.PRESENCE: w.Presence}, "extra": (p.OBS_TAKE, *DESK_EVENTS)},
-    "host": {"view": v.ProducerView, "receives": {}, "extra": ()},
-    "judge": {"view": v.JudgeView, "receives": {}, "extra": ()},
-    "team": {"view": v.TeamView, "receives": {p.TAKEN_OVER: w.Notice}, "extra": ()},
-    "overlay": {"view": v.PublicView, "receives": {}, "extra": ()},
-    "audience": {"view": v.AudienceView, "receives": {}, "extra": (p.VOTE, p.MINE)},
+    "control": {
+        "view": v.ProducerView,
+        "receives": {p.PRESENCE: w.Presence, **_EVERYONE},
+        "extra": (p.OBS_TAKE, *DESK_EVENTS),
+    },
+    "host": {"view": v.ProducerView, "receives": _EVERYONE, "extra": ()},
+    "judge": {"view": v.JudgeView, "receives": _EVERYONE, "extra": ()},
+    "team": {"view": v.TeamView, "receives": {p.TAKEN_OVER: w.Notice, **_EVERYONE}, "extra": ()},
+    "overlay": {"view": v.PublicView, "receives": _EVERYONE, "extra": ()},
+    "audience": {"view": v.AudienceView, "receives": _EVERYONE, "extra": (p.VOTE, p.MINE)},
 }
 _EVENT_SHAPES: dict[str, tuple[type[Any] | None, type[Any]]] = {  # event -> (payload, ACK)
     p.SYNC: (None, w.SyncAck),

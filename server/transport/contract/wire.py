@@ -75,6 +75,15 @@ class Notice(Shape):
     params: Params
 
 
+class Goodbye(Shape):
+    """``disconnecting`` (every namespace): the server closes this connection next, and says why."""
+
+    code: Literal["rate_limited"]
+    message: str
+    key: str
+    params: Params
+
+
 class ErrorDetail(Shape):
     code: Annotated[str, Meta(description="Machine-readable: docs/protocol.md, Errors.")]
     message: Annotated[str, Meta(description="A sentence a producer can act on, in English.")]
