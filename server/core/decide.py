@@ -16,6 +16,7 @@ from server.core.audit import command_key
 from server.core.config import ShowConfig
 from server.core.context import Ctx, check_points, tiebreak_segment
 from server.core.errors import Forbidden, InvalidCommand, PhaseError, RuleError
+from server.core.rounds import ROUNDS, round_of
 from server.core.state import Award, QPhase, ShowPhase, ShowState, Timer
 from server.core.words import Words, say
 
@@ -76,6 +77,18 @@ _SHOW_PHASES: dict[type, frozenset[ShowPhase]] = {
     c.TakeLook: frozenset(ShowPhase),
 }
 
+# The commands some round takes in more phases than the table's (``Round.phases``): only these ask the round.
+_WIDENED = frozenset(kind for r in ROUNDS for kind in r.phases)
+
+
+def round_phases(config: ShowConfig, state: ShowState, kind: type) -> frozenset[QPhase]:
+    """The question phases the round on air adds to the table's for a command (a keyword buzz between questions)."""
+    question = state.board.question
+    if kind not in _WIDENED or question is None:
+        return frozenset()
+    segment = config.segment(question.segment)  # None in a tie-break, which adds none
+    return round_of(segment).phases.get(kind, frozenset()) if segment is not None else frozenset()
+
 
 def decide(config: ShowConfig, state: ShowState, command: c.Command) -> list[ev.Event]:
     """The events a command causes, or a ``RuleError`` saying why it can't happen now."""
@@ -86,7 +99,7 @@ def decide(config: ShowConfig, state: ShowState, command: c.Command) -> list[ev.
         raise PhaseError("rule.cant_while", command=_verb(kind), phase=say(f"rule.show_phase.{show_phase}"))
     question = state.board.question
     where = NONE if question is None else question.phase
-    if where not in phases:
+    if where not in phases and where not in round_phases(config, state, kind):
         raise PhaseError("rule.cant_while", command=_verb(kind), phase=say(f"rule.phase.{where}"))
     allowed = _ACTORS.get(kind, ("producer",))
     if command.by.role not in allowed:

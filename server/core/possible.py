@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from server.core import commands as c
 from server.core.config import Segment, ShowConfig
 from server.core.context import Ctx
-from server.core.decide import NONE, PHASES, decide
+from server.core.decide import NONE, PHASES, decide, round_phases
 from server.core.errors import ShowError
 from server.core.rounds import round_of
 from server.core.standings import standings, ties
@@ -151,7 +151,8 @@ def _ask(
 def _accepts(config: ShowConfig, state: ShowState, command: c.Command, at: int) -> bool:
     # The phase table refuses most trials (no buzz without a question): it needs no trial, and no error built.
     question = state.board.question
-    if (NONE if question is None else question.phase) not in PHASES[type(command)]:
+    where = NONE if question is None else question.phase
+    if where not in PHASES[type(command)] and where not in round_phases(config, state, type(command)):
         return False
     try:
         decide(config, state, replace(command, at=at))

@@ -76,14 +76,15 @@ def reset_question(x: Ctx, cmd: c.ResetQuestion) -> list[ev.Event]:
 def buzz(x: Ctx, cmd: c.Buzz) -> list[ev.Event]:
     segment, question = x.segment(), x.question()
     team = x.as_team(cmd.team)
-    round_of(segment).check_buzz(x, segment, question)
+    kind = round_of(segment)
+    kind.check_buzz(x, segment, question)
     if team.id not in question.eligible:
         raise RuleError("rule.not_playing", team=team.name)
     if team.id in question.locked or team.id == question.turn:
         raise RuleError("rule.answered_this", team=team.name)
     if x.time_is_up():
         raise RuleError("rule.time_is_up")
-    return [ev.Buzzed(team.id, x.at), x.timer_stopped()]
+    return [ev.Buzzed(team.id, x.at), x.timer_stopped(), *kind.after_buzz(x, segment, question, team.id)]
 
 
 def submit_answer(x: Ctx, cmd: c.SubmitAnswer) -> list[ev.Event]:

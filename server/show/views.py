@@ -175,7 +175,7 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
             {"index": i, "id": s.id, "title": s.title, "round": s.round.value, "overlays": list(s.overlays)}
             for i, s in enumerate(config.rundown)
         ],
-        "segment": None if segment is None else _segment_json(config, board.segment, segment),
+        "segment": None if segment is None else _segment_json(config, state, segment, producer),
         "question": _question(config, state, board.question, producer),
         "timer": _timer(board.timer),
         "judged": _judged(config, state, producer),
@@ -195,12 +195,14 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
     }
 
 
-def _segment_json(config: ShowConfig, index: int, segment) -> dict[str, Any]:
+def _segment_json(config: ShowConfig, state: ShowState, segment, producer: bool) -> dict[str, Any]:
+    index = state.board.segment
     out: dict[str, Any] = {"index": index, "id": segment.id, "title": segment.title, "round": segment.round.value}
     out["looks"] = [{"id": lk.id, "title": lk.title, "overlays": list(lk.overlays)} for lk in segment.looks]
     out["overlays"] = list(segment.overlays)  # what the segment offers; ``looks`` come first
     out["capabilities"] = capabilities(config, segment)  # how the segment is played: what the pages offer
     out.update(round_of(segment).segment_view(config, segment))
+    out.update(round_of(segment).board_view(config, state, segment, producer))  # its progress so far
     return out
 
 

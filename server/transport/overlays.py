@@ -92,10 +92,20 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
             raise web.HTTPNotFound(text="this show has no logo (contest.logo in the show config)")
         return web.FileResponse(logo)
 
+    # The questions' pictures (an obstacle's picture behind its tiles): only files the config names as media.
+    media = {q.media: (config_dir / q.media).resolve() for q in config.questions.values() if q.media}
+
+    async def show_media(request: web.Request) -> web.StreamResponse:
+        path = media.get(request.match_info["path"])
+        if path is None or not path.is_file():
+            raise web.HTTPNotFound(text="no question of this show has that media file")
+        return web.FileResponse(path)
+
     app.router.add_get("/overlay/{name}", overlay)
     app.router.add_get("/join.svg", join_qr)
     app.router.add_get(JOIN_PATH, join)
     app.router.add_get("/show/logo", show_logo)
+    app.router.add_get("/show/media/{path:.+}", show_media)
     app.router.add_static("/overlays/", ROOT / "overlays" / "static")
 
 

@@ -119,6 +119,7 @@ async def olympia(aiohttp_server, tmp_path: Path, browser) -> AsyncIterator[Stud
     """The olympia-style show (packages, the star of hope, buzzers) live, with its own copy of the config."""
     config = tmp_path / "olympia.yaml"
     shutil.copy(OLYMPIA, config)
+    shutil.copytree(OLYMPIA.parent / "media", tmp_path / "media")  # the obstacle's picture
     app = create_app(Settings(config_path=config, db_path=tmp_path / "olympia.db"))
     server = await aiohttp_server(app, host="127.0.0.1")
     yield Studio(server, app, browser)

@@ -98,6 +98,7 @@ def test_pages_use_only_catalogue_keys() -> None:
 async def test_public_view_has_the_packages_for_a_packages_round(aiohttp_server, tmp_path: Path) -> None:
     config = tmp_path / "olympia.yaml"
     shutil.copy(OLYMPIA, config)
+    shutil.copytree(OLYMPIA.parent / "media", tmp_path / "media")  # the obstacle's picture
     app = create_app(Settings(config_path=config, db_path=tmp_path / "olympia.db"))
     await aiohttp_server(app, host="127.0.0.1")
     service = app[SERVICE]

@@ -104,7 +104,7 @@ def test_valid_minimal_config(tmp_path: Path) -> None:
             "round: speed",
             "round: sped",
             "show.yaml:16: rundown[0].round: expected one of judged, turns, speed, buzzer, packages, audience, "
-            "got 'sped'",
+            "obstacle, got 'sped'",
         ),
         (
             "  - {id: hoi-an, name: Đội Hội An}",

@@ -21,7 +21,7 @@ from msgspec.structs import replace
 from server.configs import load_show
 from server.core import commands as c
 from server.core.config import ShowConfig
-from server.core.decide import NONE, PHASES
+from server.core.decide import NONE, PHASES, round_phases
 from server.core.errors import ShowError
 from server.core.possible import SIMPLE, Can, judge_can, producer_can, team_can
 from server.core.show import execute
@@ -56,9 +56,10 @@ def _code(config: ShowConfig, state: ShowState, command: c.Command) -> str | Non
     return None
 
 
-def _phase_refuses(state: ShowState, command: c.Command) -> bool:
+def _phase_refuses(config: ShowConfig, state: ShowState, command: c.Command) -> bool:
     question = state.board.question
-    return (NONE if question is None else question.phase) not in PHASES[type(command)]
+    where = NONE if question is None else question.phase
+    return where not in PHASES[type(command)] and where not in round_phases(config, state, type(command))
 
 
 def _offers(config: ShowConfig, state: ShowState, role: str, judge: str = "") -> Iterator[tuple[str, str | None, list]]:
@@ -135,7 +136,7 @@ def check(config: ShowConfig, state: ShowState, at: int, asked: Can, role: str, 
         else:
             assert None not in codes, f"{where}: not offered but accepted"
             for code, cmd in codes.items():
-                expected = {"phase"} if _phase_refuses(state, cmd) else REFUSALS | REFUSED_AS.get(key, set())
+                expected = {"phase"} if _phase_refuses(config, state, cmd) else REFUSALS | REFUSED_AS.get(key, set())
                 assert code in expected, f"{where}: refused with {code!r}, expected one of {sorted(expected)}"
     return accepted
 

@@ -4,6 +4,7 @@ import { Bracket, Standings } from "./season.js";
 import { Buzzer } from "./buzzer.js";
 import { Judges } from "./judges.js";
 import { LowerThird } from "./lower-third.js";
+import { orObstacle } from "./obstacle.js";
 import { Question } from "./question.js";
 import { Scoreboard } from "./scoreboard.js";
 import { Timer } from "./timer.js";
@@ -12,7 +13,7 @@ import { Winner } from "./winner.js";
 export const LAYERS = {
   scoreboard: Scoreboard,
   lower_third: LowerThird,
-  question: Question,
+  question: orObstacle(Question), // the obstacle board in a segment with a hidden keyword
   timer: Timer,
   buzzer: Buzzer,
   judges: Judges,

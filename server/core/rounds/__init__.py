@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Union
 
-from server.core.rounds import audience, buzzer, judged, packages, speed, turns
+from server.core.rounds import audience, buzzer, judged, obstacle, packages, speed, turns
 from server.core.rounds.base import Capabilities, Round, Settings
 
 ROUNDS: tuple[Round, ...] = (
@@ -19,6 +19,7 @@ ROUNDS: tuple[Round, ...] = (
     buzzer.ROUND,
     packages.ROUND,
     audience.ROUND,
+    obstacle.ROUND,
 )
 
 # Sudden-death tie-breaks are played as a buzzer round for no points (``server.core.context.tiebreak_segment``).

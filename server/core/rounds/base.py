@@ -123,6 +123,9 @@ class Round:
     hides_grades: ClassVar[bool] = False  # answers' grades stay secret outside the producer's view until the reveal
     # The overlays a revealed question of this round illustrates in a preview, and how well (lowest first).
     samples: ClassVar[dict[str, int]] = {}
+    # Question phases in which the round takes a command beyond decide's phase table (a keyword buzz between
+    # questions); its hooks refuse there what its rules don't allow.
+    phases: ClassVar[dict[type, frozenset[QPhase]]] = {}
 
     def words(self) -> Words:
         """The round as a sentence names it: ``rule.round.<name>`` ("speed" / "tốc độ")."""
@@ -184,6 +187,10 @@ class Round:
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
         raise RuleError("rule.no_buzzer_in_round", round=self.words())
 
+    def after_buzz(self, x: Ctx, segment: Segment, question: QuestionState, team: str) -> list[ev.Event]:
+        """What follows a buzz the round took (none: the team has the floor, the clock stops)."""
+        return []
+
     def submit_answer(
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, text: str, qconf: Question, elapsed: int
     ) -> list[ev.Event]:
@@ -231,6 +238,10 @@ class Round:
 
     def segment_view(self, config: ShowConfig, segment: Segment) -> dict[str, Any]:
         """What the round adds to the view of its segment."""
+        return {}
+
+    def board_view(self, config: ShowConfig, state: ShowState, segment: Segment, producer: bool) -> dict[str, Any]:
+        """What the round adds to the view of its segment on air from the show so far (progress across questions)."""
         return {}
 
     def question_view(self, state: ShowState, question: QuestionState) -> dict[str, Any]:

@@ -117,6 +117,39 @@ class SegmentPackages(Shape):
     size: int
 
 
+class ObstacleRow(Shape):
+    number: Annotated[int, Meta(description="1, 2, ... in the order of the segment's questions.")]
+    question: str
+    letters: Annotated[int, Meta(description="How many boxes the answer fills (its letters and digits).")]
+    on_air: bool
+    played: bool
+    solved: Annotated[bool, Meta(description="A team answered it right.")]
+    open: Annotated[bool, Meta(description="Its tile shows the picture (solved, or the round is over).")]
+    answer: Annotated[str | None, Meta(description="Once the row is revealed (the producer's view: always).")]
+
+
+class ObstacleKeyword(Shape):
+    letters: int
+    answer: Annotated[str | None, Meta(description="Once found or revealed (the producer's view: always).")]
+    found_by: Annotated[str | None, Meta(description="The team that found it.")]
+    worth: Annotated[Points | None, Meta(description="What a right keyword scores now; null before a row or after.")]
+
+
+class ObstacleFinal(Shape):
+    question: Annotated[str, Meta(description="The keyword's question: its text is the final clue.")]
+    on_air: bool
+    open: Annotated[bool, Meta(description="The centre tile: open once the final clue is shown.")]
+
+
+class ObstacleBoard(Shape):
+    rows: list[ObstacleRow]
+    keyword: ObstacleKeyword
+    final: ObstacleFinal
+    picture: Annotated[str | None, Meta(description="The picture behind the tiles, served at /show/media/<picture>.")]
+    out: Annotated[Ids, Meta(description="Teams out of the round (a wrong keyword), in that order.")]
+    over: Annotated[bool, Meta(description="The keyword was found, or revealed after the final clue.")]
+
+
 class Segment(Shape):
     index: Annotated[int, Meta(description="Rundown index; the number of segments during a tie-break.")]
     id: str
@@ -126,6 +159,7 @@ class Segment(Shape):
     overlays: list[str]
     capabilities: SegmentCapabilities
     packages: Annotated[SegmentPackages | UnsetType, Meta(description="Packages rounds only.")] = UNSET
+    obstacle: Annotated[ObstacleBoard | UnsetType, Meta(description="Obstacle rounds: rows, tiles, keyword.")] = UNSET
     notes: Annotated[str | None | UnsetType, Meta(description="The host's notes: the producer's view only.")] = UNSET
 
 
@@ -325,7 +359,7 @@ class AwardRow(Shape):
     seq: Annotated[int, Meta(description="The revision that gave it.")]
     team: str
     points: Points
-    kind: Annotated[str, Meta(description="correct | wrong | steal | stolen | speed | judged | adjust")]
+    kind: Annotated[str, Meta(description="correct | wrong | steal | stolen | speed | judged | adjust | row | keyword")]
     segment: str | None
     question: str | None
     reason: str

@@ -27,7 +27,7 @@ SHIPPED = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name
 
 
 def test_every_round_is_listed_once_and_its_settings_are_tagged_with_its_name() -> None:
-    assert NAMES == ("judged", "turns", "speed", "buzzer", "packages", "audience")
+    assert NAMES == ("judged", "turns", "speed", "buzzer", "packages", "audience", "obstacle")
     assert [r.value for r in RoundType] == list(NAMES)
     for kind in ROUNDS:
         assert issubclass(kind.settings, Settings)
@@ -89,7 +89,9 @@ def test_what_each_shipped_round_offers() -> None:
     assert speed["choices"]  # its questions are A-D on the pads
     hall = _by_round(load_show(ROOT / "show_configs" / "tay-ninh-launch.yaml"))
     assert {k for k, v in hall["audience"].items() if v} == {"questions", "votes"}
-    assert not any(caps["keyword"] for config in SHIPPED for caps in _by_round(load_show(config)).values())
+    assert on["obstacle"] == {"questions", "buzz", "pad_answers", "keyword"}
+    keyword = {name for config in SHIPPED for name, caps in _by_round(load_show(config)).items() if caps["keyword"]}
+    assert keyword == {"obstacle"}
 
 
 def test_a_packages_round_without_a_star_offers_none() -> None:
