@@ -129,3 +129,33 @@ async def test_the_obstacle_round_through_the_pads_the_controller_and_the_overla
     await screenshot(producer, "obstacle-control-desktop")
     for page in (producer, overlay, *pads.values()):
         assert page.errors == []
+
+
+async def test_nobody_finds_the_keyword_and_the_overlay_reveals_it_in_english(olympia: Studio) -> None:
+    studio = olympia
+    board = lambda: studio.service.state.board  # noqa: E731
+    wide = await studio.browser.new_context(viewport={"width": 1920, "height": 1080})
+    overlay = await studio.open("/overlay/question?always=1&lang=en", context=wide)
+    studio.run(c.StartShow(), c.GotoSegment(index=OBSTACLE))
+    for _ in range(4):  # four rows nobody answers
+        studio.run(c.ShowQuestion(), c.OpenAnswers(), c.CloseAnswers(), c.RevealAnswer())
+    studio.run(c.ShowQuestion(), c.OpenAnswers())
+    card = overlay.locator(".layer-question[data-on='1'] .obstacle-card")
+    await expect(card.locator(".obstacle-tile.centre.open")).to_have_count(1, timeout=FAST)
+    await expect(card.locator(".obstacle-tiles .obstacle-tile.open")).to_have_count(0)
+    await expect(card.locator(".chip.value")).to_have_text("10 points")
+    await expect(card.locator(".obstacle-keyword.on-air")).to_have_count(1)
+    await expect(card.locator(".obstacle-clue")).to_contain_text("Ô trung tâm")
+    await settled(overlay)
+    await screenshot(overlay, "obstacle-overlay-final-clue-en")
+
+    studio.run(c.CloseAnswers(), c.RevealAnswer())
+    await until(lambda: board().question.phase.value == "revealed")
+    keyword = card.locator(".obstacle-keyword[data-state='missed'] .obstacle-box")
+    await expect(keyword.last).to_have_text("Ố", timeout=FAST)
+    await expect(card.locator(".obstacle-tiles .obstacle-tile.open")).to_have_count(4)  # the picture opens
+    await expect(card.locator(".chip.value")).to_be_hidden()
+    assert all(points == 0 for points in board().scores.values())
+    await settled(overlay)
+    await screenshot(overlay, "obstacle-overlay-keyword-revealed-en")
+    assert overlay.errors == []

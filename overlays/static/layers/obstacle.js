@@ -24,7 +24,14 @@ export class Obstacle {
     this.image = el("img", "obstacle-image");
     this.image.alt = "";
     this.tiles = el("div", "obstacle-tiles");
-    this.centre = el("div", "obstacle-tile centre", "★");
+    // The centre tile opens on its own part of the picture: the row tiles under it stay closed.
+    this.centre = el("div", "obstacle-centre");
+    this.window = el("div", "obstacle-window");
+    this.windowImage = el("img", "obstacle-window-image");
+    this.windowImage.alt = "";
+    this.window.append(this.windowImage);
+    this.cover = el("div", "obstacle-tile centre", "★");
+    this.centre.append(this.window, this.cover);
     this.picture.append(this.image, this.tiles, this.centre);
     body.append(rows, this.picture);
     this.teams = el("div", "obstacle-teams");
@@ -58,7 +65,10 @@ export class Obstacle {
     attr(this.keyword, "data-state", board.keyword.found_by ? "solved" : board.over ? "missed" : "hidden");
     this.keyword.classList.toggle("on-air", board.final.on_air);
     this.image.hidden = !board.picture;
-    if (board.picture) attr(this.image, "src", `/show/media/${board.picture.split("/").map(encodeURIComponent).join("/")}`);
+    const picture = board.picture ? `/show/media/${board.picture.split("/").map(encodeURIComponent).join("/")}` : null;
+    if (picture) attr(this.image, "src", picture);
+    if (picture) attr(this.windowImage, "src", picture);
+    this.window.hidden = !picture;
     const columns = Math.max(1, Math.ceil(board.rows.length / 2));
     this.tiles.style.setProperty("--cols", String(columns));
     this.tiles.style.setProperty("--rows", String(board.rows.length > 1 ? 2 : 1));
@@ -66,7 +76,7 @@ export class Obstacle {
       text(tile, r.number);
       tile.classList.toggle("open", r.open);
     });
-    this.centre.classList.toggle("open", board.final.open);
+    this.cover.classList.toggle("open", board.final.open);
     const teams = view.teams || [];
     const floor = q && q.floor;
     keyed(this.teams, teams, (team) => team.id, makeTeam, (chip, team) => {
