@@ -212,8 +212,6 @@ class Obstacle(Round):
             raise RuleError("rule.obstacle.team_out", team=team.name)
         if question.floor is not None:
             raise RuleError("rule.obstacle.floor_taken", holder=x.team_name(question.floor))
-        if worth(segment, done) is None:
-            raise RuleError("rule.obstacle.no_row_yet")
 
     def after_buzz(self, x: Ctx, segment: Segment, question: QuestionState, team: str) -> list[ev.Event]:
         # While a row is answered, the buzz stops the clock to hear the keyword (the generic ``answering``);
