@@ -17,6 +17,7 @@ from server.core.rounds.base import (
     Settings,
     ShowConfig,
     read,
+    settings_of,
     tally_view,
     timer_view,
 )
@@ -42,12 +43,6 @@ def draw_winners(correct: list[tuple[str, Ballot]], count: int, seed: int) -> tu
     return tuple(Winner(device, ballot.nickname, ballot.at) for device, ballot in picked)
 
 
-def _scoring(segment: Segment) -> AudienceScoring:
-    scoring = segment.scoring
-    assert isinstance(scoring, AudienceScoring)
-    return scoring
-
-
 class Audience(Round):
     name = "audience"
     settings = AudienceScoring
@@ -65,7 +60,7 @@ class Audience(Round):
         ]
 
     def on_reveal(self, x: Ctx, segment: Segment, question: QuestionState, cmd: c.RevealAnswer) -> list[ev.Event]:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, AudienceScoring)
         answer = x.config.questions[question.id].answer
         box = x.state.ballots.get(poll_key(question.id, question.epoch), {})
         correct = [(device, b) for device, b in box.items() if answer is not None and b.option == answer]

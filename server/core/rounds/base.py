@@ -13,23 +13,20 @@ type: the show's config is made of the rounds' settings, so the rounds cannot im
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from msgspec import Meta, Struct
 
 from server.core import commands as c
 from server.core import events as ev
 from server.core.errors import RuleError
-from server.core.state import Award, QPhase, QuestionState, ShowState, Timer, tally
+from server.core.state import Award, Board, QPhase, QuestionState, ShowState, Timer, tally
 from server.core.words import Words, say
 
-# The context of a command (``server.core.context.Ctx``), a rundown segment (``server.core.config.Segment``),
-# a show's config (``ShowConfig``) and a bank question (``Question``), named here, not imported (see above).
-Ctx = Any
-Segment = Any
+# A show's config (``server.core.config.ShowConfig``) and a bank question (``Question``), not imported (see above).
 ShowConfig = Any
 Question = Any
 
@@ -39,6 +36,63 @@ ZERO = Decimal(0)
 
 class Settings(Struct, frozen=True):
     """Base of a round's scoring settings (its module's one struct, tagged with the round's name)."""
+
+
+S = TypeVar("S", bound=Settings)
+
+
+class Slot(Protocol):
+    """A question of a segment, as the rounds read it (``server.core.config.Slot``)."""
+
+    @property
+    def question(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+
+
+class Segment(Protocol):
+    """A rundown segment, as the rounds read it (``server.core.config.Segment``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def round(self) -> str: ...
+    @property
+    def scoring(self) -> Settings: ...
+    @property
+    def slots(self) -> Sequence[Slot]: ...
+    @property
+    def timer_ms(self) -> int | None: ...
+    @property
+    def questions(self) -> tuple[str, ...]: ...
+
+
+class Ctx(Protocol):
+    """A command in its context, as the rounds read it (``server.core.context.Ctx``)."""
+
+    config: ShowConfig
+    state: ShowState
+    board: Board
+    cmd: c.Command
+    at: int
+
+    def question(self) -> QuestionState: ...
+    def question_config(self, qid: str) -> Question: ...
+    def team(self, team_id: str) -> Any: ...
+    def team_name(self, team_id: str) -> str: ...
+    def check_points(self, value: Decimal, what: str) -> Decimal: ...
+    def timer_stopped(self) -> ev.TimerChanged: ...
+    def timer_started(self, duration_ms: int) -> ev.TimerChanged: ...
+    def timer_resumed(self) -> ev.TimerChanged: ...
+
+
+def settings_of(segment: Segment, kind: type[S]) -> S:
+    """The segment's scoring settings, as the round that plays it knows them."""
+    scoring = segment.scoring
+    assert isinstance(scoring, kind), (segment.id, kind)
+    return scoring
 
 
 class Capabilities(Struct, frozen=True):

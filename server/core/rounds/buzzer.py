@@ -25,6 +25,7 @@ from server.core.rounds.base import (
     closed,
     read,
     record,
+    settings_of,
 )
 from server.core.state import QPhase, QuestionState
 
@@ -48,7 +49,7 @@ class Buzzer(Round):
 
     def value(self, segment: Segment, points: Decimal | None) -> Decimal:
         if segment.id != TIEBREAK_ID:
-            return points if points is not None else segment.scoring.points
+            return points if points is not None else settings_of(segment, BuzzerScoring).points
         return points if points is not None else ZERO
 
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
@@ -72,7 +73,7 @@ class Buzzer(Round):
         if correct:
             return [*award(x, question, team, question.value, "correct"), *closed(x)]
         return [
-            *award(x, question, team, -segment.scoring.penalty, "wrong"),
+            *award(x, question, team, -settings_of(segment, BuzzerScoring).penalty, "wrong"),
             ev.TeamLocked(team),
             *_reopen_or_close(x, question, team),
         ]

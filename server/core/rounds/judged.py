@@ -20,6 +20,7 @@ from server.core.rounds.base import (
     ShowConfig,
     number,
     read,
+    settings_of,
     tally_view,
 )
 from server.core.state import Award, JudgedProgress, QuestionState, ShowState, VotePhase, poll_key, tally
@@ -74,12 +75,6 @@ def judged_points(
     return points.quantize(Decimal(1).scaleb(-scoring.decimals), rounding=ROUND_HALF_UP)
 
 
-def _scoring(segment: Segment) -> JudgedScoring:
-    scoring = segment.scoring
-    assert isinstance(scoring, JudgedScoring)
-    return scoring
-
-
 def _progress(x: Ctx, segment: Segment) -> JudgedProgress:
     return x.board.judged.get(segment.id, JudgedProgress())
 
@@ -98,7 +93,8 @@ class Judged(Round):
     needs_questions = False  # a judged segment may show a topic, or nothing
 
     def capabilities(self, config: ShowConfig, segment: Segment) -> Capabilities:
-        return Capabilities(questions=bool(segment.slots), judged=True, votes=bool(_scoring(segment).audience_share))
+        votes = bool(settings_of(segment, JudgedScoring).audience_share)
+        return Capabilities(questions=bool(segment.slots), judged=True, votes=votes)
 
     def check_settings(self, scoring: Any, judges: int) -> list[tuple[str | None, str]]:
         problems: list[tuple[str | None, str]] = []
@@ -109,10 +105,10 @@ class Judged(Round):
         return problems
 
     def decimals(self, segment: Segment) -> int | None:
-        return _scoring(segment).decimals
+        return settings_of(segment, JudgedScoring).decimals
 
     def criteria(self, segment: Segment) -> tuple[Criterion, ...]:
-        return _scoring(segment).criteria
+        return settings_of(segment, JudgedScoring).criteria
 
     def open_answers(self, x: Ctx, segment: Segment) -> None:
         raise RuleError("rule.judged_takes_no_answers")
@@ -120,7 +116,7 @@ class Judged(Round):
     # -- the judges' panel ---------------------------------------------------------------------
 
     def submit_scores(self, x: Ctx, segment: Segment, cmd: c.SubmitScores) -> list[ev.Event]:
-        scoring, progress = _scoring(segment), _progress(x, segment)
+        scoring, progress = settings_of(segment, JudgedScoring), _progress(x, segment)
         team = x.team(cmd.team)
         if team.id in progress.locked:
             raise RuleError("rule.scores_locked", team=team.name)
@@ -145,7 +141,7 @@ class Judged(Round):
         return [ev.ScoresLocked(segment.id, changing, locking)]
 
     def reveal_scores(self, x: Ctx, segment: Segment, cmd: c.RevealScores) -> list[ev.Event]:
-        scoring, progress = _scoring(segment), _progress(x, segment)
+        scoring, progress = settings_of(segment, JudgedScoring), _progress(x, segment)
         teams = tuple(t for t in _teams(x, cmd.team) if t not in progress.revealed)
         if not teams:
             raise RuleError("rule.scores_already_revealed")
@@ -170,7 +166,7 @@ class Judged(Round):
         return out
 
     def voting(self, x: Ctx, segment: Segment, cmd: c.OpenVoting | c.CloseVoting) -> list[ev.Event]:
-        scoring, progress = _scoring(segment), _progress(x, segment)
+        scoring, progress = settings_of(segment, JudgedScoring), _progress(x, segment)
         if not scoring.audience_share:
             raise RuleError("rule.no_audience_vote", title=segment.title)
         if isinstance(cmd, c.OpenVoting):
@@ -194,7 +190,7 @@ class Judged(Round):
     # -- the views -------------------------------------------------------------------------------
 
     def poll_view(self, config: ShowConfig, state: ShowState, segment: Segment) -> dict[str, Any] | None:
-        if not _scoring(segment).audience_share:
+        if not settings_of(segment, JudgedScoring).audience_share:
             return None
         progress = state.board.judged.get(segment.id, JudgedProgress())
         if progress.voting is VotePhase.IDLE:
@@ -215,7 +211,7 @@ class Judged(Round):
     def progress_view(
         self, config: ShowConfig, state: ShowState, segment: Segment, producer: bool
     ) -> dict[str, Any] | None:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, JudgedScoring)
         progress = state.board.judged.get(segment.id, JudgedProgress())
         visible = set(config.team_ids) if producer else progress.revealed
         results = {a.team: a.points for a in state.board.awards if a.kind == "judged" and a.segment == segment.id}
@@ -239,7 +235,7 @@ class Judged(Round):
     # -- reports and the simulator --------------------------------------------------------------
 
     def summary(self, segment: Segment) -> str | None:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, JudgedScoring)
         detail = ", ".join(f"{c.name} /{_points(c.max)}" for c in scoring.criteria)
         if scoring.audience_share:
             detail += f"; audience {(scoring.audience_share * 100).normalize():f}%"
@@ -249,7 +245,7 @@ class Judged(Round):
         return segment.timer_ms or 0
 
     def simulate(self, sim: Any, segment: Segment) -> None:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, JudgedScoring)
         if segment.slots:
             sim.cmd(c.ShowQuestion)
         if scoring.audience_share:

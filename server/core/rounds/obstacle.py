@@ -33,6 +33,7 @@ from server.core.rounds.base import (
     ShowConfig,
     number,
     read,
+    settings_of,
 )
 from server.core.state import Award, Board, QPhase, QuestionState, ShowState
 
@@ -63,12 +64,6 @@ class Progress:
     found_by: str | None  # the team that found the keyword
     final: bool  # the final clue has been shown
     over: bool  # keyword found, or revealed after the final clue
-
-
-def _scoring(segment: Segment) -> ObstacleScoring:
-    scoring = segment.scoring
-    assert isinstance(scoring, ObstacleScoring)
-    return scoring
 
 
 def rows(segment: Segment) -> tuple[str, ...]:
@@ -129,7 +124,7 @@ def progress(board: Board, segment: Segment) -> Progress:
 
 def worth(segment: Segment, done: Progress) -> Decimal | None:
     """What the keyword scores now: by the rows shown, the final value once the final clue is; None before."""
-    scoring = _scoring(segment)
+    scoring = settings_of(segment, ObstacleScoring)
     if done.final:
         return scoring.final_points
     if done.rows_shown == 0:
@@ -190,7 +185,7 @@ class Obstacle(Round):
     # -- the question on air ----------------------------------------------------------------
 
     def value(self, segment: Segment, points: Decimal | None) -> Decimal:
-        return points if points is not None else _scoring(segment).row_points
+        return points if points is not None else settings_of(segment, ObstacleScoring).row_points
 
     def answer_time(self, x: Ctx, segment: Segment) -> int | None:
         return segment.timer_ms or ROW_TIME_MS
@@ -207,6 +202,7 @@ class Obstacle(Round):
 
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
         done = _check_on(x, segment)
+        assert isinstance(x.cmd, c.Buzz)
         team = x.team(x.cmd.team)
         if team.id in done.out:
             raise RuleError("rule.obstacle.team_out", team=team.name)

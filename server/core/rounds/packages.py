@@ -24,6 +24,7 @@ from server.core.rounds.base import (
     multiple_choice,
     number,
     read,
+    settings_of,
 )
 from server.core.rounds.turns import Steal, Turns, play_turn
 from server.core.state import QuestionState
@@ -47,12 +48,6 @@ class PackagesScoring(Settings, frozen=True, tag="packages"):
     ] = {}
 
 
-def _scoring(segment: Segment) -> PackagesScoring:
-    scoring = segment.scoring
-    assert isinstance(scoring, PackagesScoring)
-    return scoring
-
-
 class Packages(Turns):
     name = "packages"
     settings = PackagesScoring
@@ -61,7 +56,7 @@ class Packages(Turns):
     value = Round.value  # a question is worth its own points: the package values are the questions'
 
     def capabilities(self, config: ShowConfig, segment: Segment) -> Capabilities:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         steal = scoring.steal is not None
         return Capabilities(
             questions=True,
@@ -102,19 +97,22 @@ class Packages(Turns):
         return None
 
     def answer_time(self, x: Ctx, segment: Segment) -> int | None:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         if x.question().value in scoring.time_by_value:
             return scoring.time_by_value[x.question().value]
         return segment.timer_ms
 
-    def outcome(self, scoring: Any, question: QuestionState, correct: bool) -> Decimal:
-        value = question.value
+    def stealing(self, segment: Segment) -> Steal | None:
+        return settings_of(segment, PackagesScoring).steal
+
+    def outcome(self, segment: Segment, question: QuestionState, correct: bool) -> Decimal:
+        scoring, value = settings_of(segment, PackagesScoring), question.value
         if question.star and scoring.star is not None:
             return value * scoring.star.multiplier if correct else -value * scoring.star.penalty_share
         return value if correct else -value * scoring.penalty_share
 
     def place_star(self, x: Ctx, segment: Segment, question: QuestionState, team: Any) -> list[ev.Event]:
-        if _scoring(segment).star is None:
+        if settings_of(segment, PackagesScoring).star is None:
             return super().place_star(x, segment, question, team)
         if question.turn != team.id:
             raise RuleError("rule.star_turn_only", team=team.name)
@@ -125,7 +123,7 @@ class Packages(Turns):
         return [ev.StarPlaced(team.id)]
 
     def choose_package(self, x: Ctx, segment: Segment, team: Any, cmd: c.ChoosePackage) -> list[ev.Event]:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         if len(cmd.values) != scoring.size or any(v not in scoring.values for v in cmd.values):
             allowed = "/".join(str(v) for v in scoring.values)
             raise InvalidCommand("rule.package_values", size=scoring.size, allowed=allowed)
@@ -149,22 +147,22 @@ class Packages(Turns):
         return [ev.PackageChosen(segment.id, team.id, tuple(picked))]
 
     def package_choices(self, segment: Segment) -> Iterable[tuple[Decimal, ...]]:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         return combinations_with_replacement(scoring.values, scoring.size)
 
     def segment_view(self, config: ShowConfig, segment: Segment) -> dict[str, Any]:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         # What a team pad needs to offer its package choice (``choose_package``).
         return {"packages": {"values": [number(v) for v in scoring.values], "size": scoring.size}}
 
     def clock_ms(self, config: ShowConfig, segment: Segment) -> int:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         times = scoring.time_by_value
         played = scoring.size * len(config.teams)
         return played * (max(times.values()) if times else segment.timer_ms or 0)
 
     def simulate(self, sim: Any, segment: Segment) -> None:
-        scoring = _scoring(segment)
+        scoring = settings_of(segment, PackagesScoring)
         for team in sim.config.teams:
             values = tuple(sim.rng.choice(scoring.values) for _ in range(scoring.size))
             sim.cmd(c.ChoosePackage, by=c.Actor("team", team.id), team=team.id, values=values)

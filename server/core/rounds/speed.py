@@ -20,6 +20,7 @@ from server.core.rounds.base import (
     ShowConfig,
     multiple_choice,
     read,
+    settings_of,
 )
 from server.core.state import Award, QPhase, QuestionState
 
@@ -56,12 +57,6 @@ def rank_points(scoring: SpeedScoring, correct_ms: Mapping[str, int]) -> dict[st
     return out
 
 
-def _scoring(segment: Segment) -> SpeedScoring:
-    scoring = segment.scoring
-    assert isinstance(scoring, SpeedScoring)
-    return scoring
-
-
 class Speed(Round):
     name = "speed"
     settings = SpeedScoring
@@ -74,7 +69,7 @@ class Speed(Round):
     def submit_answer(
         self, x: Ctx, segment: Segment, question: QuestionState, team: Any, text: str, qconf: Question, elapsed: int
     ) -> list[ev.Event]:
-        if team.id in question.answers and not _scoring(segment).allow_change:
+        if team.id in question.answers and not settings_of(segment, SpeedScoring).allow_change:
             raise RuleError("rule.one_answer", team=team.name)
         correct = (text == qconf.answer) if qconf.multiple_choice else None
         return [ev.AnswerSubmitted(team.id, text, x.at, elapsed, correct)]
@@ -95,7 +90,7 @@ class Speed(Round):
             raise RuleError("rule.grade_first", team=name)
         correct = {t: a.elapsed_ms for t, a in question.answers.items() if a.correct}
         out: list[ev.Event] = []
-        for team, points in rank_points(_scoring(segment), correct).items():
+        for team, points in rank_points(settings_of(segment, SpeedScoring), correct).items():
             award = Award(x.state.seq + 1, team, points, "speed", question.segment, question.id, "", correct[team])
             out.append(ev.PointsAwarded(award))
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from msgspec import Struct
 
@@ -26,6 +26,7 @@ from server.core.rounds.base import (
     multiple_choice,
     read,
     record,
+    settings_of,
 )
 from server.core.state import QPhase, QuestionState
 
@@ -56,11 +57,11 @@ def steal_outcome(steal: Steal, value: Decimal, correct: bool) -> tuple[Decimal,
 
 class Turns(Round):
     name = "turns"
-    settings = TurnsScoring
+    settings: ClassVar[type[Settings]] = TurnsScoring
     samples = {"question": 3, "buzzer": 3}
 
     def capabilities(self, config: ShowConfig, segment: Segment) -> Capabilities:
-        steal = segment.scoring.steal is not None
+        steal = self.stealing(segment) is not None
         choices = multiple_choice(config, segment)
         return Capabilities(questions=True, turns=True, pad_answers=True, choices=choices, buzz=steal, steal=steal)
 
@@ -76,12 +77,16 @@ class Turns(Round):
 
     def value(self, segment: Segment, points: Decimal | None) -> Decimal:
         if segment.id != TIEBREAK_ID:
-            return points if points is not None else segment.scoring.points
+            return points if points is not None else settings_of(segment, TurnsScoring).points
         return points if points is not None else ZERO
 
-    def outcome(self, scoring: Any, question: QuestionState, correct: bool) -> Decimal:
+    def stealing(self, segment: Segment) -> Steal | None:
+        """How the other teams may steal a question the team on turn missed, if they may."""
+        return settings_of(segment, TurnsScoring).steal
+
+    def outcome(self, segment: Segment, question: QuestionState, correct: bool) -> Decimal:
         """The points the team on turn wins (positive) or loses (negative)."""
-        return question.value if correct else -scoring.penalty
+        return question.value if correct else -settings_of(segment, TurnsScoring).penalty
 
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
         # The others buzz only to steal, once the team on turn has answered wrong.
@@ -112,21 +117,21 @@ class Turns(Round):
     ) -> list[ev.Event]:
         if question.phase not in (QPhase.OPEN, QPhase.CLOSED):
             raise PhaseError("rule.turn_answers_not_open")
-        scoring = segment.scoring
-        points = self.outcome(scoring, question, correct)
+        points = self.outcome(segment, question, correct)
         out = award(x, question, team, points, "correct" if correct else "wrong")
         if correct:
             return out + closed(x)
         out.append(ev.TeamLocked(team))
         stealers = [t for t in question.eligible if t != team]
-        if scoring.steal is None or not stealers:
+        steal = self.stealing(segment)
+        if steal is None or not stealers:
             return out + closed(x)
-        return [*out, ev.QuestionMoved(QPhase.STEAL), x.timer_started(scoring.steal.window_ms)]
+        return [*out, ev.QuestionMoved(QPhase.STEAL), x.timer_started(steal.window_ms)]
 
     def _judge_steal(
         self, x: Ctx, segment: Segment, question: QuestionState, team: str, correct: bool
     ) -> list[ev.Event]:
-        steal = segment.scoring.steal
+        steal = self.stealing(segment)
         assert steal is not None
         if question.phase is not QPhase.ANSWERING:
             raise PhaseError("rule.no_steal_buzz")
