@@ -78,8 +78,10 @@ function myAnswer(q) {
 
 /** What the buzzer says now: {kind, text}. kind: open, won, lost, locked, closed, out. */
 function buzzState(q) {
-  if (buzzWon > client.rev || (q.floor === me && q.phase === "answering")) return { kind: "won", text: t("team.buzz_won") };
-  if (q.phase === "answering" && q.floor) return { kind: "lost", text: t("team.buzz_lost", { team: teamName(q.floor) }) };
+  // A buzz holds the floor while it is heard: answering, or in a keyword round at any time (between rows too).
+  const heard = q.floor && (q.phase === "answering" || caps().keyword);
+  if (buzzWon > client.rev || (heard && q.floor === me)) return { kind: "won", text: t("team.buzz_won") };
+  if (heard) return { kind: "lost", text: t("team.buzz_lost", { team: teamName(q.floor) }) };
   if (!(q.eligible || []).includes(me)) return { kind: "out", text: t("team.buzz_not_playing") };
   if ((q.locked || []).includes(me)) return { kind: "locked", text: t("team.buzz_locked") };
   if (may("buzz")) return { kind: "open", text: t(q.phase === "steal" ? "team.buzz_steal" : "team.buzz_open") };

@@ -110,6 +110,8 @@ async def test_the_obstacle_round_through_the_pads_the_controller_and_the_overla
     await expect(pads["nbk"].locator("#buzz")).to_have_attribute("data-armed", "true", timeout=FAST)
     await pads["nbk"].locator("#buzz").click()
     await until(lambda: board().question.floor == "nbk")
+    await expect(pads["ltt"].locator("#buzz-area")).to_have_attribute("data-state", "lost", timeout=FAST)
+    await expect(pads["nbk"].locator("#buzz-area")).to_have_attribute("data-state", "won", timeout=FAST)
     right = producer.locator('.teamrow[data-team="nbk"] button[data-correct="1"]')
     await expect(right).to_be_enabled(timeout=FAST)
     await right.click()
