@@ -10,7 +10,7 @@ from __future__ import annotations
 from server.core import commands as c
 from server.core import events as ev
 from server.core.config import Segment
-from server.core.context import TIEBREAK_ID, Ctx
+from server.core.context import Ctx
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
 from server.core.rounds import round_of
 from server.core.state import QPhase
@@ -28,9 +28,7 @@ def show_question(x: Ctx, cmd: c.ShowQuestion) -> list[ev.Event]:
         raise RuleError("rule.already_played", question=quote(qid))
     question = x.question_config(qid)
     turn = kind.turn_of(x, segment, qid)
-    eligible = x.config.team_ids
-    if segment.id == TIEBREAK_ID:
-        eligible = tuple(t for t in x.board.tiebreak_teams if t not in x.board.tiebreak_order)
+    eligible = kind.players(x, segment)
     return [ev.QuestionShown(qid, segment.id, kind.value(segment, question.points), turn, eligible)]
 
 

@@ -223,6 +223,11 @@ class Round:
         """The team on turn for a question (None: no team is)."""
         return None
 
+    def players(self, x: Ctx, segment: Segment) -> tuple[str, ...]:
+        """The teams that play the next question shown (its ``eligible``)."""
+        teams: tuple[str, ...] = x.config.team_ids
+        return teams
+
     def value(self, segment: Segment, points: Decimal | None) -> Decimal:
         """What a question is worth: its own points, else the round's."""
         return points if points is not None else ZERO

@@ -52,6 +52,11 @@ class Buzzer(Round):
             return points if points is not None else settings_of(segment, BuzzerScoring).points
         return points if points is not None else ZERO
 
+    def players(self, x: Ctx, segment: Segment) -> tuple[str, ...]:
+        if segment.id == TIEBREAK_ID:  # the tied teams not yet placed
+            return tuple(t for t in x.board.tiebreak_teams if t not in x.board.tiebreak_order)
+        return super().players(x, segment)
+
     def check_buzz(self, x: Ctx, segment: Segment, question: QuestionState) -> None:
         return None  # any team still in may buzz while the question is open
 

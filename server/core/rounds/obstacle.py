@@ -209,6 +209,10 @@ class Obstacle(Round):
         if question.floor is not None:
             raise RuleError("rule.obstacle.floor_taken", holder=x.team_name(question.floor))
 
+    def players(self, x: Ctx, segment: Segment) -> tuple[str, ...]:
+        out = progress(x.board, segment).out  # a wrong keyword: out of the rows still to come
+        return tuple(t for t in super().players(x, segment) if t not in out)
+
     def after_buzz(self, x: Ctx, segment: Segment, question: QuestionState, team: str) -> list[ev.Event]:
         # While a row is answered, the buzz stops the clock to hear the keyword (the generic ``answering``);
         # between rows the question stays where it was, with the buzzing team on the floor.

@@ -200,6 +200,7 @@ def test_a_wrong_keyword_puts_the_team_out_of_the_round() -> None:
     p(c.Expire, by=c.SYSTEM, dt=15000)
     p(c.RevealAnswer)
     p(c.ShowQuestion)
+    assert p.state.board.question.eligible == ("b", "c")  # its pad says it is not playing the rows to come
     p(c.OpenAnswers)
     p.fails(c.SubmitAnswer, exact(out), by=team("a"), team="a", answer="đám mây")
     p.fails(c.Buzz, exact(out), by=team("a"), team="a")
