@@ -4,8 +4,9 @@ python-socketio decodes a frame and then trusts its shape: ``42/overlay,{}`` (an
 list), ``42/control,5[]`` (no event name), nesting too deep for the JSON parser, or a binary placeholder
 whose attachment never comes each raise inside the library, which logs a traceback and answers
 nothing, so the client waits for an ACK forever. ``GuardedServer`` decodes the frame itself, answers a
-malformed event ``bad_request`` on its ACK id, charges it to the client's rate limit (past it the
-connection is closed with the reason, logged once), and summarises what it drops per connection.
+malformed event ``bad_request`` on its ACK id, charges it to the connection's allowance of bad frames
+(past it the connection is told why and closed), and logs a connection's bad frames as one counted line
+at most every ``SUMMARY_EVERY`` seconds.
 """
 
 from __future__ import annotations
