@@ -30,6 +30,7 @@ from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.frames import GuardedServer
 from server.transport.hub import Hub
 from server.transport.keys import ACCESS, HUB, SERVICE
+from server.transport.limits import TRUSTED_PROXIES, TrustedProxies, proxy_headers
 from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
@@ -51,6 +52,7 @@ class Settings(Struct, frozen=True):
     owner: bool = True  # with ``redis``: this process owns the show (exactly one does); else an edge
     season_path: Path | None = None  # a season file: the show is its show ``season_show`` (e.g. "vl-1")
     season_show: str | None = None
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For/-Proto are believed (nginx)
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
@@ -70,6 +72,8 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     )
     sockets = without_deflate(sio)
     sio.attach(app)
+    app[TRUSTED_PROXIES] = TrustedProxies(settings.trusted_proxies)
+    app.middlewares.append(proxy_headers)
     owner = settings.owner or not settings.redis
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

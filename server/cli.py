@@ -15,6 +15,7 @@ from server.log.store import EventLog, LogError
 from server.season import cli as season_cli
 from server.show.reports import audit_report, config_summary, replay_report
 from server.transport.address import DEFAULT_HOST, check_public_url
+from server.transport.limits import TrustedProxies
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -50,6 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--redis", default=None, help="several processes share this Redis (redis://host:6379/0)")
     run.add_argument("--owner", action="store_true", help="with --redis: this process owns the show (exactly one must)")
     run.add_argument("--no-obs", action="store_true", help="run without OBS even if the config has an obs section")
+    run.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="a reverse proxy (address or network) whose X-Forwarded-For/-Proto are believed, e.g. 127.0.0.1 "
+        "for nginx on this machine; repeatable (default: none, every peer is taken as the client)",
+    )
     run.add_argument("--season", type=Path, default=None, help="a season file: run one of its shows (with --show)")
     run.add_argument("--show", default=None, help="with --season: which show, e.g. vl-1 (stage id - number)")
     setup = sub.add_parser("obs-setup", help="create in OBS the scenes and overlay sources the show needs")
@@ -70,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(args.db, args.show, args.audit)
         if args.command == "run":
             extra = {"redis": args.redis, "owner": args.owner or not args.redis}
+            try:
+                TrustedProxies(args.trusted_proxy)  # a typo is refused here, with the entry named
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            extra["trusted_proxies"] = tuple(args.trusted_proxy)
             if args.season is not None:
                 if not args.show:
                     print("run --season needs --show: which of the season's shows (e.g. vl-1)", file=sys.stderr)
