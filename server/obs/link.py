@@ -60,6 +60,7 @@ class ObsLink:
         }
         self._want = ObsTarget()
         self._take = False
+        self._preview_moved = False  # OBS said its preview changed: read it back (events may come out of order)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -164,15 +165,24 @@ class ObsLink:
         self._set_status(state="connected", program=program, preview=preview, manual=False)
         log.info("OBS connected at %s (program scene %r)", client.address, program)
 
+    def _read_preview(self, client: ObsClient) -> None:
+        """Tell the controller the preview scene OBS holds now (studio mode)."""
+        self._set_status(preview=client.call("GetCurrentPreviewScene").get("currentPreviewSceneName"))
+
     def _serve(self, client: ObsClient) -> None:
         applied: ObsTarget | None = None  # what OBS was told on this connection; None: nothing yet
         while not self._stop.is_set():
             with self._lock:
                 want, take, self._take = self._want, self._take, False
+                moved, self._preview_moved = self._preview_moved, False
             if want != applied:
                 applied = self._bring(client, want, applied)
             if take:
                 self._attempt(lambda: client.call("TriggerStudioModeTransition"))
+            if self.settings.studio_mode and moved:
+                # A take swaps program and preview while the next cue sets the preview: the events of the two
+                # may arrive in either order, so the controller is told what OBS holds now, not the last event.
+                self._attempt(lambda: self._read_preview(client))
             if self._wake.wait(PING_EVERY):
                 self._wake.clear()
             else:
@@ -236,5 +246,8 @@ class ObsLink:
             self._set_status(program=scene, manual=manual)
         elif name == "CurrentPreviewSceneChanged":
             self._set_status(preview=data.get("sceneName"))
+            with self._lock:
+                self._preview_moved = True
+            self._wake.set()
         elif name == "ExitStarted":
             self._set_status(state="offline", error="OBS is closing", error_words=say("obs.closing").wire())
