@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,13 +21,13 @@ from server.core import commands as c
 from server.transport.keys import ACCESS, HUB, SERVICE
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO
-from tests.deploy.conftest import Nginx
-from tests.processes import free_port
+from tests.deploy.conftest import ROOT, Nginx
+from tests.processes import free_port, until_healthy
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone
-from tests.transport.test_cluster import TOKEN, RedisServer, _start
+from tests.transport.test_cluster import RedisServer
 
-TEAM = "tam-ky"
+TOKEN = "deploy-test-producer"
 TEAM_TOKEN = "deploy-test-team-tam-ky"
 SOCKET = "/socket.io/?EIO=4&transport=websocket"
 OPEN_QUESTION = (c.StartShow(), c.GotoSegment(index=4), c.ShowQuestion(), c.OpenAnswers())
@@ -177,17 +179,27 @@ def redis(tmp_path: Path):
     server.stop()
 
 
+async def _process(config: Path, db: Path, port: int, *extra: str) -> subprocess.Popen:
+    """``python -m server run`` in its own process on loopback, as docs/deploy.md starts each."""
+    env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN, "SHOWCALLER_TOKEN_TEAM_TAM_KY": TEAM_TOKEN}
+    argv = [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--no-obs"]
+    log = db.with_suffix(".log")
+    with log.open("w") as out:  # the child keeps its own copy
+        proc = subprocess.Popen([*argv, "--host", "127.0.0.1", *extra], cwd=ROOT, env=env, stdout=out, stderr=out)
+    await until_healthy(f"http://127.0.0.1:{port}", proc, log)
+    return proc
+
+
 async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
-    tmp_path: Path, redis: RedisServer, nginx: Nginx, browser, monkeypatch
+    tmp_path: Path, redis: RedisServer, nginx: Nginx, browser
 ) -> None:
-    monkeypatch.setenv("SHOWCALLER_TOKEN_TEAM_TAM_KY", TEAM_TOKEN)
     config = tmp_path / "show.yaml"
     shutil.copy(DEMO, config)
     shutil.copytree(DEMO.parent / "media", tmp_path / "media")
     public_port, desk_port, owner_port, edge_port = free_port(), free_port(), free_port(), free_port()
     common = ("--redis", redis.url, "--trusted-proxy", "127.0.0.1", "--public-url", f"https://127.0.0.1:{public_port}")
-    owner = await _start(config, tmp_path / "show.db", owner_port, *common, "--owner")
-    edge = await _start(config, tmp_path / "edge.db", edge_port, *common)
+    owner = await _process(config, tmp_path / "show.db", owner_port, *common, "--owner")
+    edge = await _process(config, tmp_path / "edge.db", edge_port, *common)
     try:
         # Both of the docs' edges are this one edge: one is enough to show the phones' path.
         upstreams = {8080: owner_port, 8081: edge_port, 8082: edge_port}

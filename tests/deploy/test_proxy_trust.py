@@ -11,6 +11,7 @@ from multidict import CIMultiDict
 
 from server.cli import main
 from server.transport.limits import TRUSTED_PROXIES, TrustedProxies, client_address, network_address, proxy_headers
+from server.transport.overlays import PUBLIC_URL, join_url
 
 NGINX = TrustedProxies(["127.0.0.1"])
 TWO_HOPS = TrustedProxies(["127.0.0.1", "10.0.0.0/8"])  # nginx here, a load balancer on the private network
@@ -78,6 +79,20 @@ async def test_forwarded_headers_only_from_a_trusted_proxy() -> None:
     for request in (untrusted, default):  # python-socketio would take X-Forwarded-Proto/-Host as the origin
         assert request.scheme == "http"
         assert not any(name.startswith("X-Forwarded") for name in request.headers), dict(request.headers)
+
+
+async def test_the_join_address_is_https_behind_a_trusted_proxy() -> None:
+    joins: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        joins.append(join_url(request))
+        return web.Response()
+
+    for peer in ("127.0.0.1", "192.168.1.20"):
+        request = _request(peer, NGINX, Host="vote.example.vn", X_Forwarded_Proto="https")
+        request.app[PUBLIC_URL] = None
+        await proxy_headers(request, handler)
+    assert joins == ["https://vote.example.vn/a", "http://vote.example.vn/a"]
 
 
 @pytest.mark.parametrize("entry", ["nope", "127.0.0.300", "10.0.0.0/33", ""])
