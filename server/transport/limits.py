@@ -97,7 +97,7 @@ def client_address(peer: str, forwarded_for: str, trusted: TrustedProxies) -> st
     return address
 
 
-def network_address(environ: dict) -> str:
+def network_address(environ: dict[str, Any]) -> str:
     """The phone's network address; behind a trusted proxy (``--trusted-proxy``), the one it forwarded."""
     request = environ.get("aiohttp.request")
     if request is None:
