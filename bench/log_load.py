@@ -1,16 +1,27 @@
-"""How fast a show database loads: 100,000 events, with and without snapshots.
+"""How fast a show database loads: 100,000 events, with and without snapshots, and how fast a server
+killed on air is healthy again on that log.
 
-Run: python bench/log_load.py [--events 100000]
+Run: python bench/log_load.py [--events 100000] [--restarts 30]
 The log mixes what a long show writes: judges revising scores, timer work, score
 adjustments, undo and redo, and audience polls of 5,000 phones voting in batches.
 Appends use synchronous=OFF here to build the log quickly; the load path is the same as on air.
+
+Restarts: ``python -m server run`` on the log, SIGKILLed once healthy, started again on the same port:
+SIGKILL -> /healthz answers 200, ``--restarts`` times warm (the log and Python in the page cache) and as
+many times cold. Cold drops the page cache before each start (``echo 3 > /proc/sys/vm/drop_caches`` as
+root, which also evicts Python and the libraries; otherwise ``posix_fadvise(DONTNEED)`` on the log's
+files only); the line says which it used.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,13 +30,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from server.configs.parse import parse_show  # noqa: E402
 from server.core import commands as c  # noqa: E402
 from server.core.errors import RuleError  # noqa: E402
 from server.log.store import EventLog  # noqa: E402
 from server.show.engine import Engine  # noqa: E402
-from tests.core.play import make_config  # noqa: E402
+from tests.core.play import config_text  # noqa: E402
+from tests.processes import free_port, until_healthy  # noqa: E402
 
-CONFIG = make_config("judged", "audience", judged="audience_share: 0.2")
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = ("judged", "audience")
+EXTRA = {"judged": "audience_share: 0.2"}
+CONFIG = parse_show(config_text(*ROUNDS, **EXTRA), Path("/tmp/bench.yaml"))
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 PHONES_PER_POLL = 5000
 VOTE_BATCH = 50
 
@@ -104,6 +121,59 @@ def build(db: Path, events: int) -> tuple[int, int]:
     return state.seq, sum(len(box) for box in state.ballots.values())
 
 
+def drop_cache(db: Path) -> str:
+    """Evict the log (and, as root, everything) from the page cache; says how."""
+    os.sync()
+    try:
+        DROP_CACHES.write_text("3\n")
+        return "drop_caches (the whole page cache)"
+    except OSError:
+        for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            if path.exists():
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                finally:
+                    os.close(fd)
+        return "posix_fadvise DONTNEED on the log's files (not root)"
+
+
+async def restarts(tmp: Path, db: Path, times: int, cold: bool) -> tuple[list[float], str]:
+    """SIGKILL -> healthy, ``times`` times: seconds each, and how the cache was made cold."""
+    config = tmp / "show.yaml"
+    config.write_text(config_text(*ROUNDS, **EXTRA), encoding="utf-8")
+    port, log = free_port(), tmp / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port)]
+    command += ["--host=127.0.0.1", "--no-obs"]
+
+    def start() -> subprocess.Popen:
+        with log.open("a") as out:
+            return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+    proc = start()
+    await until_healthy(url, proc, log, timeout=60)
+    took, how = [], "warm"
+    for _ in range(times):
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed = time.perf_counter()
+        if cold:
+            how = drop_cache(db)
+            killed = time.perf_counter()  # the drop is not the server's time
+        proc = start()
+        await until_healthy(url, proc, log, timeout=60)
+        took.append(time.perf_counter() - killed)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return took, how
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 def timed(fn, repeat: int = 5) -> tuple[float, float]:
     runs = []
     for _ in range(repeat):
@@ -116,6 +186,7 @@ def timed(fn, repeat: int = 5) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--restarts", type=int, default=30, help="SIGKILL -> healthy runs, warm and cold each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -142,6 +213,12 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         times.sort()
         print(f"durable command (synchronous=FULL): p50 {times[250] * 1000:.2f} ms   p99 {times[494] * 1000:.2f} ms")
+        for cold in (False, True):
+            took, how = asyncio.run(restarts(Path(tmp), db, args.restarts, cold))
+            print(
+                f"SIGKILL -> healthy, {how}: p50 {percentile(took, 0.5) * 1000:.0f} ms   "
+                f"p99 {percentile(took, 0.99) * 1000:.0f} ms   max {max(took) * 1000:.0f} ms   (n={len(took)})"
+            )
 
 
 if __name__ == "__main__":

@@ -113,14 +113,25 @@ def make_config(
     A multi-line extra (judged rounds) is indented to the placeholder's column. ``teams`` and
     ``judges`` set how many of each the show has; ``top`` adds top-level YAML (e.g. ``ranking``).
     """
+    return parse_show(
+        config_text(*rounds, teams=teams, judges=judges, top=top, **extra), (tmp or Path("/tmp")) / "test.yaml"
+    )
+
+
+def config_text(*rounds: str, teams: int = 3, judges: int = 3, top: str = "", **extra: str) -> str:
+    """The show file ``make_config`` reads (for a server run on it)."""
     rundown = "".join(_fill(SEGMENTS[r], extra.get(r, "")) for r in rounds)
-    return make_show(rundown, tmp=tmp, teams=teams, judges=judges, top=top)
+    return show_text(rundown, teams=teams, judges=judges, top=top)
+
+
+def show_text(rundown: str, *, teams: int = 3, judges: int = 3, top: str = "") -> str:
+    """A show file with a hand-written rundown (YAML list items indented by two spaces)."""
+    return HEADER + people(teams, judges) + QUESTIONS + top + "rundown:\n" + rundown
 
 
 def make_show(rundown: str, *, tmp: Path | None = None, teams: int = 3, judges: int = 3, top: str = "") -> ShowConfig:
     """A show with a hand-written rundown (YAML list items indented by two spaces)."""
-    text = HEADER + people(teams, judges) + QUESTIONS + top + "rundown:\n" + rundown
-    return parse_show(text, (tmp or Path("/tmp")) / "test.yaml")
+    return parse_show(show_text(rundown, teams=teams, judges=judges, top=top), (tmp or Path("/tmp")) / "test.yaml")
 
 
 def _fill(template: str, extra: str) -> str:
