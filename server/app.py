@@ -14,6 +14,8 @@ import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
 from msgspec import Struct
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from server.configs import load_show
 from server.core.config import ShowConfig
@@ -29,6 +31,7 @@ from server.transport.ballots import LocalBallots
 from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.frames import GuardedServer
 from server.transport.hub import Hub
+from server.transport.identity import PHONES_PER_ADDRESS, Phones, load_secret
 from server.transport.keys import ACCESS, HUB, SERVICE
 from server.transport.limits import TRUSTED_PROXIES, TrustedProxies, proxy_headers
 from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
@@ -53,6 +56,7 @@ class Settings(Struct, frozen=True):
     season_path: Path | None = None  # a season file: the show is its show ``season_show`` (e.g. "vl-1")
     season_show: str | None = None
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For/-Proto are believed (nginx)
+    phones_per_address: int = PHONES_PER_ADDRESS  # new phone identities one address may take at once
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
@@ -84,13 +88,17 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
             else:
                 edge = EdgeShow(config, redis, keys, clock)
                 await edge.start()
-                hub = Hub(sio, edge, None, RedisBallots(redis, keys, clock, edge.poll))  # type: ignore[arg-type]
+                phones = Phones(lambda: redis.get(keys.phones), config.id, settings.phones_per_address)
+                ballots = RedisBallots(redis, keys, clock, edge.poll, phones)
+                await ballots.start()
+                hub = Hub(sio, edge, None, ballots)  # type: ignore[arg-type]
                 for namespace in (OverlayNamespace, AudienceNamespace):
                     sio.register_namespace(namespace(hub))
                 app[SERVICE], app[HUB] = edge, hub  # type: ignore[assignment]
                 gc.collect()
                 gc.freeze()
                 yield
+                await ballots.stop()
                 await edge.stop()
 
     app.cleanup_ctx.append(lifecycle)
@@ -121,8 +129,14 @@ async def _cluster(settings: Settings, config) -> AsyncIterator[tuple[Any, Keys 
         return
     # A bounded pool that makes a burst of votes wait for a connection rather than fail; a Redis that
     # the network lost fails a call within seconds instead of holding it for TCP's minutes.
+    # One retry on a fresh connection: after Redis restarts, each pooled connection fails once.
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis, max_connections=64, timeout=5, socket_connect_timeout=2, socket_timeout=5
+        settings.redis,
+        max_connections=64,
+        timeout=5,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry=Retry(NoBackoff(), 1),
     )
     redis = aioredis.Redis(connection_pool=pool)
     try:
@@ -139,10 +153,14 @@ async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> Asyn
     log.add_show(config, config_text, clock())
     service = ShowService(config, log, clock)
     access = load_access(config, log)
+    secret = load_secret(settings.db_path)  # the phones' identities are signed with it
+    phones = Phones(secret, config.id, settings.phones_per_address)
     if redis is None:
-        ballots = LocalBallots(service)
+        ballots: LocalBallots | RedisBallots = LocalBallots(service, phones)
     else:
-        ballots = RedisBallots(redis, keys, clock, lambda: service.views["audience"][1].get("poll"))
+        poll = lambda: service.views["audience"][1].get("poll")  # noqa: E731
+        ballots = RedisBallots(redis, keys, clock, poll, phones, local=service)
+        await ballots.start()
     hub = Hub(sio, service, access, ballots)
     service.subscribe(hub.updated)
     for namespace in NAMESPACES:
@@ -153,7 +171,7 @@ async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> Asyn
     if settings.season_path is not None:
         hub.season = SeasonDesk(SeasonBook.open(settings.season_path, log, clock), service)
         hub.season.start()
-    cluster = Owner(redis, keys, service) if redis is not None else None
+    cluster = Owner(redis, keys, service, secret) if redis is not None else None
     if cluster is not None:
         await cluster.start()
         hub.before_emit = cluster.before_emit
@@ -170,6 +188,8 @@ async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> Asyn
         service.stop()
         if cluster is not None:
             await cluster.stop()
+        if isinstance(ballots, RedisBallots):
+            await ballots.stop()
         if obs is not None:
             await obs.stop()
         publisher.cancel()

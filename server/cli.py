@@ -15,6 +15,7 @@ from server.log.store import EventLog, LogError
 from server.season import cli as season_cli
 from server.show.reports import audit_report, config_summary, replay_report
 from server.transport.address import DEFAULT_HOST, check_public_url
+from server.transport.identity import PHONES_PER_ADDRESS
 from server.transport.limits import TrustedProxies
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
@@ -59,6 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a reverse proxy (address or network) whose X-Forwarded-For/-Proto are believed, e.g. 127.0.0.1 "
         "for nginx on this machine; repeatable (default: none, every peer is taken as the client)",
     )
+    run.add_argument(
+        "--phones-per-address",
+        type=int,
+        default=PHONES_PER_ADDRESS,
+        metavar="N",
+        help=f"new phones one network address may join at once, refilled over a minute (default {PHONES_PER_ADDRESS}); "
+        "raise it for a hall whose phones all reach this server from one public address, e.g. 2000",
+    )
     run.add_argument("--season", type=Path, default=None, help="a season file: run one of its shows (with --show)")
     run.add_argument("--show", default=None, help="with --season: which show, e.g. vl-1 (stage id - number)")
     setup = sub.add_parser("obs-setup", help="create in OBS the scenes and overlay sources the show needs")
@@ -85,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(exc, file=sys.stderr)
                 return 2
             extra["trusted_proxies"] = tuple(args.trusted_proxy)
+            if args.phones_per_address < 1:
+                print("--phones-per-address: expected a whole number of phones, at least 1", file=sys.stderr)
+                return 2
+            extra["phones_per_address"] = args.phones_per_address
             if args.season is not None:
                 if not args.show:
                     print("run --season needs --show: which of the season's shows (e.g. vl-1)", file=sys.stderr)

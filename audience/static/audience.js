@@ -268,6 +268,9 @@ setInterval(() => {
 
 const client = new ShowClient("/audience", { device: deviceId("phone") }, {
   onView: (v) => { view = v; render(); },
+  onEvent: (name, data) => { // the identity the server issued this phone: keep it, present it from now on
+    if (name === "identity") { client.auth = data; try { localStorage.setItem("showcaller.phone", data.device); } catch {} }
+  },
   onStatus: (status, detail) => {
     if (status === "refused" && detail && detail.code === "rate_limited") {
       // Too many phones joining at once from one network: come back a little later, spread out.

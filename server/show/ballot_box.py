@@ -10,6 +10,7 @@ still counts. Tallies reach the views at most every ``TALLY_EVERY`` seconds.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Protocol
 
 from msgspec import Struct
@@ -73,28 +74,29 @@ class VoteQueue:
         batch, self._waiting = self._waiting, []
         if not batch:
             return
-        service = self.service
-        command = c.CastVotes(at=service.clock(), by=c.AUDIENCE, votes=tuple(vote for vote, _ in batch))
-        try:
-            _, accepted, refused = screen_votes(Ctx(service.config, service.state, command), command.votes)
-            action = service.run_votes(command)
-        except ShowError as exc:  # no poll open, the show not live, the log refused: every vote alike
-            _answer_all(batch, exc)
-            return
-        poll = next((e.poll for e in action.events if hasattr(e, "poll")), None)
-        why = {id(vote): reason for vote, reason in refused}
-        taken = iter(accepted)  # screen_votes keeps the order; accepted votes come back cleaned
-        for vote, answer in batch:
-            if answer.done():
-                continue
-            if id(vote) in why:
-                reason = why[id(vote)]
-                answer.set_result(RuleError(reason.key, **reason.params))
-            else:
-                answer.set_result(Counted(poll, next(taken).option, action.seq))
+        answers = count(self.service, [vote for vote, _ in batch])
+        for (_, future), answer in zip(batch, answers, strict=True):
+            if not future.done():
+                future.set_result(answer)
 
 
-def _answer_all(batch: list[tuple[c.Vote, asyncio.Future[VoteAnswer]]], reply: VoteAnswer) -> None:
-    for _, answer in batch:
-        if not answer.done():
-            answer.set_result(reply)
+def count(service: VoteOwner, votes: Sequence[c.Vote]) -> list[VoteAnswer]:
+    """Commit ``votes`` as one command; each vote's answer, in order (a cluster's owner counts the
+    votes queued in Redis with it too, so every process's phones hear the log's answer)."""
+    command = c.CastVotes(at=service.clock(), by=c.AUDIENCE, votes=tuple(votes))
+    try:
+        _, accepted, refused = screen_votes(Ctx(service.config, service.state, command), command.votes)
+        action = service.run_votes(command)
+    except ShowError as exc:  # no poll open, the show not live, the log refused: every vote alike
+        return [exc] * len(command.votes)
+    poll = next((e.poll for e in action.events if hasattr(e, "poll")), None)
+    why = {id(vote): reason for vote, reason in refused}
+    taken = iter(accepted)  # screen_votes keeps the order; accepted votes come back cleaned
+    answers: list[VoteAnswer] = []
+    for vote in command.votes:
+        reason = why.get(id(vote))
+        if reason is not None:
+            answers.append(RuleError(reason.key, **reason.params))
+        else:
+            answers.append(Counted(poll, next(taken).option, action.seq))
+    return answers

@@ -4,17 +4,22 @@ Exactly one process, the owner (``--owner``), holds the show: its log, its state
 judges' and teams' connections. The others, edges, serve the audience's phones and overlays. They
 share emits through python-socketio's Redis manager (a patch the owner sends to the "audience" room
 reaches every phone on every process), snapshots through Redis keys the owner writes after every
-change, and votes through Redis: each vote is taken atomically there (one per device per poll, a
-tally per option) by whichever process the phone is on, and the owner drains them into its log.
+change, and votes through Redis: whichever process a phone is on queues its vote there, the owner
+drains the queue into its log every few milliseconds and sends each process its phones' answers back
+(a list per process). So a phone hears "ok" only for a vote the owner's log holds, and "already
+voted" or its ballot (``mine``) from the owner's state, whether Redis restarted empty or not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
+import secrets
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -25,8 +30,11 @@ from redis.exceptions import RedisError
 from server.core import commands as c
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
-from server.core.votes import ALREADY_VOTED, NOT_OPEN, choice, unknown_option
+from server.core.votes import NOT_OPEN, choice, unknown_option
+from server.show.ballot_box import count
 from server.transport import protocol as p
+from server.transport.ballots import ack_of
+from server.transport.identity import Phones
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +42,26 @@ EDGE_AUDIENCES = ("public", "audience")  # the views edges serve (overlays, phon
 DRAIN_EVERY = 0.02  # seconds between the owner's looks at the vote queue
 DRAIN_MOST = 5000
 PIPELINE_EVERY = 0.005  # seconds a vote waits to share a round trip to Redis
+ANSWER_WITHIN = 4.0  # seconds a phone waits for the owner's answer (the page gives up after 5)
+ANSWERS_KEPT = 60  # seconds an answer list outlives its process
 
-# One vote, atomically: refused while the owner runs a command (the gate names no poll or another),
-# or if this device already voted in this poll; else kept, counted, queued.
+# One vote: refused while the owner runs a command (the gate names no poll or another); else queued
+# for the owner, who alone decides (one per phone per poll) and answers.
 _VOTE = """
-if redis.call('GET', KEYS[4]) ~= ARGV[4] then return -1 end
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return 0 end
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-redis.call('RPUSH', KEYS[3], ARGV[3])
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
 return 1
 """
+
+
+class Ask(msgspec.Struct, frozen=True):
+    """What a process asks the owner through the queue: count a vote, or tell a phone's ballot; the
+    answer goes to the asking process's list (``to``) under the number ``n``."""
+
+    to: str
+    n: int
+    vote: c.Vote | None = None
+    mine: str | None = None
 
 
 class Outage:
@@ -74,26 +92,84 @@ class Keys:
         self.votes = f"{self.prefix}:votes"  # list of vote JSON, drained by the owner
         self.changed = f"{self.prefix}:changed"  # pub/sub: the owner wrote new snapshots
         self.gate = f"{self.prefix}:gate"  # the poll taking votes now; "" while the owner runs a command
+        self.phones = f"{self.prefix}:phones-key"  # the secret phones' identities are signed with
 
     def view(self, audience: str) -> str:
         return f"{self.prefix}:view:{audience}"
 
-    def ballots(self, poll: str) -> str:
-        return f"{self.prefix}:poll:{poll}:ballots"  # device -> vote JSON
-
-    def tally(self, poll: str) -> str:
-        return f"{self.prefix}:poll:{poll}:tally"  # option -> count
+    def answers(self, process: str) -> str:
+        return f"{self.prefix}:answers:{process}"  # list of [[n, ACK], ...] batches for one process
 
 
 class RedisBallots:
-    """Votes taken in Redis by any process (the one-per-device rule holds across all of them)."""
+    """Votes queued in Redis by any process, answered by the owner from its log (one per phone per poll
+    across all of them). ``local``: the owner's own service, which tells ``mine`` without a round trip."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, clock: Callable[[], int], poll: Callable[[], dict | None]):
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        clock: Callable[[], int],
+        poll: Callable[[], dict | None],
+        phones: Phones,
+        local: Any = None,
+    ) -> None:
         self.redis, self.keys, self.clock, self.poll = redis, keys, clock, poll
+        self.phones, self.local = phones, local
         self._vote = redis.register_script(_VOTE)
         self.outage = Outage("cluster votes")
         self._waiting: list[tuple[list[str], list[str], asyncio.Future]] = []
         self._due: asyncio.TimerHandle | None = None
+        self.process = secrets.token_hex(8)
+        self._numbers = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._listener: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+
+    async def _listen(self) -> None:
+        """The owner's answers for this process's phones (an outage logged once, with the votes')."""
+        outage = self.outage
+        key = self.keys.answers(self.process)
+        while True:
+            try:
+                popped = await self.redis.blpop([key], timeout=1)
+                outage.ok()
+            except asyncio.CancelledError:
+                raise
+            except RedisError as exc:
+                outage.failed(exc)
+                await asyncio.sleep(0.5)
+                continue
+            if popped is None:
+                continue
+            for n, ack in json.loads(popped[1]):
+                answer = self._pending.pop(n, None)
+                if answer is not None and not answer.done():
+                    answer.set_result(ack)
+
+    async def _ask(self, ask: Ask, answer: asyncio.Future[dict[str, Any]]) -> dict[str, Any]:
+        """Wait for the owner's answer to what was just queued (a vote counted or refused, a ballot)."""
+        try:
+            return await asyncio.wait_for(answer, ANSWER_WITHIN)
+        except TimeoutError:
+            # Not "ok": the owner may still count it, and then `mine` says so; never the other way round.
+            return p.error("unavailable", "wire.votes_unavailable")
+        finally:
+            self._pending.pop(ask.n, None)
+
+    def _new_ask(self, **fields: Any) -> tuple[Ask, asyncio.Future[dict[str, Any]]]:
+        """What to queue, and the future its answer resolves (waiting before it is queued: answers are quick)."""
+        ask = Ask(self.process, next(self._numbers), **fields)
+        answer = self._pending[ask.n] = asyncio.get_running_loop().create_future()
+        return ask, answer
 
     async def _take(self, keys: list[str], args: list[str]) -> int:
         """Run the vote script, in a pipeline with the other votes of the next few milliseconds (one
@@ -129,36 +205,44 @@ class RedisBallots:
         if option not in options:  # the core's rule (server/core/votes.py); the owner screens again
             reason = unknown_option(vote.option, options)
             return p.error("rule", reason.key, **reason.params)
-        body = msgspec.json.encode(msgspec.structs.replace(vote, option=option)).decode()
-        key = poll["id"]
-        keys = [self.keys.ballots(key), self.keys.tally(key), self.keys.votes, self.keys.gate]
+        ask, answer = self._new_ask(vote=vote)
         try:
-            taken = await self._take(keys, [vote.device, option, body, key])
+            taken = await self._take([self.keys.votes, self.keys.gate], [poll["id"], _encode(ask)])
         except RedisError as exc:
+            self._pending.pop(ask.n, None)
             self.outage.failed(exc)
             return p.error("unavailable", "wire.votes_unavailable")
         self.outage.ok()
         if taken == -1:
+            self._pending.pop(ask.n, None)
             return p.error("busy", "wire.votes_busy")
-        if not taken:
-            return p.error("rule", ALREADY_VOTED.key)
-        return p.ok(poll=key, option=option)
+        return await self._ask(ask, answer)
 
     async def ballot_of(self, device: str) -> dict[str, Any]:
-        poll = self.poll()
-        key = poll["id"] if poll else None
-        raw = await self.redis.hget(self.keys.ballots(key), device) if key else None
-        if raw is None:
-            return {"poll": key, "vote": None}
-        vote = json.loads(raw)
-        return {"poll": key, "vote": {"option": vote["option"], "nickname": vote.get("nickname", ""), "at": vote["at"]}}
+        if self.local is not None:
+            return self.local.ballot_of(device)
+        ask, waiting = self._new_ask(mine=device)
+        try:
+            await self.redis.rpush(self.keys.votes, _encode(ask))
+        except RedisError as exc:
+            self._pending.pop(ask.n, None)
+            self.outage.failed(exc)
+            raise p.ProtocolError("unavailable", "wire.votes_unavailable") from None
+        answer = await self._ask(ask, waiting)
+        if not answer.get("ok"):
+            raise p.ProtocolError("unavailable", "wire.votes_unavailable")
+        return {k: v for k, v in answer.items() if k != "ok"}
+
+
+def _encode(ask: Ask) -> str:
+    return msgspec.json.encode(ask).decode()
 
 
 class Owner:
     """The owner's side: snapshots out to Redis after every change, queued votes into the log."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, service) -> None:
-        self.redis, self.keys, self.service = redis, keys, service
+    def __init__(self, redis: aioredis.Redis, keys: Keys, service, phones_secret: bytes) -> None:
+        self.redis, self.keys, self.service, self.phones_secret = redis, keys, service, phones_secret
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         # While Redis is away the owner's commands and patches don't wait for it: ``_run`` tries it
@@ -224,7 +308,9 @@ class Owner:
             try:
                 async with self._lock:  # never between a command's drain and the command
                     await self.drain()
-                    if self.outage.since is not None:  # a restarted Redis is empty: snapshots and gate again
+                    # A restarted Redis is empty (seen as an outage, or, restarted between two rounds,
+                    # as the phones' secret gone): snapshots, the secret and the gate again.
+                    if self.outage.since is not None or not await self.redis.exists(self.keys.phones):
                         await self._write()
                         await self.redis.set(self.keys.gate, self._open_poll())
                         self.outage.ok()
@@ -239,18 +325,37 @@ class Owner:
                 await asyncio.sleep(1)
 
     async def drain(self) -> None:
-        """Commit the votes queued in Redis (one command per batch)."""
+        """Commit the votes queued in Redis (one command per batch) and answer every asking process."""
         raw = await self.redis.lpop(self.keys.votes, DRAIN_MOST)
         if not raw:
             return
-        votes = tuple(msgspec.json.decode(item, type=c.Vote) for item in raw)
+        asks: list[Ask] = []
+        for item in raw:
+            try:
+                asks.append(msgspec.json.decode(item, type=Ask))
+            except msgspec.DecodeError:
+                log.warning("cluster: a queued item that is not a vote was dropped: %.80r", item)
+        votes = [ask for ask in asks if ask.vote is not None]
+        answers: dict[str, list] = defaultdict(list)
+        counted = count(self.service, [ask.vote for ask in votes if ask.vote is not None]) if votes else []
+        for ask, answer in zip(votes, counted, strict=True):
+            answers[ask.to].append([ask.n, ack_of(answer)])
+        for ask in asks:  # after this batch's votes: a ballot asked for just after voting shows it
+            if ask.mine is not None:
+                answers[ask.to].append([ask.n, p.ok(**self.service.ballot_of(ask.mine))])
+        pipe = self.redis.pipeline(transaction=False)
+        for process, batch in answers.items():
+            pipe.rpush(self.keys.answers(process), json.dumps(batch, ensure_ascii=False))
+            pipe.expire(self.keys.answers(process), ANSWERS_KEPT)
         try:
-            self.service.run_votes(c.CastVotes(at=self.service.clock(), by=c.AUDIENCE, votes=votes))
-        except ShowError as exc:
-            log.warning("cluster: %d queued votes refused: %s", len(votes), exc.message)
+            await pipe.execute()
+        except RedisError:  # counted in the log all the same: the phones' `mine` will tell them
+            log.warning("cluster: %d answers not sent (Redis away); the votes are in the log", len(asks))
+            raise
 
     async def _write(self) -> None:
         pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self.keys.phones, self.phones_secret)  # again after a Redis that restarted empty
         for audience in EDGE_AUDIENCES:
             pipe.set(self.keys.view(audience), json.dumps(self.service.snapshot(audience), ensure_ascii=False))
         pipe.publish(self.keys.changed, "1")

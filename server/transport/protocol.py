@@ -21,6 +21,7 @@ PATCH = "patch"  # {rev, base, patch}: a JSON merge patch; apply only if your re
 PRESENCE = "presence"  # /control only: who is connected
 TAKEN_OVER = "taken_over"  # /team: another device took this team's pad over
 DISCONNECTING = "disconnecting"  # the server closes this connection, and says why: {code, message, key, params}
+IDENTITY = "identity"  # /audience: {device}: the identity this phone must present from now on (a new one)
 
 # -- client -> server events on every namespace --------------------------------------------
 SYNC = "sync"  # ACK: {ok, rev, view, server_time}

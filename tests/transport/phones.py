@@ -1,6 +1,7 @@
 """Phones speaking the socket.io protocol (Engine.IO 4) over a bare websocket: light enough that a
 test or a benchmark runs thousands of them in one process. Each is a real client of the server's
-/audience namespace: it connects with a device id, answers pings, sends ACKed events, reads ACKs."""
+/audience namespace: it connects with a device id (adopting the identity the server issues it, as the
+phone page does), answers pings, sends ACKed events, reads ACKs."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ class RawPhone:
             elif data.startswith("42/audience,"):
                 name, *args = json.loads(data[len("42/audience,") :])
                 self.events.append((name, args[0] if args else None))
+                if name == "identity":  # the server issued this phone an identity: present it from now on
+                    self.device = args[0]["device"]
                 if self.on_event is not None:
                     self.on_event(name, args[0] if args else None)
 

@@ -20,7 +20,7 @@ from server.core.votes import NOT_OPEN
 from tests.conftest import DEMO
 from tests.processes import free_port, until_healthy
 from tests.transport.conftest import ViewClient
-from tests.transport.phones import crowd, phone_session
+from tests.transport.phones import RawPhone, crowd, phone_session
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "cluster-test-producer"
@@ -49,6 +49,13 @@ class RedisServer:
             self.proc.terminate()
             self.proc.wait(10)
             self.proc = None
+
+    def kill(self) -> None:
+        """Gone at once, with everything it held (SIGKILL; nothing is saved)."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+        self.proc = None
 
 
 @pytest.fixture
@@ -86,8 +93,9 @@ async def cluster(tmp_path: Path, redis: RedisServer) -> AsyncIterator[tuple[str
     shutil.copy(DEMO, config)
     shutil.copytree(DEMO.parent / "media", tmp_path / "media")
     owner_port, edge_port = free_port(), free_port()
-    owner = await _start(config, tmp_path / "show.db", owner_port, "--redis", redis.url, "--owner")
-    edge = await _start(config, tmp_path / "edge.db", edge_port, "--redis", redis.url)
+    hall = ("--phones-per-address", "1000")  # every test phone comes from 127.0.0.1
+    owner = await _start(config, tmp_path / "show.db", owner_port, "--redis", redis.url, "--owner", *hall)
+    edge = await _start(config, tmp_path / "edge.db", edge_port, "--redis", redis.url, *hall)
     yield f"http://127.0.0.1:{owner_port}", f"http://127.0.0.1:{edge_port}"
     for proc in (edge, owner):
         proc.terminate()
@@ -125,11 +133,12 @@ async def test_phones_on_two_processes_make_one_tally(cluster: tuple[str, str]) 
         acks = await asyncio.gather(*(p.call("vote", {"option": choice[p.device]}) for p in here + there[1:]))
         assert all(a["ok"] for a in acks), [a for a in acks if not a["ok"]][:3]
         # One vote per phone across processes: a phone that voted on the owner, now on the edge.
-        (moved,) = await crowd(http, edge_url, 1, prefix="owner-phone")
+        moved = await RawPhone(http, edge_url, here[0].device).connect()
+        assert not any(name == "identity" for name, _ in moved.events)  # the edge verified it: the same phone
         refused = await moved.call("vote", {"option": "B"})
         assert refused["error"]["message"] == "this phone has already voted on this question"
         mine = await moved.call("mine")
-        assert mine["vote"]["option"] == choice["owner-phone-000000"]
+        assert mine["vote"]["option"] == choice[here[0].device]
         expected = {"counts": dict(Counter(choice.values())), "total": 600}
         for overlay in overlays:
             counted = lambda overlay=overlay: overlay.view["question"]["tally"]["total"] == 600  # noqa: E731
@@ -188,3 +197,71 @@ async def test_the_show_goes_on_while_redis_is_away(cluster: tuple[str, str], re
         text = log.read_text()
         assert "Traceback" not in text, text[-3000:]
         assert text.count("Redis away") <= 2 and text.count("Redis back") >= 1, text[-3000:]
+
+
+async def _open_question(owner_url: str) -> tuple[ViewClient, ViewClient]:
+    """The producer with the audience question open, and an overlay on the owner (the log's tally)."""
+    producer = await ViewClient(owner_url, "/control", {"token": TOKEN}).connect()
+    steps = (("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {}))
+    for event, payload in steps:
+        assert (await producer.call(event, payload))["ok"], event
+    return producer, await ViewClient(owner_url, "/overlay").connect()
+
+
+async def test_redis_restarted_empty_mid_poll_the_owner_still_tells_the_truth(
+    cluster: tuple[str, str], redis: RedisServer
+) -> None:
+    """Votes on both processes, then Redis restarts empty: `mine` still shows every phone's vote, every
+    re-vote is refused "already voted" (none told "ok"), and the tally equals the votes ACKed "ok"."""
+    owner_url, edge_url = cluster
+    producer, overlay = await _open_question(owner_url)
+    async with phone_session() as http:
+        phones = await crowd(http, owner_url, 40, prefix="owner") + await crowd(http, edge_url, 40, prefix="edge")
+        choice = {p.device: "ABCD"[n % 4] for n, p in enumerate(phones)}
+        first = [await vote_when_open(phones[-1], choice[phones[-1].device])]
+        first += await asyncio.gather(*(p.call("vote", {"option": choice[p.device]}) for p in phones[:-1]))
+        assert all(a["ok"] and "rev" in a for a in first), [a for a in first if not a["ok"]][:3]
+        await overlay.wait_for(lambda: overlay.view["question"]["tally"]["total"] == 80, timeout=5)
+
+        redis.stop()
+        redis.start()  # empty: no ballots, no queue, no snapshots until the owner writes them again
+        newcomer = await RawPhone(http, edge_url, "newcomer-0001").connect()
+        deadline = time.monotonic() + 15  # until the owner has written the gate again ("busy" meanwhile)
+        while not (ack := await newcomer.call("vote", {"option": "D"}))["ok"] and time.monotonic() < deadline:
+            assert ack["error"]["code"] in ("busy", "unavailable", "rate_limited"), ack
+            await asyncio.sleep(0.3)
+        assert ack["ok"], ack
+        for phone in phones:
+            mine = await phone.call("mine")
+            assert mine["ok"] and mine["vote"]["option"] == choice[phone.device], (phone.device, mine)
+        again = await asyncio.gather(*(p.call("vote", {"option": "B"}) for p in [*phones, newcomer]))
+        assert [a for a in again if a["ok"]] == []  # not one phone told "ok" for a vote the owner drops
+        assert {a["error"]["key"] for a in again} == {"vote.already_voted"}, again[:3]
+        accepted = sum(a["ok"] for a in [*first, ack])
+        await overlay.wait_for(lambda: overlay.view["question"]["tally"]["total"] == accepted, timeout=5)
+        assert overlay.view["question"]["tally"]["counts"] == dict(Counter([*choice.values(), "D"]))
+        for phone in [*phones, newcomer]:
+            await phone.close()
+    for client in (producer, overlay):
+        await client.close()
+
+
+async def test_an_acked_vote_survives_redis_dying_right_after_the_ack(
+    cluster: tuple[str, str], redis: RedisServer
+) -> None:
+    """The ACK comes once the owner's log holds the vote, so Redis killed the moment after loses nothing."""
+    owner_url, edge_url = cluster
+    producer, overlay = await _open_question(owner_url)
+    async with phone_session() as http:
+        (phone,) = await crowd(http, edge_url, 1, prefix="edge")
+        ack = await vote_when_open(phone, "C")
+        redis.kill()
+        assert ack["ok"] and ack["option"] == "C" and ack["rev"] > 0, ack
+        await overlay.wait_for(lambda: overlay.view["question"]["tally"]["total"] == 1, timeout=5)
+        assert overlay.view["question"]["tally"]["counts"] == {"C": 1}
+        assert (await producer.call("close_answers"))["ok"]  # the show goes on without Redis
+        await overlay.wait_for(lambda: overlay.view["question"]["phase"] == "closed", timeout=5)
+        assert overlay.view["question"]["tally"] == {"counts": {"C": 1}, "total": 1}
+        await phone.close()
+    for client in (producer, overlay):
+        await client.close()

@@ -50,6 +50,7 @@ SHAPES: dict[str, type[Any]] = {
     "vote": w.VotePayload,
     "vote_ack": w.VoteAck,
     "mine_ack": w.MineAck,
+    "identity": w.Identity,
     "health": w.Health,
     "command_done": w.CommandDone,
     "command_list": w.CommandList,
@@ -73,7 +74,7 @@ NAMESPACES: dict[str, dict[str, Any]] = {
     "judge": {"view": v.JudgeView, "receives": _EVERYONE, "extra": ()},
     "team": {"view": v.TeamView, "receives": {p.TAKEN_OVER: w.Notice, **_EVERYONE}, "extra": ()},
     "overlay": {"view": v.PublicView, "receives": _EVERYONE, "extra": ()},
-    "audience": {"view": v.AudienceView, "receives": _EVERYONE, "extra": (p.VOTE, p.MINE)},
+    "audience": {"view": v.AudienceView, "receives": {p.IDENTITY: w.Identity, **_EVERYONE}, "extra": (p.VOTE, p.MINE)},
 }
 _EVENT_SHAPES: dict[str, tuple[type[Any] | None, type[Any]]] = {  # event -> (payload, ACK)
     p.SYNC: (None, w.SyncAck),

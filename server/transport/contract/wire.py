@@ -145,7 +145,7 @@ class VoteAck(Shape):
     ok: Literal[True]
     poll: str
     option: Annotated[str, Meta(description="The option as counted.")]
-    rev: Annotated[int | UnsetType, Meta(description="A single process only.")] = UNSET
+    rev: Annotated[int, Meta(description="The log's revision that holds the vote (a cluster's too: its owner's).")]
 
 
 class Ballot(Shape):
@@ -160,6 +160,12 @@ class MineAck(Shape):
     ok: Literal[True]
     poll: str | None
     vote: Ballot | None
+
+
+class Identity(Shape):
+    """``identity`` (``/audience``): the identity issued to this phone; send it as ``device`` on every connect."""
+
+    device: Annotated[str, Meta(min_length=8, max_length=64)]
 
 
 # -- HTTP -----------------------------------------------------------------------------------------

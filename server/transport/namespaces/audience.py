@@ -1,10 +1,13 @@
-"""``/audience``: the hall's phones. Votes go to the ballot box, limited per phone and per network address."""
+"""``/audience``: the hall's phones. Each phone votes as the identity the server issued it (a fresh one,
+within its address's allowance, for a phone that presents none this show signed); votes go to the ballot
+box, limited per phone and per network address."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from server.core import commands as c
+from server.core.errors import ShowError
 from server.transport import protocol as p
 from server.transport.hub import Hub, Session
 from server.transport.limits import AddressBuckets, TokenBucket, network_address
@@ -12,7 +15,8 @@ from server.transport.namespaces.role import RoleNamespace
 
 
 class AudienceNamespace(RoleNamespace):
-    """Any phone with a device id: the audience's view, its own ballot and its votes."""
+    """Any phone with a device id: the audience's view, its own ballot and its votes, as the identity
+    the server issued it (``server/transport/identity.py``)."""
 
     role = "audience"
     rate, burst = 2.0, 10  # a (re)connecting page spends a few on the clock and `mine`
@@ -34,8 +38,19 @@ class AudienceNamespace(RoleNamespace):
         address = network_address(environ)
         if not self._bucket("join", address).take():
             raise self.refuse("rate_limited", "wire.joins_limited")
+        auth = auth if isinstance(auth, dict) else {}
+        self.authenticate(auth)  # a malformed id is refused, as ever
+        try:
+            identity = await self.hub.ballots.phones.identify(auth["device"], address)
+        except ShowError as exc:  # an edge before the owner wrote the secret
+            raise self.refuse("unavailable", exc.words.key) from None
+        if identity is None:
+            raise self.refuse("rate_limited", "wire.joins_limited")
+        device, fresh = identity
+        if fresh:  # before the snapshot: the page keeps it and presents it from now on
+            await self.emit(p.IDENTITY, {"device": device}, to=sid, ignore_queue=True)
         self.addresses[sid] = address
-        await super().on_connect(sid, environ, auth)
+        await super().on_connect(sid, environ, {**auth, "device": device})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.addresses.pop(sid, None)
