@@ -26,9 +26,11 @@ the overlay connect there) and N-1 edges, the phones spread round-robin over all
 id of its own for the run and its keys are removed from Redis at the end (Redis's own CPU is not in
 the table).
 
-The server limits votes and joins per network address (server/transport/namespaces/audience.py: 200 votes/s with a
-burst of 5,000). A real crowd comes from many addresses, so the phones bind ``--networks`` loopback
-source addresses (127.1.x.y); ``--networks 1`` puts them all behind one address, as one venue NAT.
+The server limits votes and joins per network address (server/transport/namespaces/audience.py: 200
+votes/s with a burst of 5,000), and new phones' identities per address (``--phones-per-address``; the
+bench raises it to each address's share of the phones, all new to the show). A real crowd comes from
+many addresses, so the phones bind ``--networks`` loopback source addresses (127.1.x.y); ``--networks 1``
+puts them all behind one address, as one venue NAT.
 The bench's own processes collect their garbage between measurements only, so that what is timed
 is the server's pauses, not the bench's.
 """
@@ -174,16 +176,18 @@ class Server:
                 self.popen.wait()
 
 
-def server_argv(config: Path, db: Path, port: int, redis: str | None, owner: bool) -> list[str]:
+def server_argv(config: Path, db: Path, port: int, redis: str | None, owner: bool, per_address: int) -> list[str]:
     """One process of the show, as docs/deploy.md runs them: alone, or with ``--redis`` the owner
-    (``--owner``, with the show database) or an edge (phones and overlays; no database of its own)."""
+    (``--owner``, with the show database) or an edge (phones and overlays; no database of its own).
+    ``per_address``: new phones a source address may join at once (the bench's phones are all new)."""
     argv = [sys.executable, "-m", "server", "run", str(config), "--port", str(port), "--no-obs", "--host", "127.0.0.1"]
+    argv += ["--phones-per-address", str(per_address)]
     if redis is None:
         return argv + ["--db", str(db)]
     return argv + ["--redis", redis] + (["--owner", "--db", str(db)] if owner else [])
 
 
-async def start_servers(tmp: Path, config: Path, processes: int, redis: str | None) -> list[Server]:
+async def start_servers(tmp: Path, config: Path, processes: int, redis: str | None, per_address: int) -> list[Server]:
     """``processes`` servers on their own ports; the first owns the show (the producer and the overlay
     use it). With ``--redis`` the owner starts first, then the edges; the phones are spread
     round-robin over all of them (``PhoneWorker.connect``)."""
@@ -191,7 +195,8 @@ async def start_servers(tmp: Path, config: Path, processes: int, redis: str | No
     servers: list[Server] = []
     for n in range(processes):
         port = free_port()
-        server = Server(server_argv(config, db, port, redis, owner=n == 0), port, tmp / f"server-{n}.log")
+        argv = server_argv(config, db, port, redis, n == 0, per_address)
+        server = Server(argv, port, tmp / f"server-{n}.log")
         servers.append(server)
         await server.wait_healthy()
     return servers
@@ -680,7 +685,9 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
     crowd: Crowd | None = None
     desk: Desk | None = None
     try:
-        servers = await start_servers(tmp, config, args.processes, args.redis)
+        # Every bench phone is new to the show: each address's allowance covers its share (a venue NAT).
+        per_address = max(100, -(-args.phones // args.networks))
+        servers = await start_servers(tmp, config, args.processes, args.redis, per_address)
         desk = Desk(servers[0].url)
         await desk.connect()
         await desk.command("start_show")

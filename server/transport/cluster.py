@@ -39,8 +39,9 @@ from server.transport.identity import Phones
 log = logging.getLogger(__name__)
 
 EDGE_AUDIENCES = ("public", "audience")  # the views edges serve (overlays, phones)
-DRAIN_EVERY = 0.02  # seconds between the owner's looks at the vote queue
+DRAIN_EVERY = 0.01  # seconds between the owner's looks at an empty vote queue (each vote's ACK waits for it)
 DRAIN_MOST = 5000
+LOOK_EVERY = 0.5  # seconds between the owner's checks that Redis still holds what it wrote
 PIPELINE_EVERY = 0.005  # seconds a vote waits to share a round trip to Redis
 ANSWER_WITHIN = 4.0  # seconds a phone waits for the owner's answer (the page gives up after 5)
 ANSWERS_KEPT = 60  # seconds an answer list outlives its process
@@ -304,17 +305,23 @@ class Owner:
         return poll["id"] if poll and poll.get("open") else ""
 
     async def _run(self) -> None:
+        looked = time.monotonic()
         while True:
             try:
                 async with self._lock:  # never between a command's drain and the command
-                    await self.drain()
-                    # A restarted Redis is empty (seen as an outage, or, restarted between two rounds,
+                    drained = await self.drain()
+                    # A restarted Redis is empty (seen as an outage, or, restarted between two looks,
                     # as the phones' secret gone): snapshots, the secret and the gate again.
-                    if self.outage.since is not None or not await self.redis.exists(self.keys.phones):
+                    restarted = False
+                    if time.monotonic() - looked > LOOK_EVERY:
+                        looked = time.monotonic()
+                        restarted = not await self.redis.exists(self.keys.phones)
+                    if self.outage.since is not None or restarted:
                         await self._write()
                         await self.redis.set(self.keys.gate, self._open_poll())
                         self.outage.ok()
-                await asyncio.sleep(DRAIN_EVERY)
+                # Votes waiting for their ACK: look again at once (a yield, so commands get the lock).
+                await asyncio.sleep(0 if drained else DRAIN_EVERY)
             except asyncio.CancelledError:
                 raise
             except RedisError as exc:  # keep trying; nothing is lost while the votes wait in Redis
@@ -324,11 +331,12 @@ class Owner:
                 log.exception("cluster: the owner's round failed; retrying")
                 await asyncio.sleep(1)
 
-    async def drain(self) -> None:
-        """Commit the votes queued in Redis (one command per batch) and answer every asking process."""
+    async def drain(self) -> int:
+        """Commit the votes queued in Redis (one command per batch) and answer every asking process;
+        how many items it took."""
         raw = await self.redis.lpop(self.keys.votes, DRAIN_MOST)
         if not raw:
-            return
+            return 0
         asks: list[Ask] = []
         for item in raw:
             try:
@@ -352,6 +360,7 @@ class Owner:
         except RedisError:  # counted in the log all the same: the phones' `mine` will tell them
             log.warning("cluster: %d answers not sent (Redis away); the votes are in the log", len(asks))
             raise
+        return len(raw)
 
     async def _write(self) -> None:
         pipe = self.redis.pipeline(transaction=False)
