@@ -3,7 +3,7 @@
 // remembers what this phone voted, so a phone that slept or reloaded still shows its vote.
 import { ShowClient, deviceId, seconds } from "/static/js/show-client.js";
 
-const T = window.T;
+const T = JSON.parse(document.getElementById("strings").textContent);
 const $ = (id) => document.getElementById(id);
 const percent = new Intl.NumberFormat(document.documentElement.lang, { style: "percent", maximumFractionDigits: 0 });
 const VOTES = "showcaller.votes"; // {pollId: {option, at}}

@@ -163,6 +163,8 @@ function renderRound() {
   else if (q && offers.votes && q.tally) box.innerHTML = audiencePanel();
   else if (seg) box.innerHTML = (offers.packages && seg.packages ? packagesPanel() : "") + teamsPanel();
   else box.innerHTML = "";
+  // Widths through the CSSOM: the CSP allows no style="" attribute in markup.
+  for (const fill of box.querySelectorAll(".fill[data-pct]")) fill.style.width = `${fill.dataset.pct}%`;
 }
 
 function teamsPanel() {
@@ -181,7 +183,7 @@ function teamsPanel() {
     const keys = floor || (q && q.turn === team.id && !q.floor);
     return `<div class="teamrow ${floor ? "floor" : ""} ${locked ? "locked" : ""}" data-team="${team.id}">
       <span class="name">${floor ? '<span class="floor-mark">▶</span> ' : ""}${esc(team.name)}</span>${answer}
-      <span class="row" style="margin:0">
+      <span class="row row-flush">
         <button class="btn btn-good" data-judge="${team.id}" data-correct="1" ${judge ? "" : "disabled"}>✓ ${esc(t("control.correct"))}${keys ? " <kbd>Y</kbd>" : ""}</button>
         <button class="btn btn-bad" data-judge="${team.id}" data-correct="0" ${judge ? "" : "disabled"}>✗ ${esc(t("control.wrong"))}${keys ? " <kbd>X</kbd>" : ""}</button>
       </span></div>`;
@@ -228,7 +230,7 @@ function judgedPanel(j) {
     const actions = revealed ? `<span class="good-text">${esc(t("control.revealed"))}</span>` : `
       <button class="btn btn-small" data-lock="${team.id}" data-locked="${locked ? 1 : 0}">${esc(t(locked ? "control.unlock" : "control.lock"))}</button>
       <button class="btn btn-small btn-primary" data-reveal-team="${team.id}">${esc(t("control.reveal_scores"))}</button>`;
-    return `<tr><td>${esc(team.name)}</td>${cells}<td><b>${esc(mean)}</b></td><td class="row" style="margin:0">${actions}</td></tr>`;
+    return `<tr><td>${esc(team.name)}</td>${cells}<td><b>${esc(mean)}</b></td><td class="row row-flush">${actions}</td></tr>`;
   }).join("");
   let vote = "";
   if (j.audience_share) {
@@ -246,7 +248,7 @@ function judgedPanel(j) {
 function bars(entries, total) {
   return `<div class="bars">${entries.map(([label, n]) => {
     const pct = total ? Math.round((n / total) * 100) : 0;
-    return `<div class="bar"><span>${esc(label)}</span><span class="track"><span class="fill" style="width:${pct}%"></span></span><span>${n} · ${pct}%</span></div>`;
+    return `<div class="bar"><span>${esc(label)}</span><span class="track"><span class="fill" data-pct="${pct}"></span></span><span>${n} · ${pct}%</span></div>`;
   }).join("")}</div>`;
 }
 

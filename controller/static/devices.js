@@ -98,7 +98,9 @@ export function devicesPanel(root, { token, view = null } = {}) {
     zoom.close();
   });
 
-  const network = fetch("/api/v1/pads", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" })
+  // Opened from its link, the controller signs in with its cookie; a token given here is sent as before.
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const network = fetch("/api/v1/pads", { headers, cache: "no-store" })
     .then((response) => response.json())
     .catch((error) => ({ ok: false, error: { message: String(error) } }))
     .then((reply) => { draw(reply); return reply.ok ? reply.network : null; });

@@ -20,7 +20,8 @@ const cards = new Map(); // team id -> {el, inputs: Map(criterion id -> input), 
 const pending = new Map(); // team id -> {scores, rev}: sent and acknowledged, not yet in our view
 const sending = new Set(); // team ids with a submit on its way
 
-const client = new ShowClient("/judge", { token }, {
+// `me`: the judge this page was drawn for, so a cookie since swapped for another judge's is refused.
+const client = new ShowClient("/judge", { token, me: $("judge-name").dataset.judge || "" }, {
   onView: (v) => { view = v; render(); },
   onStatus: (status) => {
     document.body.dataset.status = status;

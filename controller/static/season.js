@@ -47,9 +47,11 @@ export function seasonPanel({ $, cmd, view }) {
         <span class="tag">${r.status ? esc(t(`control.season_status.${r.status}`)) : ""}</span></li>`).join("");
     // Stages side by side, as on a bracket; a stage of many shows gets more room.
     $("season-bracket").innerHTML = season.bracket.map((stage) => `
-      <div class="season-stage" style="flex: ${Math.max(1, Math.ceil(stage.shows.length / 3))} 1 0">
+      <div class="season-stage" data-grow="${Math.max(1, Math.ceil(stage.shows.length / 3))}">
         <h4>${esc(stage.title)}</h4>
         <div class="season-shows">${stage.shows.map(bracketShow).join("")}</div></div>`).join("");
+    // Through the CSSOM: the CSP allows no style="" attribute in markup.
+    for (const stage of $("season-bracket").querySelectorAll("[data-grow]")) stage.style.flex = `${stage.dataset.grow} 1 0`;
     renderSeasonForm();
   }
 

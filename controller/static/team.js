@@ -25,7 +25,8 @@ let answering = false; // an answer is on its way
 let packagePick = [];
 let packageKey = "";
 
-const client = new ShowClient("/team", { token, pad: deviceId("pad") }, {
+// `me`: a cookie since swapped for another team's link is refused, never taken as that team.
+const client = new ShowClient("/team", { token, me, pad: deviceId("pad") }, {
   onView: (v) => { view = v; render(); },
   onStatus: (status, detail) => {
     document.body.dataset.status = status;

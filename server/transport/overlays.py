@@ -21,6 +21,7 @@ from server.i18n import LANGUAGES, strings
 from server.show.preview import Preview
 from server.show.service import now_ms
 from server.transport.address import PUBLIC_URL, join_boot, lan_address, qr_svg, request_reach
+from server.transport.headers import style_nonce
 
 ROOT = Path(__file__).resolve().parents[2]
 __all__ = ["JOIN_PATH", "PUBLIC_URL", "add_overlays", "join_url", "lan_address"]  # lan_address: old home
@@ -68,6 +69,7 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
             "logo": "/show/logo" if logo else None,
         }
         html = env.get_template("overlay.html").render(
+            nonce=style_nonce(request),
             name=name,
             layers=layers,
             lang=lang,

@@ -1,9 +1,9 @@
 """The judges' and teams' pads as the producer hands them out: each pad's signed-in address and its
 QR code, for the controller's devices panel. Producer only: a pad's URL carries its token.
 
-``GET /api/v1/pads`` (``Authorization: Bearer <producer token>``) lists them with where the hall's
-devices reach the server; ``GET /pads/<role>/<id>.svg?token=<producer token>`` is one pad's QR code
-(an ``<img>`` cannot send a header, hence the token in the query).
+``GET /api/v1/pads`` (``Authorization: Bearer <producer token>``, or the controller's cookie) lists them
+with where the hall's devices reach the server; ``GET /pads/<role>/<id>.svg?token=<producer token>``
+(or with the cookie) is one pad's QR code (an ``<img>`` cannot send a header, hence the query).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from server.transport import protocol as p
 from server.transport.address import qr_svg, request_reach
 from server.transport.http import reply
 from server.transport.keys import ACCESS, SERVICE
+from server.transport.signin import cookie_token
 
 PAGE = {"judge": "/judge", "team": "/team"}  # a pad's page by role
 
@@ -35,18 +36,22 @@ def _refused(where: str) -> dict[str, Any]:
 
 
 def _is_producer(request: web.Request, token: str) -> bool:
-    actor = request.app[ACCESS].actor(token.strip())
+    """Whether the request is the producer's: by the token given, else by the controller's cookie."""
+    token = token.strip() or cookie_token(request, request.app[SERVICE].config.id, "producer") or ""
+    actor = request.app[ACCESS].actor(token)
     return actor is not None and actor.role == "producer"
 
 
 async def list_pads(request: web.Request) -> web.Response:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not _is_producer(request, token):
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    if not _is_producer(request, token):
         return reply(_refused("Authorization: Bearer <token>"))
     where = request_reach(request)
     listed = pads(request.app[ACCESS], request.app[SERVICE].config, where.base)
     for pad in listed:
-        pad["qr"] = f"/pads/{pad['role']}/{pad['id']}.svg?token={token.strip()}"
+        # Signed in by the cookie, the QR code's <img> sends the cookie too: no token in the address.
+        pad["qr"] = f"/pads/{pad['role']}/{pad['id']}.svg" + (f"?token={token}" if token else "")
     network = {"base": where.base, "hall": where.hall, "why": where.why}
     return reply(p.ok(network=network, pads=listed))
 

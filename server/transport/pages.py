@@ -2,7 +2,8 @@
 the audience's phone page (``/audience``, reached from the QR code's short address ``/a``).
 
 Rendered with jinja2 from the show config (theme, title) and the string catalogue; every
-script, style and font they load is served from here (studios are often offline).
+script, style and font they load is served from here (studios are often offline). A page opened
+with its ``?token=`` trades it for a cookie and drops it from the address (server/transport/signin.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from aiohttp import web
 
 from server.core.config import OVERLAYS, ShowConfig
 from server.i18n import LANGUAGES, strings
+from server.transport.headers import style_nonce
 from server.transport.keys import ACCESS
+from server.transport.signin import cookie_token, exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = {"/control": "control.html", "/host": "host.html", "/judge": "judge.html", "/team": "team.html"}
@@ -44,12 +47,18 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
             t = strings(lang)
             # Whose page this is (a team pad must know its team before the show starts; the
             # public view it gets says nothing about who it is). Only the token's holder sees it.
-            actor = request.app[ACCESS].actor(request.query.get("token"))
-            me = actor.id if actor is not None and actor.role == ROLES[path] else ""
-            if path in REFUSED and (actor is None or actor.role != ROLES[path]):
-                return _refused(env, t, lang, config, REFUSED[path])
+            role, token = ROLES[path], request.query.get("token")
+            if token is None:
+                token = cookie_token(request, config.id, role)
+            actor = request.app[ACCESS].actor(token)
+            me = actor.id if actor is not None and actor.role == role else ""
+            if path in REFUSED and (actor is None or actor.role != role):
+                return _refused(env, t, lang, config, REFUSED[path], style_nonce(request))
+            if "token" in request.query and actor is not None and actor.role == role:
+                return exchange(request, config.id, role, request.query["token"])
             html = env.get_template(template).render(
                 t=t,
+                nonce=style_nonce(request),
                 strings_json=json.dumps(t, ensure_ascii=False).replace("</", "<\\/"),
                 lang=lang,
                 theme=config.contest.theme,
@@ -69,6 +78,7 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
         own = {key: text for key, text in t.items() if key.startswith(AUDIENCE_STRINGS)}
         html = env.get_template("audience.html").render(
             t=t,
+            nonce=style_nonce(request),
             strings_json=json.dumps(own, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"),
             lang=lang,
             theme=config.contest.theme,
@@ -85,10 +95,12 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
     app.router.add_static("/audience/static/", ROOT / "audience" / "static")
 
 
-def _refused(env: jinja2.Environment, t: dict[str, str], lang: str, config: ShowConfig, key: str) -> web.Response:
+def _refused(
+    env: jinja2.Environment, t: dict[str, str], lang: str, config: ShowConfig, key: str, nonce: str
+) -> web.Response:
     """A small page saying the link is not valid, with status 403, in the page's language."""
     html = env.get_template("refused.html").render(
-        t=t, lang=lang, theme=config.contest.theme, title=config.contest.title, text=t[key]
+        t=t, lang=lang, theme=config.contest.theme, title=config.contest.title, text=t[key], nonce=nonce
     )
     return web.Response(status=403, text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from server.core.config import ShowConfig
 from server.i18n import LANGUAGES, strings
 from server.transport.address import join_boot
+from server.transport.headers import style_nonce
 from server.transport.overlays import join_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +96,7 @@ def add_screen(app: web.Application, config: ShowConfig) -> None:
             "logo": "/show/logo" if config.contest.logo else None,
         }
         html = env.get_template("screen.html").render(
+            nonce=style_nonce(request),
             lang=lang,
             theme=config.contest.theme,
             title=config.contest.title,

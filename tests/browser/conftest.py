@@ -12,6 +12,9 @@ import pytest
 from server.app import Settings, create_app
 from server.core.commands import Command
 from server.transport.keys import ACCESS, SERVICE
+from tests.browser import csp_waits
+
+csp_waits.install()  # the pages' CSP forbids eval, which Playwright's own wait_for_function uses
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -77,6 +80,8 @@ class Studio:
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # A CSP refusal (an inline style, a script from elsewhere) is an error of the page too.
+        page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
         page.errors = errors
         await page.goto(f"{self.url}{path}")
         self.pages.append(page)

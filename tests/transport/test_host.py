@@ -119,7 +119,8 @@ async def test_the_host_sends_no_commands(live: LiveShow) -> None:
 
 async def test_the_page_refuses_a_wrong_token(live: LiveShow) -> None:
     vi = strings("vi")
-    async with aiohttp.ClientSession() as http:
+    # A jar that keeps an IP address's cookies, as a browser does: a token link signs in by cookie.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         for query in ("", "?token=nope", f"?token={live.token('producer')}"):
             async with http.get(f"{live.url}/host{query}") as response:
                 text = await response.text()

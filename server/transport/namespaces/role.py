@@ -14,6 +14,7 @@ from server.core.words import Words
 from server.transport import protocol as p
 from server.transport.hub import Hub, Session
 from server.transport.limits import TokenBucket, payload_size
+from server.transport.signin import environ_token
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,14 @@ class RoleNamespace(socketio.AsyncNamespace):
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         auth = auth if isinstance(auth, dict) else {}
+        cookie = self.token_role and not auth.get("token")
+        if cookie:  # a page signed in with its cookie (server/transport/signin.py); auth.token wins
+            auth = {**auth, "token": environ_token(environ, self.hub.service.config.id, self.token_role)}
         actor, audience = self.authenticate(auth)
+        me = auth.get("me")
+        if cookie and isinstance(me, str) and me and me != actor.id:
+            # This browser has opened another pad's link since the page was drawn: never become that one.
+            raise self.refuse("unauthorized", self.wrong_token)
         await self.admit(sid, actor, audience, auth)
         self.hub.sessions[(self.role, sid)] = Session(
             actor, audience, TokenBucket(self.rate, self.burst), self.device(auth)
