@@ -35,7 +35,8 @@ from tests.processes import free_port, stop, until_healthy  # noqa: E402
 async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
     env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--host=127.0.0.1"],
+        [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--host=127.0.0.1"]
+        + ["--phones-per-address=100000"],  # the idle phones are all new, all from 127.0.0.1
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
