@@ -358,7 +358,7 @@ class Owner:
         try:
             await pipe.execute()
         except RedisError:  # counted in the log all the same: the phones' `mine` will tell them
-            log.warning("cluster: %d answers not sent (Redis away); the votes are in the log", len(asks))
+            log.warning("cluster: %d answers lost with Redis; the votes are in the log", len(asks))
             raise
         return len(raw)
 
