@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -49,11 +50,14 @@ async def test_one_address_cannot_mint_more_identities_than_its_allowance(live: 
     a phone that already has its identity still joins (it mints nothing)."""
     async with phone_session() as http:
         early = await RawPhone(http, live.url, "first-phone-0001").connect()
+        started = time.monotonic()
         attempts = await crowd(http, live.url, PHONES_PER_ADDRESS + 100, prefix="script")
+        refilled = (time.monotonic() - started) * max(1, PHONES_PER_ADDRESS / 60)
         refusals = [data for p in attempts for name, data in p.events if name == "connect_error"]
         minted = len(attempts) - len(refusals)
         # The allowance less the early phone's, plus what refilled (1.7 a second) while the script ran.
-        assert PHONES_PER_ADDRESS - 1 <= minted <= PHONES_PER_ADDRESS + 5, minted
+        assert PHONES_PER_ADDRESS - 1 <= minted <= PHONES_PER_ADDRESS + refilled + 1, (minted, refilled)
+        assert len(refusals) >= 90
         assert {r["data"]["code"] for r in refusals} == {"rate_limited"}
         assert {r["data"]["key"] for r in refusals} == {"wire.joins_limited"}
         back = await RawPhone(http, live.url, early.device).connect()  # its own identity: admitted
