@@ -30,7 +30,7 @@ from server.transport.address import DEFAULT_HOST, LISTEN_HOST
 from server.transport.ballots import LocalBallots
 from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.frames import GuardedServer
-from server.transport.headers import security_headers
+from server.transport.headers import add_security_headers
 from server.transport.hub import Hub
 from server.transport.identity import PHONES_PER_ADDRESS, Phones, load_secret
 from server.transport.keys import ACCESS, HUB, SERVICE
@@ -104,7 +104,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(lambda app: hang_up(sio, sockets))
-    app.middlewares.insert(0, security_headers)  # outermost: on every answer, errors included
+    add_security_headers(app)  # on every answer, errors included
     http.add_routes(app, owner)
     if owner:
         add_pads(app)

@@ -57,13 +57,17 @@ def _add(headers: CIMultiDict[str], request: web.Request) -> None:
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Add the security headers to every answer, errors included."""
-    style_nonce(request)  # before any clone of the request, so the handler and this see the same nonce
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        _add(exc.headers, request)  # type: ignore[arg-type]
-        raise
-    if not response.prepared:  # a websocket's handshake has gone out already
-        _add(response.headers, request)  # type: ignore[arg-type]
-    return response
+    """Give the request its style nonce before anything else sees it (or clones it)."""
+    style_nonce(request)
+    return await handler(request)
+
+
+async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    _add(response.headers, request)
+
+
+def add_security_headers(app: web.Application) -> None:
+    """The headers on every answer as it goes out: pages, files, the API, and errors aiohttp makes itself
+    (a 404, a handler's crash), which no middleware sees."""
+    app.middlewares.insert(0, security_headers)
+    app.on_response_prepare.append(_on_prepare)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import web
@@ -37,7 +38,7 @@ def cookie_token(request: web.Request, show_id: str, role: str) -> str | None:
     return read_cookie(request.headers.get("Cookie", ""), cookie_name(show_id, role))
 
 
-def environ_token(environ: dict, show_id: str, role: str) -> str | None:
+def environ_token(environ: dict[str, Any], show_id: str, role: str) -> str | None:
     """The token a socket.io handshake's cookie holds for ``role``, or None."""
     header = environ.get("HTTP_COOKIE", "")
     return read_cookie(header, cookie_name(show_id, role)) if isinstance(header, str) else None
