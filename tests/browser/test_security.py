@@ -7,11 +7,13 @@ cookie and leaves neither the address bar nor the history.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from aiohttp import web
 
+from server.transport.keys import HUB
 from tests.browser.conftest import Studio, screenshot
 
 HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
@@ -122,11 +124,21 @@ async def test_a_foreign_site_cannot_frame_the_controller_while_its_program_moni
     context = await studio.browser.new_context()
     page = await context.new_page()
     refused: list[str] = []
-    page.on("console", lambda msg: refused.append(msg.text) if "frame-ancestors" in msg.text else None)
+    both = asyncio.Event()
+
+    def seen(msg: Any) -> None:
+        if "frame-ancestors" in msg.text:
+            refused.append(msg.text)
+        if len(refused) >= 2:
+            both.set()
+
+    page.on("console", seen)
     await page.goto(f"{origin}/frame")
-    await page.wait_for_function("() => true")
-    await page.wait_for_load_state("networkidle")
-    assert len(refused) == 2, refused  # the controller ('none') and the overlay ('self': ours only)
+    async with asyncio.timeout(10):
+        await both.wait()
+    # The controller's ('none') and the overlay's ('self': our own pages only).
+    assert any("frame-ancestors 'none'" in text for text in refused), refused
+    assert any("frame-ancestors 'self'" in text for text in refused), refused
     for frame in page.main_frame.child_frames:
         # A refused frame shows Chromium's error page: nothing of ours, no script of ours running.
         assert not frame.url.startswith(studio.url), frame.url
@@ -193,8 +205,17 @@ async def test_a_team_pad_trades_its_token_and_a_newer_link_never_turns_an_open_
     await other.goto(f"{studio.url}/team?token={studio.token('team', second)}")
     await other.wait_for_selector("body[data-status=live]")
     assert await other.get_attribute("#team-name", "data-team") == second
-    # ...and the first tab, reconnecting, is refused rather than becoming the second team.
-    await page.reload()  # drawn again from the cookie: the newest link's team
+    # ...and the first tab, its connection dropped, reconnects refused rather than as the second team.
+    await page.context.set_offline(True)  # the hall's Wi-Fi drops for a moment
+    await page.wait_for_selector("body[data-status=offline]")
+    await page.context.set_offline(False)
+    await page.wait_for_selector("body[data-status=refused]")
+    await other.wait_for_selector("body[data-status=live]")
+    hub = studio.app[HUB]
+    assert first not in hub.team_pads and second in hub.team_pads
+    await screenshot(page, "security-team-pad-swapped")
+    # Reloaded, it is drawn from the cookie: the newest link's team.
+    await page.reload()
     await page.wait_for_selector("body[data-status=live]")
     assert await page.get_attribute("#team-name", "data-team") == second
     assert found == []
