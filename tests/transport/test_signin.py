@@ -6,8 +6,9 @@ import aiohttp
 import pytest
 import socketio
 
+from server.app import Settings
 from server.transport.signin import cookie_name, read_cookie
-from tests.transport.conftest import LiveShow
+from tests.transport.conftest import LiveShow, serve
 
 
 def cookie_for(live: LiveShow, role: str, token: str) -> str:
@@ -111,3 +112,14 @@ async def test_the_devices_panel_lists_the_pads_and_their_qr_codes_with_the_cook
             assert (await response.json())["error"]["code"] == "unauthorized"
         async with http.get(f"{live.url}/api/v1/pads") as response:
             assert (await response.json())["error"]["code"] == "unauthorized"
+
+
+async def test_behind_a_trusted_proxy_over_https_the_cookie_is_secure(aiohttp_server, show_files) -> None:
+    config, db = show_files
+    settings = Settings(config_path=config, db_path=db, trusted_proxies=("127.0.0.1",))
+    async with serve(aiohttp_server, settings) as live:
+        token = live.token("team", live.service.config.team_ids[0])
+        response = await get(live, f"/team?token={token}", **{"X-Forwarded-Proto": "https"})
+        assert response.status == 303 and "Secure" in response.headers["Set-Cookie"]
+        response = await get(live, f"/team?token={token}")  # plain http: a Secure cookie would not come back
+        assert "Secure" not in response.headers["Set-Cookie"]
