@@ -47,15 +47,14 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
             t = strings(lang)
             # Whose page this is (a team pad must know its team before the show starts; the
             # public view it gets says nothing about who it is). Only the token's holder sees it.
-            role, token = ROLES[path], request.query.get("token")
-            if token is None:
-                token = cookie_token(request, config.id, role)
-            actor = request.app[ACCESS].actor(token)
+            role, given = ROLES[path], request.query.get("token", "")
+            # The token in the address, else the one this browser was signed in with (its cookie).
+            actor = request.app[ACCESS].actor(given or cookie_token(request, config.id, role))
             me = actor.id if actor is not None and actor.role == role else ""
             if path in REFUSED and (actor is None or actor.role != role):
                 return _refused(env, t, lang, config, REFUSED[path], style_nonce(request))
-            if "token" in request.query and actor is not None and actor.role == role:
-                return exchange(request, config.id, role, request.query["token"])
+            if given and actor is not None and actor.role == role:
+                return exchange(request, config.id, role, given)
             html = env.get_template(template).render(
                 t=t,
                 nonce=style_nonce(request),

@@ -123,3 +123,10 @@ async def test_behind_a_trusted_proxy_over_https_the_cookie_is_secure(aiohttp_se
         assert response.status == 303 and "Secure" in response.headers["Set-Cookie"]
         response = await get(live, f"/team?token={token}")  # plain http: a Secure cookie would not come back
         assert "Secure" not in response.headers["Set-Cookie"]
+
+
+async def test_an_empty_token_in_the_address_is_no_token(live: LiveShow) -> None:
+    token = live.token("producer")
+    response = await get(live, "/control?token=", Cookie=cookie_for(live, "producer", token))
+    assert response.status == 200 and "Set-Cookie" not in response.headers  # signed in by its cookie
+    assert (await get(live, "/control?token=")).status == 403
