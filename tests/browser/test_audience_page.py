@@ -25,7 +25,8 @@ from tests.wording import vi
 VI = strings("vi")
 EN = strings("en")
 PAGE_FILES = ("/audience", "/audience/static/audience.css", "/audience/static/audience.js")
-BUDGET = 25_000  # bytes for the page's own HTML, CSS and JS (the shared client, socket.io and fonts aside)
+BUDGET = 26_000  # bytes for the page's own HTML, CSS and JS (the shared client, socket.io and fonts aside); 25 KB until
+# the signed phone identity (issue 16) and the CSP-safe strings block took it to about 25.3 KB
 
 
 class Hall:
