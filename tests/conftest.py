@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.processes import RedisServer
 
 DEMO = Path(__file__).resolve().parents[1] / "show_configs" / "quang-nam-2024-qualifier.yaml"
 
@@ -27,3 +32,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI") == "true" and skipped and exitstatus == 0:
         reporter.write_line(f"CI=true: {len(skipped)} skipped test(s) count as failures", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server for this test (tests/processes.py imports this module, hence the late import)."""
+    from tests.processes import RedisServer
+
+    if shutil.which("redis-server") is None:
+        message = "redis-server not found (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

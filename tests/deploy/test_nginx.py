@@ -22,10 +22,9 @@ from server.transport.keys import ACCESS, HUB, SERVICE
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO
 from tests.deploy.conftest import ROOT, Nginx
-from tests.processes import free_port, until_healthy
+from tests.processes import RedisServer, free_port, until_healthy
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone
-from tests.transport.test_cluster import RedisServer
 
 TOKEN = "deploy-test-producer"
 TEAM_TOKEN = "deploy-test-team-tam-ky"
@@ -164,19 +163,6 @@ async def test_each_phone_behind_the_proxy_is_its_own_address(single) -> None:
 
 
 # -- an owner and an edge ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis(tmp_path: Path):
-    if shutil.which("redis-server") is None:
-        message = "redis-server not found (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _process(config: Path, db: Path, port: int, *extra: str) -> subprocess.Popen:

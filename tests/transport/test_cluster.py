@@ -3,72 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from server.core.votes import NOT_OPEN
 from tests.conftest import DEMO
-from tests.processes import free_port, until_healthy
+from tests.processes import RedisServer, free_port, until_healthy
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone, crowd, phone_session
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "cluster-test-producer"
-
-
-class RedisServer:
-    """A real redis-server on a free loopback port, without persistence; a test may stop and restart it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port, self.folder = free_port(), folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen([*argv, "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not listen on port {self.port}")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-    def kill(self) -> None:
-        """Gone at once, with everything it held (SIGKILL; nothing is saved)."""
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait(10)
-        self.proc = None
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        message = "redis-server not found (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _start(config: Path, db: Path, port: int, *extra: str) -> subprocess.Popen:
