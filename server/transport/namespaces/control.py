@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.core import commands as c
 from server.season.live import SeasonConfirm, SeasonCorrect
 from server.transport import protocol as p
 from server.transport.hub import Session
@@ -20,9 +19,7 @@ class ControlNamespace(RoleNamespace):
 
     token_role = "producer"
     wrong_token = "wire.wrong_token.producer"
-
-    def audience_of(self, actor: c.Actor) -> str:
-        return "producer"
+    audience = "producer"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         if event in (p.SEASON_CONFIRM, p.SEASON_CORRECT):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.core import commands as c
 from server.transport import protocol as p
 from server.transport.hub import Session
 from server.transport.namespaces.role import RoleNamespace
@@ -17,9 +16,7 @@ class HostNamespace(RoleNamespace):
 
     token_role = "host"
     wrong_token = "wire.wrong_token.host"
-
-    def audience_of(self, actor: c.Actor) -> str:
-        return "producer"
+    audience = "producer"
 
     async def handle(self, sid: str, session: Session, event: Any, payload: Any) -> dict[str, Any]:
         if event in (p.SYNC, p.TIME):

@@ -35,6 +35,7 @@ class RoleNamespace(socketio.AsyncNamespace):
     # A namespace for the holders of one kind of token: the access role it takes, and its refusal's words.
     token_role = ""
     wrong_token = ""  # the catalogue key of the refusal
+    audience = "public"  # the view its token holders get, unless ``audience_of`` says per holder
 
     def authenticate(self, auth: Any) -> tuple[c.Actor, str]:
         """(actor, audience) for this connection, or raise ConnectionRefusedError."""
@@ -45,7 +46,7 @@ class RoleNamespace(socketio.AsyncNamespace):
 
     def audience_of(self, actor: c.Actor) -> str:
         """Which view a token holder gets (its room)."""
-        return "public"
+        return self.audience
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         auth = auth if isinstance(auth, dict) else {}
