@@ -20,6 +20,7 @@ from server.transport.limits import TrustedProxies
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+STOP_GRACE_S = 2.0  # seconds a stopping server gives requests in flight before it closes their connections
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,7 +248,8 @@ def _run(
         print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path, local, notes), flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=host, port=port, print=None, handle_signals=True)
+    # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
+    web.run_app(app, host=host, port=port, print=None, handle_signals=True, shutdown_timeout=STOP_GRACE_S)
     return 0
 
 

@@ -42,6 +42,18 @@ async def until_healthy(url: str, proc: subprocess.Popen, log: Path | None = Non
     raise RuntimeError(f"the server at {url} did not start (exit code {proc.poll()}); its last output:\n{tail}")
 
 
+async def run_server(config: Path, db: Path, port: int, *extra: str, tokens: dict[str, str]) -> subprocess.Popen:
+    """``python -m server run`` in its own process on loopback (without OBS), its output in ``db`` with the
+    suffix .log, once it answers; ``tokens`` go to its environment (SHOWCALLER_TOKEN_<ROLE>)."""
+    env = {**os.environ, **{f"SHOWCALLER_TOKEN_{role}": token for role, token in tokens.items()}}
+    argv = [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--no-obs"]
+    log = db.with_suffix(".log")
+    with log.open("a") as out:  # the child keeps its own copy
+        proc = subprocess.Popen([*argv, "--host", "127.0.0.1", *extra], cwd=ROOT, env=env, stdout=out, stderr=out)
+    await until_healthy(f"http://127.0.0.1:{port}", proc, log, timeout=20)
+    return proc
+
+
 def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
     """Stop a server as an operator would (SIGINT), killing it if it does not stop in time."""
     if proc.poll() is None:
@@ -67,12 +79,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": self.token}
-        cmd = [sys.executable, "-m", "server", "run", str(self.config), "--db", str(self.db), "--port", str(self.port)]
-        cmd += ["--host", "127.0.0.1"]  # tests stay on loopback (run listens on every interface by default)
-        with open(self.db.with_suffix(".log"), "ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
-        await until_healthy(self.url, self.proc, self.db.with_suffix(".log"), timeout=20)
+        self.proc = await run_server(self.config, self.db, self.port, tokens={"PRODUCER": self.token})
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -80,9 +87,8 @@ class ServerProcess:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop(self.proc)
 
 
 class RedisServer:

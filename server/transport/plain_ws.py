@@ -51,6 +51,11 @@ async def hang_up(sio: socketio.AsyncServer, sockets: set[WebSocketResponse]) ->
     # (python-socketio's client would not after engine.io's own goodbye). Long-polling clients get
     # the goodbye, which ends the poll they hold open.
     polling = [socket for socket in sio.eio.sockets.values() if not socket.upgraded]
-    closing = [ws.close(code=WSCloseCode.GOING_AWAY) for ws in list(sockets)]
-    closing += [socket.close(wait=False) for socket in polling]
-    await asyncio.gather(*closing, return_exceptions=True)
+    closing = [asyncio.ensure_future(ws.close(code=WSCloseCode.GOING_AWAY)) for ws in list(sockets)]
+    closing += [asyncio.ensure_future(socket.close(wait=False)) for socket in polling]
+    if closing:
+        # A client that reads nothing (its buffers full) would hold a close forever: it is cut off.
+        _, late = await asyncio.wait(closing, timeout=CLOSE_WAIT + 1)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*closing, return_exceptions=True)

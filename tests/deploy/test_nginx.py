@@ -5,10 +5,8 @@ see each phone's own address (trusted proxy), and a peer that is no proxy cannot
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,8 +19,8 @@ from server.core import commands as c
 from server.transport.keys import ACCESS, HUB, SERVICE
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO
-from tests.deploy.conftest import ROOT, Nginx
-from tests.processes import RedisServer, free_port, until_healthy
+from tests.deploy.conftest import Nginx
+from tests.processes import RedisServer, free_port, run_server, stop
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone
 
@@ -167,13 +165,7 @@ async def test_each_phone_behind_the_proxy_is_its_own_address(single) -> None:
 
 async def _process(config: Path, db: Path, port: int, *extra: str) -> subprocess.Popen:
     """``python -m server run`` in its own process on loopback, as docs/deploy.md starts each."""
-    env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN, "SHOWCALLER_TOKEN_TEAM_TAM_KY": TEAM_TOKEN}
-    argv = [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--no-obs"]
-    log = db.with_suffix(".log")
-    with log.open("w") as out:  # the child keeps its own copy
-        proc = subprocess.Popen([*argv, "--host", "127.0.0.1", *extra], cwd=ROOT, env=env, stdout=out, stderr=out)
-    await until_healthy(f"http://127.0.0.1:{port}", proc, log)
-    return proc
+    return await run_server(config, db, port, *extra, tokens={"PRODUCER": TOKEN, "TEAM_TAM_KY": TEAM_TOKEN})
 
 
 async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
@@ -203,5 +195,4 @@ async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
         await producer.sio.disconnect()
     finally:
         for proc in (edge, owner):
-            proc.terminate()
-            proc.wait(10)
+            stop(proc)

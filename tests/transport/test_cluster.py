@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -16,7 +14,7 @@ import pytest
 
 from server.core.votes import NOT_OPEN
 from tests.conftest import DEMO
-from tests.processes import RedisServer, free_port, until_healthy
+from tests.processes import RedisServer, free_port, run_server, stop
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone, crowd, phone_session
 
@@ -25,19 +23,7 @@ TOKEN = "cluster-test-producer"
 
 
 async def _start(config: Path, db: Path, port: int, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN}
-    with (db.parent / f"server-{port}.log").open("w") as log:  # the child keeps its own copy
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--no-obs"]
-            + ["--host", "127.0.0.1"]  # loopback only (run listens on every interface by default)
-            + list(extra),
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    await until_healthy(f"http://127.0.0.1:{port}", proc, db.parent / f"server-{port}.log")
-    return proc
+    return await run_server(config, db, port, *extra, tokens={"PRODUCER": TOKEN})
 
 
 @pytest.fixture
@@ -51,8 +37,7 @@ async def cluster(tmp_path: Path, redis: RedisServer) -> AsyncIterator[tuple[str
     edge = await _start(config, tmp_path / "edge.db", edge_port, "--redis", redis.url, *hall)
     yield f"http://127.0.0.1:{owner_port}", f"http://127.0.0.1:{edge_port}"
     for proc in (edge, owner):
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 async def vote_when_open(phone, option: str, timeout: float = 10) -> dict:

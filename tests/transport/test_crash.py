@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -96,14 +97,21 @@ async def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
 
 
 async def test_a_restart_is_quick_and_the_clients_come_back(tmp_path: Path) -> None:
-    """Stopping the server with OBS's overlays connected takes seconds (not aiohttp's minute of waiting
-    for open connections); the overlay sees the disconnect and reconnects to the restarted server."""
+    """Stopping the server with OBS's overlays connected and a request half sent takes seconds (not
+    aiohttp's minute of waiting for open connections); the overlay sees the disconnect and reconnects to
+    the restarted server."""
     server = ServerProcess(tmp_path / "show.db", TOKEN)
     await server.start()
     overlay = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=0.5)
     snapshots: list[dict] = []
     overlay.on("snapshot", snapshots.append, namespace="/overlay")
     await overlay.connect(server.url, namespaces=["/overlay"], transports=["websocket"])
+    # A phone on a bad network: half its request sent, the rest never comes.
+    phone = socket.create_connection(("127.0.0.1", server.port))
+    head = b"POST /api/v1/commands/undo HTTP/1.1\r\nHost: hall\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"
+    phone.sendall(head)
+    assert phone.recv(100).startswith(b"HTTP/1.1 100")  # the server is handling it
+    phone.sendall(b"{")
     try:
         assert server.proc is not None
         started = time.monotonic()
@@ -116,5 +124,6 @@ async def test_a_restart_is_quick_and_the_clients_come_back(tmp_path: Path) -> N
             await asyncio.sleep(0.05)
         assert len(snapshots) == 2 and overlay.connected
     finally:
+        phone.close()
         await overlay.disconnect()
         server.stop()
