@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,8 @@ from server.core.state import (
     ShowPhase,
     ShowState,
     Timer,
+    VotePhase,
+    poll_key,
 )
 
 UNDO_DEPTH = 30
@@ -54,7 +56,8 @@ def apply(state: ShowState, event: ev.Event) -> ShowState:
         undo = HistoryEntry(entry.seq, entry.label, state.board, entry.label_vi, entry.words)
         return replace(state, board=entry.board, redo=state.redo[:-1], undo=(*state.undo, undo))
     if isinstance(event, ev.VotesCast):
-        box = dict(state.ballots.get(event.poll, {}))
+        ballots = state.ballots if event.poll in state.ballots else _reachable_ballots(state)
+        box = dict(ballots.get(event.poll, {}))
         counts = dict(state.tallies.get(event.poll, {}))
         for vote in event.votes:
             old = box.get(vote.device)
@@ -62,8 +65,25 @@ def apply(state: ShowState, event: ev.Event) -> ShowState:
                 counts[old.option] -= 1
             box[vote.device] = Ballot(vote.option, vote.at, vote.nickname)
             counts[vote.option] = counts.get(vote.option, 0) + 1
-        return replace(state, ballots={**state.ballots, event.poll: box}, tallies={**state.tallies, event.poll: counts})
+        return replace(state, ballots={**ballots, event.poll: box}, tallies={**state.tallies, event.poll: counts})
     return replace(state, board=_BOARD[type(event)](state.board, event))
+
+
+def _reachable_ballots(state: ShowState) -> dict[str, dict[str, Ballot]]:
+    """The ballot boxes that the board, or a board undo or redo can bring back, may still read (to refuse
+    a second vote, to find the winners); the others leave as a new poll starts, their tallies stay. So
+    the ballots held are a poll's or two, however long the show."""
+    boards = (state.board, *(entry.board for entry in state.undo), *(entry.board for entry in state.redo))
+    reachable = {key for board in boards for key in _polls(board)}
+    return {key: box for key, box in state.ballots.items() if key in reachable}
+
+
+def _polls(board: Board) -> Iterator[str]:
+    if board.question is not None:
+        yield poll_key(board.question.id, board.question.epoch)
+    for segment, progress in board.judged.items():
+        if progress.voting is not VotePhase.IDLE:
+            yield poll_key(segment, progress.vote_epoch)
 
 
 def _on_air(board: Board) -> QuestionState:

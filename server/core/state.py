@@ -160,7 +160,8 @@ class HistoryEntry(Struct, frozen=True):
 
 
 class ShowState(Struct, frozen=True):
-    """The whole state: the board, its undo and redo history, and the audience's ballots.
+    """The whole state: the board, its undo and redo history, and the audience's ballots (of the polls
+    the board or its history can still reach; every poll's tally).
 
     Ballots are outside the board on purpose: undoing a producer's click must not erase the
     votes that phones cast meanwhile.

@@ -22,7 +22,7 @@ from server.core.state import ShowState
 
 SCHEMA_VERSION = 1
 # Bump when ShowState's shape changes: older snapshots are then ignored and the log replayed.
-SNAPSHOT_FORMAT = 2  # 2: ShowState.tallies
+SNAPSHOT_FORMAT = 3  # 2: ShowState.tallies; 3: only the ballots a poll can still read
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

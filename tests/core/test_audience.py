@@ -6,12 +6,14 @@ A vote's ``at`` is the server time its phone's message arrived.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from server.core import commands as c
 from server.core.errors import Forbidden, InvalidCommand
 from server.core.rounds.audience import draw_winners
 from server.core.state import Ballot, QPhase, Winner, poll_key
 from server.core.votes import NICKNAME_MAX, clean_nickname
-from tests.core.play import Play, exact, make_config, team
+from tests.core.play import Play, exact, make_config, make_show, team
 
 AUDIENCE = c.Actor("audience")
 
@@ -313,3 +315,43 @@ def test_letters_are_case_blind_and_early_votes_refused() -> None:
     cast_fails(p, "too early: voting had not opened", c.Vote("ph0", "A", opened - 1))
     cast(p, c.Vote("ph1", "a", opened))
     assert p.state.ballots["au1#0"]["ph1"].option == "A"
+
+
+# -- the ballots held ---------------------------------------------------------------------
+
+TWO_QUESTIONS = """
+  - id: aud
+    title: Khán giả
+    round: audience
+    questions: [au1, s1]
+    timer: 20
+"""
+
+
+def test_a_polls_ballots_leave_once_no_undo_can_bring_it_back_and_its_tally_stays() -> None:
+    p = Play(make_show(TWO_QUESTIONS))
+    vote_round(p)
+    p(c.CloseAnswers)
+    p(c.RevealAnswer)
+    first = poll_key("au1", 0)
+    tally = dict(p.state.tallies[first])
+    p(c.ShowQuestion, question="s1")
+    p(c.OpenAnswers)
+    cast(p, c.Vote("ph1", "C", p.now))
+    assert set(p.state.ballots) == {first, poll_key("s1", 0)}  # undo can still bring au1 back
+
+    for _ in range(3):
+        p(c.Undo)  # back to au1, revealed: its box still answers for it
+    assert p.state.board.question.id == "au1" and set(box(p)) == {"ph1", "ph2", "ph3", "ph4", "ph5"}
+    for _ in range(3):
+        p(c.Redo)
+    p(c.CloseAnswers)
+    for n in range(30):  # the undo history forgets au1
+        p(c.AdjustScore, team="a", points=Decimal(1), reason=f"điểm {n}")
+    p(c.ResetQuestion)
+    p(c.OpenAnswers)
+    cast(p, c.Vote("ph9", "A", p.now))  # a new box: the ones nothing can reach leave
+
+    assert set(p.state.ballots) == {poll_key("s1", 0), poll_key("s1", 1)}  # the reset is still undoable
+    assert p.state.tallies[first] == tally
+    assert p.replayed() == p.state
