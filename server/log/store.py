@@ -19,10 +19,11 @@ from server.core.events import Action
 from server.core.season.events import SeasonEvent
 from server.core.show import replay
 from server.core.state import ShowState
+from server.log import snapshot
 
 SCHEMA_VERSION = 1
 # Bump when ShowState's shape changes: older snapshots are then ignored and the log replayed.
-SNAPSHOT_FORMAT = 3  # 2: ShowState.tallies; 3: only the ballots a poll can still read
+SNAPSHOT_FORMAT = 3  # 2: ShowState.tallies; 3: each award once (server/log/snapshot.py), reachable ballots
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,8 +76,6 @@ CREATE TABLE IF NOT EXISTS snapshots (
 
 _action_encoder = msgspec.json.Encoder()
 _action_decoder = msgspec.json.Decoder(Action)
-_state_encoder = msgspec.msgpack.Encoder()
-_state_decoder = msgspec.msgpack.Decoder(ShowState)
 _config_decoder = msgspec.json.Decoder(ShowConfig)
 _season_decoder = msgspec.json.Decoder(SeasonEvent)
 
@@ -196,7 +195,7 @@ class EventLog:
     def save_snapshot(self, show_id: str, state: ShowState) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
-            (show_id, state.seq, SNAPSHOT_FORMAT, _state_encoder.encode(state)),
+            (show_id, state.seq, SNAPSHOT_FORMAT, snapshot.encode(state)),
         )
         # Keep the two newest: one to fall back on should the newest be unreadable.
         self.db.execute(
@@ -214,7 +213,7 @@ class EventLog:
             )
             for (body,) in rows:
                 try:
-                    state = _state_decoder.decode(body)
+                    state = snapshot.decode(body)
                     break
                 except msgspec.DecodeError:
                     continue

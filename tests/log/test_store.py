@@ -7,11 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
+from msgspec.structs import replace
 
 from server.core import commands as c
 from server.core.errors import RuleError
 from server.core.show import replay
+from server.core.state import ShowState
+from server.log import snapshot
 from server.log.store import EventLog, LogError
 from server.show.engine import Engine
 from server.show.sim import Simulator
@@ -50,6 +54,28 @@ def test_snapshots_are_only_a_cache(tmp_path: Path) -> None:
     assert log.load(CONFIG.id) == engine.state
     log.db.execute("UPDATE snapshots SET format=format+1")
     assert log.load(CONFIG.id) == engine.state
+
+
+def test_a_snapshot_holds_each_award_once(tmp_path: Path) -> None:
+    """The undo history's boards repeat the show's awards; the snapshot writes each once and reading it
+    shares them between the boards again, as in the running server."""
+    engine = played(tmp_path / "show.db")
+    state = engine.state
+    assert len(state.undo) > 10 and len(state.board.awards) > 10
+    body = snapshot.encode(state)
+    loaded = snapshot.decode(body)
+    assert loaded == state
+    assert loaded.undo[-1].board.awards[0] is loaded.board.awards[0]
+    first = msgspec.msgpack.encode(state.board.awards[0])
+    assert msgspec.msgpack.encode(state).count(first) > 10 and body.count(first) == 1
+    # Equal awards that are not the same object, in any order: still each board's own.
+    shuffled = replace(
+        state, undo=tuple(replace(e, board=replace(e.board, awards=e.board.awards[::-1])) for e in state.undo)
+    )
+    assert (
+        snapshot.decode(snapshot.encode(msgspec.msgpack.decode(msgspec.msgpack.encode(shuffled), type=ShowState)))
+        == shuffled
+    )
 
 
 def test_no_snapshot_while_the_audience_votes(tmp_path: Path) -> None:
