@@ -208,8 +208,9 @@ async def test_speed_round_answers_with_choices_and_free_text(studio: Studio) ->
     await expect(tk.locator("#countdown")).to_be_visible()
     first = int(await tk.locator("#countdown-value").text_content())
     assert 25 <= first <= 30
-    await tk.wait_for_timeout(1300)
-    assert int(await tk.locator("#countdown-value").text_content()) < first
+    await tk.wait_for_function(
+        "(first) => Number(document.querySelector('#countdown-value').textContent) < first", arg=first, timeout=10_000
+    )
     await expect(tk.locator("#buzz-area")).to_be_hidden()  # no buzzer in a speed round
     await expect(tk.locator("#choices button")).to_have_count(4)
     await screenshot(tk, "team-speed-choices-phone")
@@ -274,15 +275,23 @@ async def test_a_second_device_is_refused_and_can_take_over(studio: Studio) -> N
     await expect(first.locator("#gate-text")).to_have_text(VI["team.taken_over"])
     await expect(first.locator("#takeover")).to_have_text(VI["team.take_back"])
     await screenshot(first, "team-taken-over-tablet")
+    # From here on the old device must not even try to connect (a socket.io handshake has no sid yet).
+    attempts: list[str] = []
+    first.on("websocket", lambda ws: attempts.append(ws.url))
+    first.on("request", lambda r: attempts.append(r.url) if "/socket.io/" in r.url and "sid=" not in r.url else None)
 
     # The new device keeps the pad across its own reloads without taking it over again by itself…
     await second.reload()
     await second.wait_for_selector("body[data-status=live]")
-    # …and the old one stays off until someone there asks for it.
-    await first.wait_for_timeout(500)
-    await expect(first.locator("#gate")).to_be_visible()
+    # …and the old one stays off until someone there asks for it: a change the new device receives
+    # (so the server holds it as the team's pad) never reaches the old one, which made no attempt to connect.
     studio.run(c.StartShow())
     await expect(second.locator("#segment")).to_have_text("Chào hỏi")
+    await expect(first.locator("#gate")).to_be_visible()
+    await expect(first.locator("#gate-text")).to_have_text(VI["team.taken_over"])
+    await expect(first.locator("#segment")).not_to_have_text("Chào hỏi")
+    assert await first.evaluate("document.body.dataset.status") != "live"
+    assert attempts == []
 
     # Taking it back is just as explicit.
     await first.locator("#takeover").click()
@@ -306,6 +315,7 @@ async def test_a_wrong_link_is_refused_plainly(studio: Studio) -> None:
 
 async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
     tk = await studio.team("tam-ky", "tablet")
+    db = await studio.team("dien-ban", "phone")  # its own browser, which stays online
     studio.run(c.StartShow(), c.GotoSegment(index=3), c.ShowQuestion(question="ts-01"), c.OpenAnswers())
     await tk.locator('button[data-letter="C"]').click()
     await expect(tk.locator("#answered-text")).to_have_text("Đáp án của đội: C. Mã OTP gửi qua tin nhắn")
@@ -320,8 +330,10 @@ async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
         c.RevealAnswer(),
         c.AdjustScore(team="tam-ky", points=Decimal("2.5"), reason="Tinh thần thi đấu"),
     )
-    await tk.wait_for_timeout(300)
-    await expect(tk.locator("#score")).to_have_text("0,00")  # it can't know yet
+    # Another pad online sees the new score's effect, so the changes went out to everyone connected…
+    await expect(db.locator("#rank")).to_have_text("Hạng 2/3", timeout=10_000)
+    await expect(db.locator("#q-phase")).to_have_text(VI["team.phase.revealed"])
+    await expect(tk.locator("#score")).to_have_text("0,00")  # …and this one can't know yet
 
     # Back online: the pad reconnects by itself and the fresh snapshot puts everything right.
     await tk.context.set_offline(False)
@@ -345,7 +357,7 @@ async def test_a_pad_comes_back_to_the_right_state(studio: Studio) -> None:
     await expect(tk.locator("#score")).to_have_text("2,50")
     await tk.locator('button[data-letter="B"]').click()
     await expect(tk.locator("#answered-text")).to_have_text("Đáp án của đội: B. 20%")
-    no_errors(tk)
+    no_errors(tk, db)
 
 
 async def test_team_pad_in_english(studio: Studio) -> None:
