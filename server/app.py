@@ -26,7 +26,7 @@ from server.season.live import SeasonDesk, season_show_config
 from server.show.service import ShowService, now_ms
 from server.transport import http
 from server.transport.access import load_access
-from server.transport.address import DEFAULT_HOST, LISTEN_HOST
+from server.transport.address import DEFAULT_HOST, DESK_URL, LISTEN_HOST
 from server.transport.ballots import LocalBallots
 from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.frames import GuardedServer
@@ -58,6 +58,13 @@ class Settings(Struct, frozen=True):
     season_show: str | None = None
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For/-Proto are believed (nginx)
     phones_per_address: int = PHONES_PER_ADDRESS  # new phone identities one address may take at once
+    desk_url: str | None = None  # where the controller and the pads reach the owner of a cluster
+
+    @property
+    def desk_base(self) -> str | None:
+        """Where the desk's devices are sent: ``desk_url``; else, in one process, ``public_url``; else
+        (the public URL of a cluster is its edges', which serve no desk page) this machine's address."""
+        return self.desk_url or (None if self.redis else self.public_url)
 
 
 def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.Application:
@@ -109,6 +116,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     if owner:
         add_pads(app)
     app[LISTEN_HOST] = settings.host
+    app[DESK_URL] = settings.desk_base
     add_pages(app, config, desk=owner)
     add_overlays(app, config, media, settings.public_url)
     add_screen(app, config)

@@ -50,6 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("SHOWCALLER_PUBLIC_URL") or None,
         help="where phones reach this server, for the QR code on air (default: this machine's network address)",
     )
+    run.add_argument(
+        "--desk-url",
+        default=None,
+        help="where the controller, host screen and pads reach the show's owner, e.g. https://desk.example:8443 "
+        "(default: --public-url in one process; in a cluster, whose public URL is the edges', this machine's address)",
+    )
     run.add_argument("--redis", default=None, help="several processes share this Redis (redis://host:6379/0)")
     run.add_argument("--owner", action="store_true", help="with --redis: this process owns the show (exactly one must)")
     run.add_argument("--no-obs", action="store_true", help="run without OBS even if the config has an obs section")
@@ -107,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = args.season or args.config
             try:
                 public_url = check_public_url(args.public_url) if args.public_url else None
+                if args.desk_url:
+                    extra["desk_url"] = check_public_url(args.desk_url, "--desk-url")
             except ValueError as exc:
                 print(exc, file=sys.stderr)
                 return 2
@@ -244,8 +252,8 @@ def _run(
             print(f"showcaller edge process: audience {base}/audience, overlays {base}/overlay/<name>", flush=True)
             print("\n".join(notes), flush=True)
             return
-        local = local_base(host, port)
-        print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path, local, notes), flush=True)
+        local, desk = local_base(host, port), reach(host, port, settings.desk_base).base
+        print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path, local, notes, desk), flush=True)
 
     app.on_startup.append(announce)
     # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
@@ -253,21 +261,30 @@ def _run(
     return 0
 
 
-def urls_text(access, config, base: str, db_path: Path, local: str | None = None, notes: Sequence[str] = ()) -> str:
-    """Where every client of the show connects, with its token: devices at ``base``, OBS beside the
-    server at ``local`` (so the overlays do not depend on the hall's Wi-Fi)."""
+def urls_text(
+    access,
+    config,
+    base: str,
+    db_path: Path,
+    local: str | None = None,
+    notes: Sequence[str] = (),
+    desk: str | None = None,
+) -> str:
+    """Where every client of the show connects, with its token: phones and the hall at ``base``, the
+    controller and the pads at ``desk`` (the same but in a cluster), OBS beside the server at ``local``
+    (so the overlays do not depend on the hall's Wi-Fi)."""
     from server.transport.pads import pads
 
-    local = local or base
-    rows = [("producer controller", f"{base}/control?token={access.token('producer')}")]
-    rows += [("host screen", f"{base}/host?token={access.token('host')}")]
-    rows += [(f"{pad['role']} {pad['name']}", pad["url"]) for pad in pads(access, config, base)]
+    local, desk = local or base, desk or base
+    rows = [("producer controller", f"{desk}/control?token={access.token('producer')}")]
+    rows += [("host screen", f"{desk}/host?token={access.token('host')}")]
+    rows += [(f"{pad['role']} {pad['name']}", pad["url"]) for pad in pads(access, config, desk)]
     rows += [
         ("overlays (OBS here)", f"{local}/overlay/<name>  (all in layers: {local}/overlay/program)"),
         ("audience", f"{base}/audience"),
         ("hall screen", f"{base}/screen  (an LED wall: {base}/screen?w=3840&h=1080)"),
-        ("control API", f"{base}/api/v1/  (Authorization: Bearer {access.token('producer')})"),
-        ("health", f"{base}/healthz"),
+        ("control API", f"{desk}/api/v1/  (Authorization: Bearer {access.token('producer')})"),
+        ("health", f"{desk}/healthz"),
     ]
     width = max(len(label) for label, _ in rows) + 2
     lines = [f"showcaller: {config.contest.title} ({config.id}) — database {db_path}", *notes, ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -52,6 +53,16 @@ async def run_server(config: Path, db: Path, port: int, *extra: str, tokens: dic
         proc = subprocess.Popen([*argv, "--host", "127.0.0.1", *extra], cwd=ROOT, env=env, stdout=out, stderr=out)
     await until_healthy(f"http://127.0.0.1:{port}", proc, log, timeout=20)
     return proc
+
+
+def printed_urls(printout: str) -> dict[str, str]:
+    """``run``'s printout as rows: label -> the first URL on the line."""
+    rows = {}
+    for line in printout.splitlines():
+        found = re.match(r"\s{2}(\S.*?)\s{2,}(https?://\S+)", line)
+        if found:
+            rows[found.group(1)] = found.group(2)
+    return rows
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10) -> None:

@@ -2,6 +2,8 @@
 audience's join QR code on air and the pads' QR codes in the controller.
 
 - ``--public-url`` (or ``SHOWCALLER_PUBLIC_URL``) wins: a proxy, a tunnel or a name the operator chose.
+  In a cluster it is the edges' address, which serves no desk page: the pads and the controller use
+  ``--desk-url`` there (``desk_url``), or else this machine's own address.
 - A page loaded from a non-loopback host was reached there, so devices can reach it there too.
 - Otherwise (the printout, or a page opened on this machine at 127.0.0.1): listening on every
   interface (the default), devices use this machine's network address; listening on one address,
@@ -23,6 +25,7 @@ from msgspec import Struct
 ANY_IPV4, ANY_IPV6 = "0.0.0.0", "::"
 DEFAULT_HOST = ANY_IPV4  # the hall's phones and tablets must reach the server out of the box
 PUBLIC_URL: web.AppKey[str | None] = web.AppKey("public_url")
+DESK_URL: web.AppKey[str | None] = web.AppKey("desk_url")  # the pads' way to the show's owner
 LISTEN_HOST: web.AppKey[str] = web.AppKey("listen_host")
 
 
@@ -62,16 +65,14 @@ def lan_address(ipv6: bool = False) -> str:
         return none
 
 
-def check_public_url(url: str) -> str:
-    """The public URL without a trailing slash; ValueError saying what is wrong with it."""
+def check_public_url(url: str, option: str = "--public-url / SHOWCALLER_PUBLIC_URL") -> str:
+    """The public URL without a trailing slash; ValueError saying what is wrong with it (and naming
+    ``option``)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            "--public-url / SHOWCALLER_PUBLIC_URL: expected http(s)://host[:port], "
-            f"e.g. https://vote.example.vn; got {url!r}"
-        )
+        raise ValueError(f"{option}: expected http(s)://host[:port], e.g. https://vote.example.vn; got {url!r}")
     if parts.query or parts.fragment:
-        raise ValueError(f"--public-url / SHOWCALLER_PUBLIC_URL: no query or fragment, please; got {url!r}")
+        raise ValueError(f"{option}: no query or fragment, please; got {url!r}")
     return url.strip().rstrip("/")
 
 
@@ -116,13 +117,13 @@ def local_base(listen: str, port: int) -> str:
     return url_base(listen, port)
 
 
-def request_reach(request: web.Request) -> Reach:
-    """Where devices reach the server that answered ``request``."""
+def request_reach(request: web.Request, desk: bool = False) -> Reach:
+    """Where devices reach the server that answered ``request``: phones, or with ``desk`` the pads."""
     app = request.app
     return reach(
         app.get(LISTEN_HOST, DEFAULT_HOST),
         request.url.port or 80,
-        app.get(PUBLIC_URL),
+        app.get(DESK_URL if desk else PUBLIC_URL),
         seen=(request.url.host or "", request.url.port),
         scheme=request.scheme,
     )

@@ -47,7 +47,7 @@ async def list_pads(request: web.Request) -> web.Response:
     token = token.strip() if scheme.lower() == "bearer" else ""
     if not _is_producer(request, token):
         return reply(_refused("Authorization: Bearer <token>"))
-    where = request_reach(request)
+    where = request_reach(request, desk=True)
     listed = pads(request.app[ACCESS], request.app[SERVICE].config, where.base)
     for pad in listed:
         # Signed in by the cookie, the QR code's <img> sends the cookie too: no token in the address.
@@ -60,7 +60,7 @@ async def pad_qr(request: web.Request) -> web.Response:
     if not _is_producer(request, request.query.get("token", "")):
         return reply(_refused("?token=<token>"))
     role, pid = request.match_info["role"], request.match_info["id"]
-    listed = pads(request.app[ACCESS], request.app[SERVICE].config, request_reach(request).base)
+    listed = pads(request.app[ACCESS], request.app[SERVICE].config, request_reach(request, desk=True).base)
     pad = next((x for x in listed if x["role"] == role and x["id"] == pid), None)
     if pad is None:
         known = ", ".join(f"{x['role']}/{x['id']}" for x in listed)

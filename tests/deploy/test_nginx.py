@@ -20,7 +20,7 @@ from server.transport.keys import ACCESS, HUB, SERVICE
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO
 from tests.deploy.conftest import Nginx
-from tests.processes import RedisServer, free_port, run_server, stop
+from tests.processes import RedisServer, free_port, printed_urls, run_server, stop
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone
 
@@ -176,13 +176,22 @@ async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
     shutil.copytree(DEMO.parent / "media", tmp_path / "media")
     public_port, desk_port, owner_port, edge_port = free_port(), free_port(), free_port(), free_port()
     common = ("--redis", redis.url, "--trusted-proxy", "127.0.0.1", "--public-url", f"https://127.0.0.1:{public_port}")
-    owner = await _process(config, tmp_path / "show.db", owner_port, *common, "--owner")
+    desk_url = f"https://127.0.0.1:{desk_port}"
+    owner = await _process(config, tmp_path / "show.db", owner_port, *common, "--owner", "--desk-url", desk_url)
     edge = await _process(config, tmp_path / "edge.db", edge_port, *common)
     try:
         # Both of the docs' edges are this one edge: one is enough to show the phones' path.
         upstreams = {8080: owner_port, 8081: edge_port, 8082: edge_port}
         nginx.start("showcaller-cluster.conf", upstreams, {443: public_port, 8443: desk_port})
         desk, public = nginx.url(8443), nginx.url(443)
+        # The owner sends the desk's devices to the desk's address, and the phones to the edges'.
+        printed = printed_urls((tmp_path / "show.log").read_text(encoding="utf-8"))
+        assert printed["producer controller"] == f"{desk}/control?token={TOKEN}"
+        assert printed["team Đội Thành phố Tam Kỳ"] == f"{desk}/team?token={TEAM_TOKEN}"
+        assert printed["audience"] == f"{public}/audience"
+        async with _session(Authorization=f"Bearer {TOKEN}") as http, http.get(f"{desk}/api/v1/pads") as listed:
+            pads = (await listed.json())["pads"]
+            assert pads and all(pad["url"].startswith(f"{desk}/") for pad in pads), pads
         _, _, overlay, phone = await _desk_and_phone(browser, desk, public, TOKEN, "cluster")
         producer = await ViewClient(f"http://127.0.0.1:{owner_port}", "/control", {"token": TOKEN}).connect()
         steps = [("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {})]

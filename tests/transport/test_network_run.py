@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import DEMO
-from tests.processes import ROOT, free_port, stop, until_healthy
+from tests.processes import ROOT, free_port, printed_urls, stop, until_healthy
 from tests.wording import vi
 
 HOST = "127.0.0.2"
@@ -42,22 +42,12 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[int, str]]:
         stop(proc)
 
 
-def _urls(printout: str) -> dict[str, str]:
-    """The printout's rows: label -> the first URL on the line."""
-    rows = {}
-    for line in printout.splitlines():
-        found = re.match(r"\s{2}(\S.*?)\s{2,}(https?://\S+)", line)
-        if found:
-            rows[found.group(1)] = found.group(2)
-    return rows
-
-
 async def test_run_on_a_given_host_prints_urls_there_that_open(running) -> None:
     port, printout = running
     base = f"http://{HOST}:{port}"
     assert f"listening on {HOST}:{port} only" in printout
     assert "CANNOT reach it" in printout  # a loopback address: said plainly, before the URLs
-    rows = _urls(printout)
+    rows = printed_urls(printout)
     labels = {label.split(" ", 1)[0] for label in rows}
     assert {"producer", "judge", "team", "overlays", "audience", "health"} <= labels, rows
     assert all(url.startswith(base + "/") for url in rows.values()), rows
@@ -107,7 +97,7 @@ async def test_the_pads_are_the_producers_alone(running) -> None:
             ("team", "nam-tra-my"),
         ]
         # The same addresses as the printout's.
-        printed = {url for label, url in _urls(printout).items() if label.startswith(("judge ", "team "))}
+        printed = {url for label, url in printed_urls(printout).items() if label.startswith(("judge ", "team "))}
         assert {p["url"] for p in body["pads"]} == printed
         for pad in body["pads"]:
             async with http.get(base + pad["qr"]) as response:
@@ -126,7 +116,7 @@ async def test_a_public_url_is_what_devices_are_given(tmp_path: Path) -> None:
         printout = out.read_text(encoding="utf-8")
     finally:
         stop(proc)
-    rows = _urls(printout)
+    rows = printed_urls(printout)
     assert "devices on the hall's network (pads, phones, the QR codes) use http://127.0.0.3:9999" in printout
     assert rows["producer controller"].startswith("http://127.0.0.3:9999/control?token=")
     assert rows["audience"] == "http://127.0.0.3:9999/audience"
