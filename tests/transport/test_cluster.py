@@ -54,6 +54,14 @@ async def vote_when_open(phone, option: str, timeout: float = 10) -> dict:
         await asyncio.sleep(0.05)
 
 
+async def until_server_time(client: ViewClient, at: int, timeout: float = 10) -> None:
+    """Wait until the server ``client`` is connected to says its clock reads ``at`` (ms) or later."""
+    deadline = time.monotonic() + timeout
+    while (now := (await client.call("time"))["server_time"]) < at:
+        assert time.monotonic() < deadline, f"the server's clock reads {now}, still before {at}"
+        await asyncio.sleep(0.05)
+
+
 async def test_phones_on_two_processes_make_one_tally(cluster: tuple[str, str]) -> None:
     owner_url, edge_url = cluster
     producer = await ViewClient(owner_url, "/control", {"token": TOKEN}).connect()
@@ -116,9 +124,12 @@ async def test_the_show_goes_on_while_redis_is_away(cluster: tuple[str, str], re
         assert ack["ok"], ack
         score = lambda: next(t["score"] for t in overlay.view["teams"] if t["id"] == "tam-ky")  # noqa: E731
         await overlay.wait_for(lambda: score() == 5, timeout=3)
-        for _ in range(5):  # votes keep coming while it is away
+        # Votes keep coming while it is away, half a second apart by the owner's clock: an outage long enough
+        # for every retry loop (0.5 s to 1 s apart) to go round a few times.
+        away_since = (await producer.call("time"))["server_time"]
+        for n in range(1, 6):
             assert (await second.call("vote", {"option": "B"}))["error"]["code"] == "unavailable"
-            await asyncio.sleep(0.5)
+            await until_server_time(producer, away_since + 500 * n)
 
         redis.start()  # empty: the owner writes the snapshots and the vote gate again
         deadline = time.monotonic() + 15
@@ -130,7 +141,9 @@ async def test_the_show_goes_on_while_redis_is_away(cluster: tuple[str, str], re
             await phone.close()
     for client in (producer, overlay):
         await client.close()
-    for log in tmp_path.glob("server-*.log"):
+    logs = sorted(tmp_path.glob("*.log"))  # run_server's: the database's name with .log
+    assert [log.name for log in logs] == ["edge.log", "show.log"]
+    for log in logs:
         text = log.read_text()
         assert "Traceback" not in text, text[-3000:]
         assert text.count("Redis away") <= 2 and text.count("Redis back") >= 1, text[-3000:]
