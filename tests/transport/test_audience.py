@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from server.app import Settings
+from server.show import ballot_box
 from server.transport.namespaces import AudienceNamespace
 from tests.transport.conftest import LiveShow, ViewClient, serve
 from tests.transport.phones import RawPhone, crowd, phone_session
@@ -31,6 +32,13 @@ async def tallied(live: LiveShow, total: int) -> None:
     async with asyncio.timeout(2):
         while live.service.snapshot("public")["view"]["question"]["tally"]["total"] != total:
             await asyncio.sleep(0.05)
+
+
+async def server_clock_passes(live: LiveShow, stamp: int) -> None:
+    """Wait until the server's clock (ms) reads later than ``stamp``."""
+    async with asyncio.timeout(10):
+        while live.service.clock() <= stamp:
+            await asyncio.sleep(0.001)
 
 
 @pytest.fixture
@@ -94,14 +102,27 @@ async def test_one_vote_per_phone_per_question(live: LiveShow) -> None:
     assert mine["vote"]["option"] == "A" and mine["vote"]["nickname"] == "Lan"
 
 
-async def test_votes_after_the_close_are_refused_and_votes_before_it_count(live: LiveShow) -> None:
+async def test_votes_after_the_close_are_refused_and_votes_before_it_count(live: LiveShow, monkeypatch) -> None:
     producer = await open_question(live)
     early = await live.client("/audience", device="phone-early-001")
     late = await live.client("/audience", device="phone-late-0001")
+    # The early vote reaches the server and waits for its batch (held back long enough) when the close comes.
+    monkeypatch.setattr(ballot_box, "BATCH_EVERY", 30)
+    queue = live.service.votes
+    received = asyncio.Event()
+
+    def cast(vote, cast=queue.cast):
+        received.set()
+        return cast(vote)
+
+    monkeypatch.setattr(queue, "cast", cast)
     vote = asyncio.create_task(early.call("vote", {"option": "C"}))
-    await asyncio.sleep(0.005)  # received, still waiting for its batch
+    async with asyncio.timeout(10):
+        await received.wait()
+    assert not vote.done()  # received, still waiting for its batch
     assert (await producer.call("close_answers"))["ok"]
     assert (await vote)["ok"], "a vote received before the close counts"
+    monkeypatch.undo()  # batches as usual again
     refused = await late.call("vote", {"option": "C"})
     assert refused["error"]["code"] == "rule" and refused["error"]["message"] == "voting is closed for this question"
     assert vi(refused["error"]) == "câu hỏi này đã đóng bình chọn"
@@ -154,7 +175,7 @@ async def test_quickest_correct_answers_win_in_server_time_order(live: LiveShow,
     for n, phone in enumerate(phones):
         option = wrong if n == 1 else answer
         assert (await phone.call("vote", {"option": option, "nickname": f"Khán giả {n}"}))["ok"]
-        await asyncio.sleep(0.06)  # separate batches: distinct server times
+        await server_clock_passes(live, live.service.clock())  # the next vote: a later server time
     assert (await producer.call("close_answers"))["ok"]
     assert (await producer.call("reveal_answer"))["ok"]
     view = live.service.snapshot("audience")["view"]
