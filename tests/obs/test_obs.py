@@ -13,6 +13,7 @@ import pytest
 from server.app import Settings
 from server.cli import main
 from server.obs.client import ObsRefused
+from server.obs.link import EXIT_ANIMATION
 from server.obs.plan import overlay_source
 from tests.obs.conftest import CAMERA, LOGO, SCENES, add_sources, connected, enabled, program, show_config, until
 from tests.obs.obs_studio import ObsStudio
@@ -45,10 +46,10 @@ async def test_the_rundown_switches_scenes_and_sources(live_obs: LiveShow, obs: 
     # Overlays: their sources follow what is on air (the segment's default look went up with it), and are
     # hidden once the exit animation has played.
     await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")), what="the default look's scoreboard")
+    sent = time.monotonic()  # before the overlay leaves the air, so before its exit animation starts
     assert (await producer.call("set_overlay", {"overlay": "scoreboard", "visible": False}))["ok"]
-    await asyncio.sleep(0.3)
-    assert await asyncio.to_thread(enabled, obs, "Chào hỏi", overlay_source("scoreboard")) is True  # still leaving
     await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")) is False, what="the source hidden")
+    assert time.monotonic() - sent >= EXIT_ANIMATION  # it stayed up while the exit animation played
     assert (await producer.call("set_overlay", {"overlay": "scoreboard", "visible": True}))["ok"]
     await until(lambda: enabled(obs, "Chào hỏi", overlay_source("scoreboard")), what="the scoreboard source")
     for index, scene in enumerate(SCENES[1:], start=1):
