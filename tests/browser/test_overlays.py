@@ -294,6 +294,15 @@ async def until_read(page, layer: str, want: Any, timeout: float = 5) -> None:
         await asyncio.sleep(0.05)
 
 
+async def until_server_time(service, at: int, timeout: float = 10) -> None:
+    """Wait until the server's clock (``service.clock``, in ms) reads ``at`` or later."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while service.clock() < at:
+        assert loop.time() < deadline, f"the server's clock is still before {at} ms"
+        await asyncio.sleep(0.01)
+
+
 def pixel_faults(path: Path, panels: list[dict], clear: float) -> list[str]:
     """Alpha checks of a screenshot: title-safe area, transparency around the graphics."""
     with Image.open(path) as image:
@@ -605,9 +614,12 @@ async def test_every_overlay_follows_a_live_show(aiohttp_server, browser, tmp_pa
     await g.do(c.OpenAnswers())
     g.empty.clear()
     await g.on_air()
+    previous = None
     for team_id, letter in (("dien-ban", "B"), ("tam-ky", "B"), ("nam-tra-my", "A")):
-        await asyncio.sleep(0.2)  # answer times a few tenths apart, by the server's clock
+        if previous is not None:  # answer times a few tenths apart, by the server's clock
+            await until_server_time(service, service.state.board.question.answers[previous].at + 200)
         await g.do(c.SubmitAnswer(team=team_id, answer=letter, by=team(team_id)))
+        previous = team_id
     await g.do(c.CloseAnswers(), c.RevealAnswer())
     question = await g.shows("question")
     assert question["correct"] == ["B"]
@@ -726,12 +738,21 @@ async def test_a_lost_connection_keeps_the_picture_and_catches_up_by_itself(stud
     board, strap = expected("scoreboard", view), expected("lower_third", view)
     await until_read(page, "scoreboard", board)
     await page.evaluate(RECORD_FLIPS)
+    online = await open_overlay(await studio.browser.new_context(), f"{studio.url}/overlay/{PROGRAM}")
 
     await context.set_offline(True)
     await page.wait_for_selector("body[data-status=offline]", state="attached")
     service.submit(c.AdjustScore(team="dien-ban", points=Decimal(25), reason="Khởi động"))
     service.submit(c.ShowLowerThird(member="db-2"))
-    await asyncio.sleep(0.5)  # the changes went out to everyone connected; nothing must reach this page
+    # The changes went out to everyone connected: a program page in another browser, still online, has them…
+    await online.wait_for_function(
+        "(rev) => Number(document.body.dataset.rev) >= rev", arg=service.revision, polling=POLL, timeout=WAIT
+    )
+    view = service.snapshot("public")["view"]
+    await until_read(online, "scoreboard", expected("scoreboard", view))
+    await until_read(online, "lower_third", expected("lower_third", view))
+    assert expected("scoreboard", view) != board and expected("lower_third", view) != strap
+    # …and nothing of them reached this page.
     assert await page.evaluate(READ["scoreboard"]) == board
     assert await page.evaluate(READ["lower_third"]) == strap
     assert await page.evaluate(ON_AIR) == {
@@ -752,6 +773,7 @@ async def test_a_lost_connection_keeps_the_picture_and_catches_up_by_itself(stud
     assert await page.get_attribute("body", "data-rev") == str(service.revision)
     assert not faults, "\n".join(faults)
     assert [p for p in page.problems if not any(n in p for n in NETWORK)] == []
+    assert online.problems == []
 
 
 async def test_a_restarted_server_gets_its_overlays_back_by_themselves(browser, tmp_path: Path) -> None:
