@@ -65,15 +65,20 @@ def printed_urls(printout: str) -> dict[str, str]:
     return rows
 
 
-def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop a server as an operator would (SIGINT), killing it if it does not stop in time."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def stop(*procs: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop servers as an operator would (SIGINT); one that has not stopped in time is killed, and the
+    test fails: a server that hangs on the way down holds up the restart of a show."""
+    hung = []
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                hung.append(" ".join(map(str, proc.args[:4])))
+    assert not hung, f"did not stop within {timeout} s: {hung}"
 
 
 class ServerProcess:

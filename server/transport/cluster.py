@@ -130,10 +130,7 @@ class RedisBallots:
         self._listener = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        await finish(self._listener)
 
     async def _listen(self) -> None:
         """The owner's answers for this process's phones (an outage logged once, with the votes')."""
@@ -235,6 +232,17 @@ class RedisBallots:
         return {k: v for k, v in answer.items() if k != "ok"}
 
 
+async def finish(task: asyncio.Task | None) -> None:
+    """Cancel one of the loops below and wait until it has ended. Not one cancel: redis-py can take a
+    cancel that meets its own timeout for a Redis error, which a loop rides out as an outage, and a
+    server stopping would wait for that loop forever."""
+    while task is not None and not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.1)
+    if task is not None and not task.cancelled() and task.exception() is not None:
+        log.warning("cluster: a loop ended with %r", task.exception())
+
+
 def _encode(ask: Ask) -> str:
     return msgspec.json.encode(ask).decode()
 
@@ -267,10 +275,7 @@ class Owner:
             self.outage.failed(exc)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await finish(self._task)
         try:  # the last votes and the final picture, if Redis is still there
             await self.drain()
             await self._write()
@@ -386,8 +391,7 @@ class EdgeShow:
         self._task = asyncio.create_task(self._follow())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        await finish(self._task)
         await self.pubsub.aclose()
 
     async def _follow(self) -> None:

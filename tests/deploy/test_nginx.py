@@ -203,5 +203,4 @@ async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
         assert (await _handshake(public, "https://evil.example.vn")) == 400
         await producer.sio.disconnect()
     finally:
-        for proc in (edge, owner):
-            stop(proc)
+        stop(edge, owner)

@@ -36,8 +36,7 @@ async def cluster(tmp_path: Path, redis: RedisServer) -> AsyncIterator[tuple[str
     owner = await _start(config, tmp_path / "show.db", owner_port, "--redis", redis.url, "--owner", *hall)
     edge = await _start(config, tmp_path / "edge.db", edge_port, "--redis", redis.url, *hall)
     yield f"http://127.0.0.1:{owner_port}", f"http://127.0.0.1:{edge_port}"
-    for proc in (edge, owner):
-        stop(proc)
+    stop(edge, owner)
 
 
 async def vote_when_open(phone, option: str, timeout: float = 10) -> dict:
