@@ -25,6 +25,17 @@ TIMEOUT = 2.0  # seconds; a frozen OBS must not hold the show's OBS worker for l
 _LOST = (OSError, websocket.WebSocketException, MessageTimeout, ConnectionFailure, ValueError, KeyError)
 
 
+class _Receiver(RecvThread):
+    """obs-websocket-py's receive thread, without its traceback when OBS goes away mid-read: a reset
+    connection is OBS gone, which the next request notices (ObsLost) and the link reconnects."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except OSError as exc:
+            log.info("OBS: the connection closed (%s)", exc)
+
+
 class ObsError(Exception):
     """Something about OBS, in words for the producer: a catalogue key and its parameters."""
 
@@ -67,7 +78,7 @@ class ObsClient:
         except _LOST as exc:
             self._drop()
             raise ObsLost("obs.unreachable", address=self.address, why=_words(exc)) from None
-        ws.thread_recv = RecvThread(ws)
+        ws.thread_recv = _Receiver(ws)
         ws.thread_recv.daemon = True
         ws.thread_recv.start()
 

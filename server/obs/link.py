@@ -185,6 +185,10 @@ class ObsLink:
                 self._attempt(lambda: self._read_preview(client))
             if self._wake.wait(PING_EVERY):
                 self._wake.clear()
+            elif self.settings.studio_mode:
+                # The heartbeat (ObsLost if OBS froze) reads the preview: should an event have been lost,
+                # the controller shows the right one within seconds.
+                self._attempt(lambda: self._read_preview(client))
             else:
                 client.call("GetVersion")  # a heartbeat: raises ObsLost if OBS froze
 
@@ -205,7 +209,8 @@ class ObsLink:
                 self._attempt(lambda: client.call("SetCurrentSceneTransitionDuration", transitionDuration=ms))
             request = "SetCurrentPreviewScene" if self.settings.studio_mode else "SetCurrentProgramScene"
             self._asked = want.scene
-            self._attempt(lambda: client.call(request, sceneName=want.scene))
+            if self._attempt(lambda: client.call(request, sceneName=want.scene)) and self.settings.studio_mode:
+                self._attempt(lambda: self._read_preview(client))  # not left to the event alone
         return want
 
     def _set_sources(self, client: ObsClient, scene: str, sources: dict[str, bool], applied: ObsTarget | None) -> None:
