@@ -54,7 +54,8 @@ async def polls(desk: Desk, crowd: Crowd, rate: float, stop: asyncio.Event, coun
 
 async def soak(args: argparse.Namespace, tmp: Path) -> None:
     config = copy_show(tmp, f"soak-{secrets.token_hex(4)}")
-    servers = await start_servers(tmp, config, 1, None)
+    networks = 50  # the phones' source addresses; each one's allowance covers its share of new phones
+    servers = await start_servers(tmp, config, 1, None, max(100, -(-args.phones // networks)))
     server = servers[0]
     desk = Desk(server.url)
     crowd: Crowd | None = None
@@ -63,7 +64,7 @@ async def soak(args: argparse.Namespace, tmp: Path) -> None:
         await desk.command("start_show")
         rundown = (await desk.call("sync"))["view"]["rundown"]
         await desk.command("goto_segment", {"index": next(s["index"] for s in rundown if s["round"] == "audience")})
-        crowd = await Crowd.start([server.url], args.phones, args.clients, networks=50)
+        crowd = await Crowd.start([server.url], args.phones, args.clients, networks=networks)
         connected = sum(r["connected"] for r in await crowd.ask("connect"))
         print(f"{connected} phones connected; server RSS {rss_mib(server.pid):.0f} MiB")
         counts = {"commands": 0, "votes": 0, "polls": 0}
