@@ -24,6 +24,7 @@ from server.core.rounds.base import Round
 from server.core.show import replay
 from server.core.state import QPhase, ShowPhase
 from server.core.words import Words, both, say
+from server.show.views import overlays_view
 from tests.core.play import Play, make_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +75,8 @@ def test_every_key_the_server_says_is_in_the_catalogue() -> None:
     # A phase refusal's words: the phase on air, the show's phase, who may give the command.
     built += [f"rule.phase.{phase}" for phase in (NONE, *QPhase)] + [f"rule.show_phase.{p}" for p in ShowPhase]
     built += [f"rule.actor.{role}" for roles in _ACTORS.values() for role in (*roles, "producer")]
+    # Why an overlay can't show anything in this show (the controller shows it beside the switch).
+    built += [f"control.why.{o['why']}" for o in overlays_view(season=False).values() if o["why"]]
     assert [key for key in built if not i18n.known(key)] == []
 
 
