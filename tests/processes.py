@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import re
 import signal
 import socket
@@ -20,10 +21,23 @@ from tests.conftest import DEMO
 ROOT = Path(__file__).resolve().parents[1]
 
 
+_PORTS = random.SystemRandom()  # not the tests' seeded random: every call a new port
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, below the kernel's range for outgoing connections' own ports:
+    a client connecting meanwhile (a crowd of phones, a link retrying) can't take it before the server
+    under test binds it. (Port 0 picked from that range, and OBS once found its port taken.)"""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(200):
+        port = _PORTS.randint(max(1024, low - 12_000), low - 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port below {low}")
 
 
 async def until_healthy(url: str, proc: subprocess.Popen, log: Path | None = None, timeout: float = 15) -> None:
