@@ -23,6 +23,7 @@ from server.core.state import (
     ShowState,
     Timer,
     VotePhase,
+    boards,
     poll_key,
 )
 
@@ -73,8 +74,7 @@ def _reachable_ballots(state: ShowState) -> dict[str, dict[str, Ballot]]:
     """The ballot boxes that the board, or a board undo or redo can bring back, may still read (to refuse
     a second vote, to find the winners); the others leave as a new poll starts, their tallies stay. So
     the ballots held are a poll's or two, however long the show."""
-    boards = (state.board, *(entry.board for entry in state.undo), *(entry.board for entry in state.redo))
-    reachable = {key for board in boards for key in _polls(board)}
+    reachable = {key for board in boards(state) for key in _polls(board)}
     return {key: box for key, box in state.ballots.items() if key in reachable}
 
 

@@ -177,6 +177,11 @@ class ShowState(Struct, frozen=True):
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+def boards(state: ShowState) -> tuple[Board, ...]:
+    """The board, then every board undo and then redo can bring back."""
+    return (state.board, *(entry.board for entry in state.undo), *(entry.board for entry in state.redo))
+
+
 def poll_key(poll: str, epoch: int) -> str:
     """The ballot box of one poll in one epoch (a reset starts a new epoch)."""
     return f"{poll}#{epoch}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 from msgspec.structs import replace
 
-from server.core.state import Award, Board, ShowState
+from server.core.state import Award, ShowState, boards
 
 
 class _Stored(msgspec.Struct, array_like=True):
@@ -31,7 +31,7 @@ def encode(state: ShowState) -> bytes:
     awards: list[Award] = []
     runs: list[list[int]] = []
     previous: tuple[Award, ...] = ()
-    for board in _boards(state):
+    for board in boards(state):
         # Boards next to each other in the history mostly differ by their last few awards.
         shared = _common_prefix(previous, board.awards)
         spans = _first(runs[-1], shared) if runs else []
@@ -88,12 +88,8 @@ def _gather(awards: list[Award], spans: list[int]) -> tuple[Award, ...]:
     return tuple(rows)
 
 
-def _boards(state: ShowState) -> list[Board]:
-    return [state.board, *(entry.board for entry in state.undo), *(entry.board for entry in state.redo)]
-
-
 def _with_awards(state: ShowState, per_board: list[tuple[Award, ...]]) -> ShowState:
-    """``state`` with each board's awards replaced, in ``_boards`` order."""
+    """``state`` with each board's awards replaced, in ``boards`` order."""
     rest = iter(per_board[1:])
     undo = tuple(replace(entry, board=replace(entry.board, awards=next(rest))) for entry in state.undo)
     redo = tuple(replace(entry, board=replace(entry.board, awards=next(rest))) for entry in state.redo)
