@@ -21,6 +21,7 @@ from server.i18n import LANGUAGES, strings
 from server.show.preview import Preview
 from server.show.service import now_ms
 from server.transport.address import PUBLIC_URL, join_boot, lan_address, qr_svg, request_reach
+from server.transport.assets import add_assets, file_handler
 from server.transport.headers import style_nonce
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,26 +90,31 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
     async def join(request: web.Request) -> web.Response:
         raise web.HTTPFound(AUDIENCE_PAGE + (f"?{request.query_string}" if request.query_string else ""))
 
-    async def show_logo(request: web.Request) -> web.StreamResponse:
-        if logo is None or not logo.is_file():
-            raise web.HTTPNotFound(text="this show has no logo (contest.logo in the show config)")
-        return web.FileResponse(logo)
+    no_logo = "this show has no logo (contest.logo in the show config)"
+
+    async def no_file(request: web.Request) -> web.Response:
+        raise web.HTTPNotFound(text=no_logo)
+
+    show_logo = file_handler(logo, no_logo) if logo is not None else no_file
 
     # The questions' pictures (an obstacle's picture behind its tiles): only files the config names as media.
-    media = {q.media: (config_dir / q.media).resolve() for q in config.questions.values() if q.media}
+    no_media = "no question of this show has that media file"
+    media = {
+        q.media: file_handler((config_dir / q.media).resolve(), no_media) for q in config.questions.values() if q.media
+    }
 
-    async def show_media(request: web.Request) -> web.StreamResponse:
-        path = media.get(request.match_info["path"])
-        if path is None or not path.is_file():
-            raise web.HTTPNotFound(text="no question of this show has that media file")
-        return web.FileResponse(path)
+    async def show_media(request: web.Request) -> web.Response:
+        handler = media.get(request.match_info["path"])
+        if handler is None:
+            raise web.HTTPNotFound(text=no_media)
+        return await handler(request)
 
     app.router.add_get("/overlay/{name}", overlay)
     app.router.add_get("/join.svg", join_qr)
     app.router.add_get(JOIN_PATH, join)
     app.router.add_get("/show/logo", show_logo)
     app.router.add_get("/show/media/{path:.+}", show_media)
-    app.router.add_static("/overlays/", ROOT / "overlays" / "static")
+    add_assets(app, "/overlays/", ROOT / "overlays" / "static")
 
 
 def join_url(request: web.Request) -> str:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from server.core.config import OVERLAYS, ShowConfig
 from server.i18n import LANGUAGES, strings
+from server.transport.assets import add_assets
 from server.transport.headers import style_nonce
 from server.transport.keys import ACCESS
 from server.transport.signin import cookie_token, exchange
@@ -89,9 +90,9 @@ def add_pages(app: web.Application, config: ShowConfig, desk: bool = True) -> No
         app.router.add_get(path, page(path, template))
     app.router.add_get("/audience", audience)
     app.router.add_get("/favicon.ico", _no_icon)
-    app.router.add_static("/static/", ROOT / "static", append_version=False)
-    app.router.add_static("/controller/", ROOT / "controller" / "static")
-    app.router.add_static("/audience/static/", ROOT / "audience" / "static")
+    add_assets(app, "/static/", ROOT / "static")
+    add_assets(app, "/controller/", ROOT / "controller" / "static")
+    add_assets(app, "/audience/static/", ROOT / "audience" / "static")
 
 
 def _refused(

@@ -18,6 +18,7 @@ from aiohttp import web
 from server.core.config import ShowConfig
 from server.i18n import LANGUAGES, strings
 from server.transport.address import join_boot
+from server.transport.assets import add_assets
 from server.transport.headers import style_nonce
 from server.transport.overlays import join_url
 
@@ -105,4 +106,4 @@ def add_screen(app: web.Application, config: ShowConfig) -> None:
         return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
     app.router.add_get("/screen", screen)
-    app.router.add_static("/screen/static/", ROOT / "screen" / "static")
+    add_assets(app, "/screen/static/", ROOT / "screen" / "static")

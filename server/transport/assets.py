@@ -1,0 +1,88 @@
+"""The pages' own files (scripts, styles, fonts, pictures) and the show's pictures, served from memory.
+
+They are small and fixed while a show runs, and thousands of phones ask for the same few: each is read
+once, compressed once if it is text, and answered with its ETag, so a reload costs a 304. Nothing here
+holds a file open while it answers, so a page closed mid-load (or a stop) never leaves one behind:
+aiohttp's own static files open theirs in a thread, and a cancel in that moment leaked the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import mimetypes
+from collections.abc import Awaitable, Callable
+from functools import cache, cached_property
+from pathlib import Path
+
+from aiohttp import web
+
+TEXT = ("text/", "application/javascript", "image/svg+xml", "application/json")
+FileHandler = Callable[[web.Request], Awaitable[web.Response]]
+COMPRESS_MIN = 512  # bytes: below this gzip saves less than its own header costs
+
+
+class Asset:
+    """One file's bytes, and the same gzipped (on first asking) when that is worth it."""
+
+    def __init__(self, body: bytes, name: str) -> None:
+        self.body = body
+        self.content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        self.etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        self._compress = self.content_type.startswith(TEXT) and len(body) >= COMPRESS_MIN
+
+    @cached_property
+    def gzipped(self) -> bytes | None:
+        packed = gzip.compress(self.body, mtime=0) if self._compress else self.body
+        return packed if len(packed) < len(self.body) else None
+
+    def answer(self, request: web.Request) -> web.Response:
+        """The file, or 304 when the browser has this very version."""
+        headers = {"ETag": self.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        if self.etag in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=headers)
+        body = self.body
+        if self.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
+            body, headers["Content-Encoding"] = self.gzipped, "gzip"
+        return web.Response(body=body, content_type=self.content_type, headers=headers)
+
+
+@cache
+def read_tree(folder: Path) -> dict[str, Asset]:
+    """Every file under ``folder``, by its path relative to it (``fonts/x.woff2``); read once a process."""
+    return {
+        path.relative_to(folder).as_posix(): Asset(path.read_bytes(), path.name)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def add_assets(app: web.Application, prefix: str, folder: Path) -> None:
+    """``GET {prefix}{path}`` for every file under ``folder`` (``prefix`` ends with ``/``)."""
+    files = read_tree(folder)
+
+    async def handler(request: web.Request) -> web.Response:
+        asset = files.get(request.match_info["path"])
+        if asset is None:
+            raise web.HTTPNotFound(text=f"no file {prefix}{request.match_info['path']} here")
+        return asset.answer(request)
+
+    app.router.add_get(prefix + "{path:.+}", handler)
+
+
+def file_handler(path: Path, missing: str) -> FileHandler:
+    """A handler for one file the show config names (its logo, a question's picture): read on the
+    first request, from memory after; ``missing`` is the 404's words when the file is not there."""
+    cached: list[Asset] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        if not cached:
+            try:
+                body = await asyncio.to_thread(path.read_bytes)  # opens and closes in the thread
+            except OSError:
+                raise web.HTTPNotFound(text=missing) from None
+            cached.append(Asset(body, path.name))
+        return cached[0].answer(request)
+
+    return handler
