@@ -19,15 +19,35 @@ class ShowError(Exception):
     code = "show_error"
 
     def __init__(self, key: str, /, **params: Any) -> None:
-        # A key the catalogue lacks (a typo, a newer server's) still says something: the key itself.
-        self.words = Words(key, params)
-        self.message = self.words.text("en")
-        super().__init__(self.message)
+        # Words and sentence are built when first read: ``can`` tries every command a role might send
+        # and most are refused, so a refusal nobody reads must cost no more than its raise.
+        super().__init__(key)
+        self._key = key
+        self._params = params
+        self._words: Words | None = None
+        self._message: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def words(self) -> Words:
+        """The sentence as catalogue words, for the wire."""
+        if self._words is None:
+            self._words = Words(self._key, self._params)
+        return self._words
+
+    @property
+    def message(self) -> str:
+        """The sentence in English (a key the catalogue lacks, a typo or a newer server's, says itself)."""
+        if self._message is None:
+            self._message = self.words.text("en")
+        return self._message
 
     @property
     def key(self) -> str:
         """The catalogue key of the sentence."""
-        return self.words.key
+        return self._key
 
     @property
     def params(self) -> dict[str, Any]:
