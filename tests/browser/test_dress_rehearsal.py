@@ -12,8 +12,10 @@ and each score is written the same way on every page. Screenshots of each step: 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -39,10 +41,30 @@ FITTED = "[data-full]"
 ALWAYS = ["#rundown li.is-current", "#current", "#scoreboard", "#undo", "#timer", "#program", "#looks"]
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 10, what: str = "") -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.02)
+async def until(
+    predicate: Callable[[], Any], timeout: float = 10, explain: Callable[[], Awaitable[object]] | None = None
+) -> None:
+    """Wait for ``predicate``; on timeout, fail with what ``explain`` says of the pages then."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"not so within {timeout} s: {await explain() if explain else ''}") from None
+
+
+async def watch_pad(page) -> Callable[[], Awaitable[object]]:
+    """Keep what a team pad's buzzer says from now on; returns what tells it, its connection and its gate
+    (for a failed wait: a refusal shows only for a moment)."""
+    await page.evaluate(
+        """() => { const says = document.querySelector('#buzz-state'); window.buzzSaid = [says.textContent];
+        new MutationObserver(() => window.buzzSaid.push(says.textContent)).observe(says, {childList: true,
+        characterData: true, subtree: true}); }"""
+    )
+    return lambda: page.evaluate(
+        """() => ({status: document.body.dataset.status, buzz: document.querySelector('#buzz-area').dataset.state,
+        said: window.buzzSaid, gate: !document.querySelector('#gate').hidden})"""
+    )
 
 
 class Rehearsal:
@@ -138,9 +160,18 @@ class Rehearsal:
             pytest.fail(f"{name}: scores differ between pages: {seen}")
 
 
+def slow_timers(config: Path, factor: int) -> None:
+    """Make every timer and steal window of ``config`` ``factor`` times longer. The steps read and
+    photograph 16 pages between clicks, which on a loaded machine outlasted a 5 s steal window and a
+    30 s question: the timer closed the question before the producer's click. Expiry is tested apart."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"\b(timer|window): *(\d+)", lambda m: f"{m[1]}: {int(m[2]) * factor}", text), "utf-8")
+
+
 @pytest.fixture
 async def rehearsal(aiohttp_server, show_files, browser) -> AsyncIterator[Rehearsal]:
     config, db = show_files
+    slow_timers(config, 10)
     app = create_app(Settings(config_path=config, db_path=db, host=HALL, obs=False))
     server = await aiohttp_server(app, host=HALL)
     yield Rehearsal(app, f"http://{HALL}:{server.port}", browser)
@@ -233,8 +264,9 @@ async def test_the_whole_qualifier_on_every_page_of_a_studio_day(rehearsal: Rehe
     await until(lambda: board().question.phase.value == "steal")
     stealer = next(t for t in config.team_ids if t != turn)
     await pads[stealer].wait_for_selector("#buzz-area[data-state=open]")
+    said = await watch_pad(pads[stealer])
     await pads[stealer].locator("#buzz").click()
-    await until(lambda: board().question.floor == stealer)
+    await until(lambda: board().question.floor == stealer, explain=said)
     await r.check("turns-steal", [f'[data-judge="{stealer}"][data-correct="1"]'], pages, {stealer: pads[stealer]})
     await c13.click(f'[data-judge="{stealer}"][data-correct="1"]')
     await until(lambda: board().question.phase.value == "closed")
