@@ -107,6 +107,17 @@ def judge_can(config: ShowConfig, state: ShowState, judge: str, at: int) -> Can:
     return _ask(config, state, at, _judge_trials(config, state, judge), (), JUDGE_LISTS)
 
 
+def judges_can(config: ShowConfig, state: ShowState, at: int) -> dict[str, Can]:
+    """``judge_can`` of every judge of the show, asked of the rules once: a sheet from a judge's own pad
+    is judged on the team, the segment and the scores, never on which of the show's judges sent it (the
+    rules check only that it is the pad's own judge's, which a pad's always is). Each judge gets lists
+    of their own, as a view's are."""
+    if not config.judge_ids:
+        return {}
+    asked = judge_can(config, state, config.judge_ids[0], at)
+    return {judge: _copy(asked) for judge in config.judge_ids}
+
+
 def next_action(can: dict[str, object], state: ShowState) -> str | None:
     """The key of the step a producer would most likely take next, or None."""
     question = state.board.question
@@ -146,6 +157,11 @@ def _ask(
         if running and key not in timed and not _accepts(config, state, accepted, deadline):  # type: ignore[arg-type]
             timed.append(key)
     return Can(can, timed)
+
+
+def _copy(asked: Can) -> Can:
+    can = {key: list(value) if isinstance(value, list) else value for key, value in asked.can.items()}
+    return Can(can, list(asked.timed))
 
 
 def _accepts(config: ShowConfig, state: ShowState, command: c.Command, at: int) -> bool:

@@ -93,11 +93,17 @@ def overlays_view(season: bool) -> dict[str, dict[str, Any]]:
 
 
 def judge_view(
-    config: ShowConfig, state: ShowState, judge: str, public: dict | None = None, at: int = 0
+    config: ShowConfig,
+    state: ShowState,
+    judge: str,
+    public: dict | None = None,
+    at: int = 0,
+    can: Can | None = None,
 ) -> dict[str, Any]:
-    """The public view, this judge's own scores (``me``) and the teams they may score now (``can``)."""
+    """The public view, this judge's own scores (``me``) and the teams they may score now (``can``, unless
+    given: ``judges_can`` asks for every judge at once)."""
     view = dict(public) if public is not None else _view(config, state, role="public")
-    _can(view, judge_can(config, state, judge, at))
+    _can(view, can if can is not None else judge_can(config, state, judge, at))
     own: dict[str, dict] = {}
     for segment_id, progress in state.board.judged.items():
         scores = progress.scores.get(judge, {})

@@ -23,7 +23,7 @@ from server.core import commands as c
 from server.core.config import ShowConfig
 from server.core.decide import NONE, PHASES, round_phases
 from server.core.errors import ShowError
-from server.core.possible import SIMPLE, Can, judge_can, producer_can, team_can
+from server.core.possible import SIMPLE, Can, judge_can, judges_can, producer_can, team_can
 from server.core.show import execute
 from server.core.standings import standings, ties
 from server.core.state import ShowState
@@ -186,6 +186,8 @@ def play(config: ShowConfig, data: st.DataObject, steps: int) -> None:
             asked = ask(config, state, at)
             options += check(config, state, at, asked, role, judge)
             check_timed(config, state, at, asked, ask)
+        # The views ask once for every judge: it must be each judge's own answer.
+        assert judges_can(config, state, at) == {j: judge_can(config, state, j, at) for j in config.judge_ids}
         if state.board.timer.expired(at):
             options.append(c.Expire(at=at, by=c.SYSTEM))  # the service's expiry, as soon as it is due
         # A jump to any segment, so a short play reaches every round.
