@@ -168,7 +168,7 @@ async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> Asyn
     if redis is None:
         ballots: LocalBallots | RedisBallots = LocalBallots(service, phones)
     else:
-        poll = lambda: service.views["audience"][1].get("poll")  # noqa: E731
+        poll = lambda: service.view("audience")[1].get("poll")  # noqa: E731
         ballots = RedisBallots(redis, keys, clock, poll, phones, local=service)
         await ballots.start()
     hub = Hub(sio, service, access, ballots)

@@ -24,6 +24,8 @@ from server.core.commands import SYSTEM, CastVotes, Command, Expire, RevealAnswe
 from server.core.config import ShowConfig
 from server.core.errors import ShowError
 from server.core.events import Action
+from server.core.possible import judges_can
+from server.core.state import ShowState
 from server.core.words import Words, both
 from server.log.store import EventLog
 from server.show.ballot_box import VoteQueue
@@ -39,6 +41,7 @@ TALLY_EVERY = 0.25  # seconds: votes alone change the views at most this often (
 
 
 DESK_ONLY = ("next", "conflicts")  # season keys only the producer's view has
+ON_AIR = ("public", "audience")  # the views whose patches go out first; the desk's (producer, judges) follow
 
 
 def now_ms() -> int:
@@ -69,10 +72,13 @@ class ShowService:
         for action in log_store.actions(config.id, after=max(0, self.engine.state.seq - RECENT)):
             self._remember(action)
         self.season: dict[str, Any] | None = None
-        self.views: dict[str, tuple[int, dict[str, Any]]] = {}
-        rev = self.engine.state.seq
-        for audience, view in self._render().items():
-            self.views[audience] = (rev, view)
+        self._views: dict[str, tuple[int, dict[str, Any]]] = {}
+        # The desk's views a publish left for later: the state, the time and the public view they are of.
+        self._desk_due: tuple[ShowState, int, dict[str, Any]] | None = None
+        rev, state, at = self.engine.state.seq, self.engine.state, self.clock()
+        on_air = self._render_on_air(state, at)
+        for audience, view in {**on_air, **self._render_desk(state, at, on_air["public"])}.items():
+            self._views[audience] = (rev, view)
         self.listeners: list[Callable[[list[Update]], None]] = []
         self._expiry: asyncio.TimerHandle | None = None
         self.votes = VoteQueue(self)
@@ -91,9 +97,22 @@ class ShowService:
     def revision(self) -> int:
         return self.engine.state.seq
 
+    @property
+    def views(self) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Every audience's ``(revision, view)``, the desk's brought up to date first."""
+        self.flush()
+        return self._views
+
+    def view(self, audience: str) -> tuple[int, dict[str, Any]]:
+        """One audience's ``(revision, view)``. An on-air one is always current: reading it does not
+        build the desk's views ahead of the on-air patches."""
+        if audience not in ON_AIR:
+            self.flush()
+        return self._views[audience]
+
     def snapshot(self, audience: str) -> dict[str, Any]:
         """The full view of one audience with its revision and the server time."""
-        rev, view = self.views[audience]
+        rev, view = self.view(audience)
         return {"rev": rev, "view": view, "server_time": self.clock()}
 
     def subscribe(self, listener: Callable[[list[Update]], None]) -> None:
@@ -148,7 +167,7 @@ class ShowService:
 
     def ballot_of(self, device: str) -> dict[str, Any]:
         """A phone's vote in the poll the audience sees now (after a reconnect the phone shows it again)."""
-        poll = (self.views["audience"][1].get("poll") or {}).get("id")
+        poll = (self.view("audience")[1].get("poll") or {}).get("id")
         ballot = self.state.ballots.get(poll, {}).get(device) if poll else None
         vote = None if ballot is None else {"option": ballot.option, "nickname": ballot.nickname, "at": ballot.at}
         return {"poll": poll, "vote": vote}
@@ -160,19 +179,22 @@ class ShowService:
 
     # -- views ----------------------------------------------------------------------------
 
-    def _render(self) -> dict[str, dict[str, Any]]:
-        state, config = self.engine.state, self.config
-        at = self.clock()  # what each role ``can`` do is asked of the rules as of now
-        public = public_view(config, state, at)
-        producer = producer_view(config, state, at, season=self.season is not None)
-        producer["season"] = self.season
+    def _render_on_air(self, state: ShowState, at: int) -> dict[str, dict[str, Any]]:
+        """The overlays', the team pads' and the phones' views (what each role ``can`` do is asked as of ``at``)."""
+        public = public_view(self.config, state, at)
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
+        return {"public": public, "audience": audience_view(self.config, state)}
+
+    def _render_desk(self, state: ShowState, at: int, public: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The producer's and the judges' views, of the same state and time as the on-air ``public``."""
+        config = self.config
+        producer = producer_view(config, state, at, season=self.season is not None)
+        producer["season"] = self.season
         producer["audit"] = self._audit_lines()
-        # On-air views first: their patches go out before anything else.
-        views = {"public": public, "producer": producer, "audience": audience_view(config, state)}
-        for judge in config.judge_ids:
-            views[f"judge:{judge}"] = judge_view(config, state, judge, public, at)
+        views = {"producer": producer}
+        for judge, can in judges_can(config, state, at).items():
+            views[f"judge:{judge}"] = judge_view(config, state, judge, public, at, can)
         return views
 
     def _audit_lines(self) -> dict[str, dict[str, Any]]:
@@ -191,16 +213,38 @@ class ShowService:
         return {str(seq): line for seq, (_, line) in lines.items()}
 
     def _publish(self) -> None:
+        """Hand the listeners the on-air views' patches. The desk's views wait for ``flush``, which the hub
+        calls once those patches are on their way: an overlay's change does not wait for the producer's
+        and the judges' ``can`` (every command the desk might send, tried against the rules)."""
         if self._tally_due is not None:
             self._tally_due.cancel()
             self._tally_due = None
-        rev = self.engine.state.seq
+        state, at = self.engine.state, self.clock()
+        on_air = self._render_on_air(state, at)
+        self._desk_due = (state, at, on_air["public"])
+        self._hand_out(state.seq, on_air)
+
+    @property
+    def desk_due(self) -> bool:
+        """Whether the desk's views wait for a ``flush``."""
+        return self._desk_due is not None
+
+    def flush(self) -> None:
+        """Build the desk's views a publish left for later (of the state it published) and hand out their
+        patches. A later publish replaces an earlier one's: the desk gets the newest state at once."""
+        if self._desk_due is None:
+            return
+        state, at, public = self._desk_due
+        self._desk_due = None
+        self._hand_out(state.seq, self._render_desk(state, at, public))
+
+    def _hand_out(self, rev: int, views: dict[str, dict[str, Any]]) -> None:
         updates = []
-        for audience, view in self._render().items():
-            base, old = self.views[audience]
+        for audience, view in views.items():
+            base, old = self._views[audience]
             patch = diff(old, view)
             if patch:
-                self.views[audience] = (rev, view)
+                self._views[audience] = (rev, view)
                 updates.append(Update(audience, rev, base, patch))
         for listener in self.listeners:
             try:
@@ -218,6 +262,7 @@ class ShowService:
         self.votes.flush()
         if self._tally_due is not None:
             self._publish()
+        self.flush()
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None

@@ -266,8 +266,11 @@ class Owner:
 
     async def before_emit(self, updates: list) -> None:
         """Before patches go out: the snapshots they lead to, for the edges' new clients. A phone that
-        joins an edge meanwhile gets the older snapshot and then the patch, or the newer and a resync."""
+        joins an edge meanwhile gets the older snapshot and then the patch, or the newer and a resync.
+        The desk's patches (the producer's, the judges', a batch of their own) change no edge's view."""
         if self.outage.since is not None:
+            return
+        if updates and not any(update.audience in EDGE_AUDIENCES for update in updates):
             return
         try:
             await self._write()
@@ -306,7 +309,7 @@ class Owner:
                         self.outage.failed(exc)
 
     def _open_poll(self) -> str:
-        poll = self.service.views["audience"][1].get("poll")
+        poll = self.service.view("audience")[1].get("poll")
         return poll["id"] if poll and poll.get("open") else ""
 
     async def _run(self) -> None:

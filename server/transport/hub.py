@@ -78,16 +78,23 @@ class Hub:
         """Send every queued batch of view updates to the rooms that watch them, in order.
 
         A command's handler calls this before its reply, so its patches leave in the same turn of
-        the event loop instead of waiting for ``publish_forever`` behind the audience's traffic."""
+        the event loop instead of waiting for ``publish_forever`` behind the audience's traffic. The
+        on-air patches leave first: the desk's views (the producer's, the judges') are built only once
+        the overlays' are on the wire (``ShowService.flush``), and their patches follow."""
         async with self._emitting:
-            while self.pending:
-                updates = self.pending.popleft()
-                if self.before_emit is not None:
-                    await self.before_emit(updates)
-                for update in updates:
-                    message = {"rev": update.rev, "base": update.base, "patch": update.patch}
-                    for namespace, room in _rooms(update.audience):
-                        await self.send(p.PATCH, message, room, namespace)
+            while True:
+                while self.pending:
+                    updates = self.pending.popleft()
+                    if self.before_emit is not None:
+                        await self.before_emit(updates)
+                    for update in updates:
+                        message = {"rev": update.rev, "base": update.base, "patch": update.patch}
+                        for namespace, room in _rooms(update.audience):
+                            await self.send(p.PATCH, message, room, namespace)
+                if not self.service.desk_due:
+                    return
+                await asyncio.sleep(0)  # the connections' writers send what is queued on them
+                self.service.flush()
 
     async def send(self, event: str, data: Any, room: str, namespace: str) -> None:
         """Emit ``event`` to a room. A cluster's emits go through Redis to every process (python-socketio's
