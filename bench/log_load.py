@@ -1,16 +1,19 @@
 """How fast a show database loads: 100,000 events, with and without snapshots, and how fast a server
 killed on air is healthy again on that log.
 
-Run: python bench/log_load.py [--events 100000] [--restarts 30]
+Run: python bench/log_load.py [--events 100000] [--restarts 30] [--keeper-restarts 100]
 The log mixes what a long show writes: judges revising scores, timer work, score
 adjustments, undo and redo, and audience polls of 5,000 phones voting in batches.
 Appends use synchronous=OFF here to build the log quickly; the load path is the same as on air.
 
-Restarts: ``python -m server run`` on the log, SIGKILLed once healthy, started again on the same port:
-SIGKILL -> /healthz answers 200, ``--restarts`` times each: warm (the log and Python in the page cache);
-the log cold (``posix_fadvise(DONTNEED)`` on its files before each start: a show's database not read
-since the machine started, Python in memory); and, as root, everything cold (``echo 3 >
-/proc/sys/vm/drop_caches``: Python and its libraries read from the disk too, as after a reboot).
+Restarts: ``python -m server run`` on the log, SIGKILLed once healthy; SIGKILL -> /healthz answers 200.
+Two ways: the server alone (``--keeper-restarts`` times: its keeper, server/keeper.py, forks another on
+the same sockets), and keeper and server together, then ``run`` started again (``--restarts`` times: a
+power cut to the process, systemd restarting it). Each warm (the log and Python in the page cache); the
+log cold (``posix_fadvise(DONTNEED)`` on its files before each start: a show's database not read since
+the machine started, Python in memory); and, as root, everything cold (``echo 3 >
+/proc/sys/vm/drop_caches``: Python and its libraries read from the disk too, as after a reboot; for a
+server the keeper forks, whose Python is already in the keeper's memory, that leaves the log cold).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from server.core.errors import RuleError  # noqa: E402
 from server.log.store import EventLog  # noqa: E402
 from server.show.engine import Engine  # noqa: E402
 from tests.core.play import config_text  # noqa: E402
-from tests.processes import free_port, until_healthy  # noqa: E402
+from tests.processes import free_port, kill_all, server_pid, until_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = ("judged", "audience")
@@ -121,6 +124,10 @@ def build(db: Path, events: int) -> tuple[int, int]:
     return state.seq, sum(len(box) for box in state.ballots.values())
 
 
+WHOM = {
+    "server": "the server (its keeper forks another)",
+    "all": "keeper and server (run started again)",
+}
 COLD = {
     "": "warm",
     "log": "the log cold (posix_fadvise DONTNEED on its files)",
@@ -151,8 +158,10 @@ def can_drop_all() -> bool:
         return False
 
 
-async def restarts(tmp: Path, db: Path, times: int, cold: str) -> list[float]:
-    """SIGKILL -> healthy, ``times`` times, each start after ``drop_cache(db, cold)`` if ``cold``: seconds each."""
+async def restarts(tmp: Path, db: Path, times: int, cold: str, whom: str) -> list[float]:
+    """SIGKILL -> healthy, ``times`` times, each start after ``drop_cache(db, cold)`` if ``cold``: seconds each.
+    ``whom``: "server" kills the server, which its keeper replaces; "all" kills keeper and server, and runs
+    ``run`` again (as systemd would)."""
     config = tmp / "show.yaml"
     config.write_text(config_text(*ROUNDS, **EXTRA), encoding="utf-8")
     port, log = free_port(), tmp / "server.log"
@@ -168,17 +177,23 @@ async def restarts(tmp: Path, db: Path, times: int, cold: str) -> list[float]:
     await until_healthy(url, proc, log, timeout=60)
     took = []
     for _ in range(times):
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        server = server_pid(proc)
+        if whom == "server":
+            os.kill(server, signal.SIGKILL)
+        else:
+            kill_all(proc, port)
         killed = time.perf_counter()
         if cold:
             drop_cache(db, cold)
             killed = time.perf_counter()  # the drop is not the server's time
-        proc = start()
+        if whom == "server":
+            while server_pid(proc) in (None, server):  # the keeper has seen it die and forked another
+                await asyncio.sleep(0.001)
+        else:
+            proc = start()
         await until_healthy(url, proc, log, timeout=60)
         took.append(time.perf_counter() - killed)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_all(proc, port)
     return took
 
 
@@ -199,7 +214,10 @@ def timed(fn, repeat: int = 5) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--restarts", type=int, default=30, help="SIGKILL -> healthy runs, warm and cold each")
+    parser.add_argument("--restarts", type=int, default=30, help="new runs after SIGKILL, warm and cold each")
+    parser.add_argument(
+        "--keeper-restarts", type=int, default=100, help="servers the keeper replaces after SIGKILL, warm and cold each"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -226,12 +244,13 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         times.sort()
         print(f"durable command (synchronous=FULL): p50 {times[250] * 1000:.2f} ms   p99 {times[494] * 1000:.2f} ms")
-        for cold in ("", "log", "all") if can_drop_all() else ("", "log"):
-            took = asyncio.run(restarts(Path(tmp), db, args.restarts, cold))
-            print(
-                f"SIGKILL -> healthy, {COLD[cold]}: p50 {percentile(took, 0.5) * 1000:.0f} ms   "
-                f"p99 {percentile(took, 0.99) * 1000:.0f} ms   max {max(took) * 1000:.0f} ms   (n={len(took)})"
-            )
+        for whom, times in (("server", args.keeper_restarts), ("all", args.restarts)):
+            for cold in ("", "log", "all") if can_drop_all() else ("", "log"):
+                took = asyncio.run(restarts(Path(tmp), db, times, cold, whom))
+                print(
+                    f"SIGKILL {WHOM[whom]} -> healthy, {COLD[cold]}: p50 {percentile(took, 0.5) * 1000:.0f} ms   "
+                    f"p99 {percentile(took, 0.99) * 1000:.0f} ms   max {max(took) * 1000:.0f} ms   (n={len(took)})"
+                )
 
 
 if __name__ == "__main__":

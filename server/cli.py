@@ -122,12 +122,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "obs-setup":
             return _obs_setup(args.config, args.url)
         return _demo(args.config, args.db)
-    except (ConfigError, LogError) as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except ShowError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+    except REFUSALS as exc:
+        return _refused(exc)
+
+
+REFUSALS = (ConfigError, LogError, ShowError)  # what a command says in words, with exit code 1
+
+
+def _refused(exc: Exception) -> int:
+    print(exc.message if isinstance(exc, ShowError) else exc, file=sys.stderr)
+    return 1
 
 
 def _docs(out: Path) -> int:
@@ -230,6 +234,7 @@ def _run(
     from aiohttp import web
 
     from server.app import Settings, create_app
+    from server.keeper import keep, listen
     from server.transport.address import local_base, network_text, reach
     from server.transport.keys import ACCESS, SERVICE
 
@@ -238,9 +243,7 @@ def _run(
     settings = Settings(
         config_path, db_path or config_path.with_suffix(".db"), host, port, public_url, obs, **(cluster or {})
     )
-    app = create_app(settings)
     gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
-
     where = reach(host, port, public_url)
     notes = network_text(host, port, where)
     if settings.redis and not public_url:
@@ -255,10 +258,23 @@ def _run(
         local, desk = local_base(host, port), reach(host, port, settings.desk_base).base
         print(urls_text(app[ACCESS], app[SERVICE].config, base, settings.db_path, local, notes, desk), flush=True)
 
+    app = create_app(settings)  # once: every server the keeper forks starts from it, imported and read
     app.on_startup.append(announce)
-    # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
-    web.run_app(app, host=host, port=port, print=None, handle_signals=True, shutdown_timeout=STOP_GRACE_S)
-    return 0
+
+    def serve() -> int:
+        try:
+            # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
+            web.run_app(app, sock=sockets, print=None, handle_signals=True, shutdown_timeout=STOP_GRACE_S)
+        except REFUSALS as exc:  # the database, opened by the server itself
+            return _refused(exc)
+        return 0
+
+    try:
+        sockets = listen(host, port)
+    except OSError as exc:
+        print(f"{exc.strerror} (is another server running on it?)", file=sys.stderr)
+        return 1
+    return keep(serve)
 
 
 def urls_text(

@@ -69,6 +69,29 @@ async def run_server(config: Path, db: Path, port: int, *extra: str, tokens: dic
     return proc
 
 
+def server_pid(keeper: subprocess.Popen) -> int | None:
+    """The pid of the server ``run``'s keeper has forked now (server/keeper.py), or None between two."""
+    children = Path(f"/proc/{keeper.pid}/task/{keeper.pid}/children").read_text().split()
+    return int(children[0]) if children else None
+
+
+def kill_all(proc: subprocess.Popen, port: int) -> None:
+    """SIGKILL ``run``'s keeper, and so its server (which dies with it), as a power cut would; returns
+    once the port is free again (the server, no longer the keeper's child, dies a moment later)."""
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while True:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                assert time.monotonic() < deadline, f"port {port} still taken 10 s after SIGKILL"
+        time.sleep(0.01)
+
+
 def printed_urls(printout: str) -> dict[str, str]:
     """``run``'s printout as rows: label -> the first URL on the line."""
     rows = {}
@@ -112,9 +135,17 @@ class ServerProcess:
         self.proc = await run_server(self.config, self.db, self.port, tokens={"PRODUCER": self.token})
 
     def kill(self) -> None:
+        """SIGKILL the keeper and the server: a new ``start`` imports Python again."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+        kill_all(self.proc, self.port)
+
+    def kill_server(self) -> int:
+        """SIGKILL only the server, which the keeper replaces; returns the killed pid."""
+        assert self.proc is not None
+        pid = server_pid(self.proc)
+        assert pid is not None, "the keeper has no server"
+        os.kill(pid, signal.SIGKILL)
+        return pid
 
     def stop(self) -> None:
         if self.proc is not None:

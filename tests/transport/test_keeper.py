@@ -1,0 +1,139 @@
+"""``run``'s keeper (server/keeper.py): a killed server is replaced on the same port and the show goes on;
+the server never outlives the keeper; a server that can't run is not restarted forever."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import socketio
+
+from tests.conftest import DEMO
+from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop
+
+TOKEN = "keeper-test-producer-token"
+
+
+async def new_server(server: ServerProcess, old: int | None, timeout: float = 10) -> int:
+    """The pid of the server the keeper forked after ``old``."""
+    assert server.proc is not None
+    deadline = time.monotonic() + timeout
+    while (pid := server_pid(server.proc)) in (None, old):
+        assert server.proc.poll() is None, f"the keeper exited ({server.proc.returncode})"
+        assert time.monotonic() < deadline, "the keeper started no new server"
+        await asyncio.sleep(0.01)
+    return pid  # type: ignore[return-value]
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie (dead, not yet reaped by whoever adopted it) is gone too.
+    return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+
+
+async def test_a_killed_server_is_replaced_on_the_same_port_and_the_show_goes_on(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
+    await server.start()
+    client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.05, reconnection_delay_max=0.2)
+    snapshots: list[int] = []
+    client.on("snapshot", lambda data: snapshots.append(data["rev"]), namespace="/control")
+    await client.connect(server.url, namespaces=["/control"], auth={"token": TOKEN}, transports=["websocket"])
+    try:
+        assert (await client.call("start_show", {}, namespace="/control"))["ok"]
+        ack = await client.call("adjust_score", {"team": "tam-ky", "points": 7, "reason": "r"}, namespace="/control")
+        assert ack["ok"]
+        keeper = server.proc.pid  # type: ignore[union-attr]
+        first = server.kill_server()
+        await new_server(server, first)
+        async with asyncio.timeout(10):  # the producer's controller is back by itself, on the same address
+            while not (client.connected and len(snapshots) >= 2):
+                await asyncio.sleep(0.02)
+        again = await client.call("adjust_score", {"team": "tam-ky", "points": 1, "reason": "s"}, namespace="/control")
+        assert again["ok"] and again["rev"] == ack["rev"] + 1
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            async with http.get(f"{server.url}/api/v1/state", headers=headers) as response:
+                view = (await response.json())["view"]
+        scores = {team["id"]: Decimal(str(team["score"])) for team in view["teams"]}
+        assert view["phase"] == "live" and scores["tam-ky"] == 8
+        assert server.proc.pid == keeper and server.proc.poll() is None  # type: ignore[union-attr]
+        assert (
+            f"the server (pid {first}) died of SIGKILL: starting a new one" in server.db.with_suffix(".log").read_text()
+        )
+    finally:
+        await client.disconnect()
+        server.stop()
+
+
+async def test_the_server_never_outlives_its_keeper(tmp_path: Path) -> None:
+    """SIGKILL to the keeper alone (not its session): the server dies with it and frees the port."""
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
+    await server.start()
+    assert server.proc is not None
+    pid = server_pid(server.proc)
+    assert pid is not None
+    server.proc.kill()
+    server.proc.wait()
+    deadline = time.monotonic() + 10
+    while not gone(pid):
+        assert time.monotonic() < deadline, "the server outlived its keeper"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_server_that_keeps_dying_is_given_up_on(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
+    await server.start()
+    assert server.proc is not None
+    pid = server.kill_server()
+    for _ in range(4):  # five deaths in a few seconds
+        pid = await new_server(server, pid)
+        os.kill(pid, signal.SIGKILL)
+    assert server.proc.wait(10) == 1
+    assert "died of SIGKILL 5 times in 30 s: giving up" in server.db.with_suffix(".log").read_text()
+
+
+async def test_a_server_that_stops_by_itself_is_not_restarted(tmp_path: Path) -> None:
+    """A database it can't open: said once, in words, and ``run`` exits 1."""
+    (tmp_path / "show.db").mkdir()
+    argv = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(tmp_path / "show.db"), "--no-obs"]
+    done = subprocess.run(
+        [*argv, "--host", "127.0.0.1", "--port", str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("not a usable show database") == 1
+    assert "Traceback" not in done.stderr and "starting a new one" not in done.stderr
+
+
+async def test_a_second_server_on_the_port_is_refused_in_words(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
+    await server.start()
+    try:
+        argv = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(tmp_path / "other.db"), "--no-obs"]
+        done = subprocess.run(
+            [*argv, "--host", "127.0.0.1", "--port", str(server.port)], cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 1
+        assert f"can't listen on 127.0.0.1 port {server.port}: Address already in use" in done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        server.stop()
+
+
+async def test_a_stop_reaches_the_server_and_the_keeper_exits_0(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "show.db", TOKEN)
+    await server.start()
+    assert server.proc is not None
+    pid = server_pid(server.proc)
+    assert pid is not None
+    stop(server.proc)
+    assert server.proc.returncode == 0 and gone(pid)
