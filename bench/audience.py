@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import free_port, percentile  # noqa: E402
-from tests.processes import until_healthy  # noqa: E402
+from tests.processes import server_pid, until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
@@ -161,7 +161,8 @@ class Server:
 
     @property
     def pid(self) -> int:
-        return self.popen.pid
+        """The server's own pid (not its keeper's): its CPU and memory are the ones measured."""
+        return server_pid(self.popen) or self.popen.pid
 
     async def wait_healthy(self) -> None:
         await until_healthy(self.url, self.popen, self.log)

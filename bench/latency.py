@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
 
-from tests.processes import free_port, stop, until_healthy  # noqa: E402
+from tests.processes import free_port, server_pid, stop, until_healthy  # noqa: E402
 
 
 async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
@@ -163,7 +163,7 @@ async def main() -> None:
                         await asyncio.sleep(0.05)
                 async with asyncio.timeout(120):
                     await ready.wait()
-                rss = int(Path(f"/proc/{server.pid}/status").read_text().split("VmRSS:")[1].split()[0]) // 1024
+                rss = int(Path(f"/proc/{server_pid(server)}/status").read_text().split("VmRSS:")[1].split()[0]) // 1024
                 print(f"{args.idle} idle phones connected; server RSS {rss} MiB")
                 report(f"producer -> overlay, {args.idle} idle", await measure(port, args.commands))
                 for task in phones:
