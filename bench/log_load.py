@@ -188,6 +188,7 @@ async def restarts(tmp: Path, db: Path, times: int, cold: str, whom: str) -> lis
             killed = time.perf_counter()  # the drop is not the server's time
         if whom == "server":
             while server_pid(proc) in (None, server):  # the keeper has seen it die and forked another
+                assert proc.poll() is None, f"the keeper gave up (exit code {proc.returncode}): see {log}"
                 await asyncio.sleep(0.001)
         else:
             proc = start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from server.configs import ConfigError, load_show
@@ -261,7 +261,11 @@ def _run(
     app = create_app(settings)  # once: every server the keeper forks starts from it, imported and read
     app.on_startup.append(announce)
 
-    def serve() -> int:
+    def serve(up: Callable[[], None]) -> int:
+        async def started(app: web.Application) -> None:
+            up()
+
+        app.on_startup.append(started)
         try:
             # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
             web.run_app(app, sock=sockets, print=None, handle_signals=True, shutdown_timeout=STOP_GRACE_S)

@@ -7,8 +7,9 @@ back in the time its log takes to load, not the 0.7 s Python takes to import it.
 all along, so pads, phones and OBS connecting meanwhile wait in their backlog instead of being refused.
 
 SIGINT and SIGTERM go to the server, which stops as it always has; the keeper then exits with its code. A
-server that exits by itself (a bad config, a database it can't open) is not restarted, and a server that
-dies ``RESTARTS`` times within ``WINDOW_S`` is given up on: something is wrong that a restart won't mend.
+server that exits by itself (a bad config, a database it can't open) is not restarted, and after
+``RESTARTS`` servers in a row died before they were up, the keeper gives up: something is wrong that a
+restart won't mend. A server killed once it was up is always replaced.
 The server dies with the keeper (``PR_SET_PDEATHSIG``), so killing the keeper never leaves one running.
 """
 
@@ -21,15 +22,12 @@ import os
 import signal
 import socket
 import sys
-import time
 import traceback
-from collections import deque
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-RESTARTS = 5  # deaths within WINDOW_S after which the keeper gives up
-WINDOW_S = 30.0
+RESTARTS = 5  # servers in a row dying before they are up, after which the keeper gives up
 BACKLOG = 1024  # connections the kernel holds while a server (re)starts: a hall's pads and phones at once
 _PR_SET_PDEATHSIG = 1
 
@@ -60,11 +58,12 @@ def listen(host: str, port: int) -> list[socket.socket]:
     return sockets
 
 
-def keep(serve: Callable[[], int]) -> int:
-    """Run ``serve`` (which returns an exit code) in a child process, again each time it is killed; the
-    keeper's exit code is the last server's."""
-    deaths: deque[float] = deque(maxlen=RESTARTS)
+def keep(serve: Callable[[Callable[[], None]], int]) -> int:
+    """Run ``serve`` in a child process, again each time it is killed; the keeper's exit code is the last
+    server's. ``serve(up)`` returns an exit code, and calls ``up()`` once it serves: a server killed after
+    that is always replaced, one killed before it only ``RESTARTS`` times in a row."""
     stopping = False
+    unborn = 0  # servers in a row that died before they were up
     child, keeper = 0, os.getpid()
 
     def forward(signum: int, _frame: object) -> None:
@@ -77,23 +76,27 @@ def keep(serve: Callable[[], int]) -> int:
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
     while True:
-        child = _fork(serve)
+        said, told = os.pipe()
+        child = _fork(serve, told)
+        os.close(told)
         if stopping:  # a stop that came while forking
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
         _, status = os.waitpid(child, 0)
+        was_up = os.read(said, 1) == b"1"  # the server is gone: the pipe holds its word, or is closed
+        os.close(said)
         code = os.waitstatus_to_exitcode(status)
         if code >= 0 or stopping:
             return max(code, 0) if stopping else code
         name = signal.Signals(-code).name
-        deaths.append(time.monotonic())
-        if len(deaths) == RESTARTS and deaths[-1] - deaths[0] < WINDOW_S:
-            log.error("the server died of %s %d times in %.0f s: giving up", name, RESTARTS, WINDOW_S)
+        unborn = 0 if was_up else unborn + 1
+        if unborn == RESTARTS:
+            log.error("the server died of %s %d times in a row before it was up: giving up", name, RESTARTS)
             return 1
         log.warning("the server (pid %d) died of %s: starting a new one", child, name)
 
 
-def _fork(serve: Callable[[], int]) -> int:
+def _fork(serve: Callable[[Callable[[], None]], int], told: int) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     keeper = os.getpid()
@@ -108,7 +111,7 @@ def _fork(serve: Callable[[], int]) -> int:
         os.setpgid(0, 0)  # a terminal's Ctrl-C reaches the keeper alone, which passes it on once
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        code = serve()
+        code = serve(lambda: _tell(told))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -118,3 +121,9 @@ def _fork(serve: Callable[[], int]) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _tell(told: int) -> None:
+    with contextlib.suppress(OSError):  # told already
+        os.write(told, b"1")
+        os.close(told)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import aiohttp
 import socketio
 
 from tests.conftest import DEMO
-from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop
+from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop, until_healthy
 
 TOKEN = "keeper-test-producer-token"
 
@@ -90,16 +89,31 @@ async def test_the_server_never_outlives_its_keeper(tmp_path: Path) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_a_server_that_keeps_dying_is_given_up_on(tmp_path: Path) -> None:
+async def test_a_server_killed_once_up_is_always_replaced(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "show.db", TOKEN)
     await server.start()
-    assert server.proc is not None
-    pid = server.kill_server()
-    for _ in range(4):  # five deaths in a few seconds
-        pid = await new_server(server, pid)
-        os.kill(pid, signal.SIGKILL)
-    assert server.proc.wait(10) == 1
-    assert "died of SIGKILL 5 times in 30 s: giving up" in server.db.with_suffix(".log").read_text()
+    try:
+        for _ in range(6):  # more than the keeper's patience with servers that die starting
+            pid = server.kill_server()
+            await new_server(server, pid)
+            await until_healthy(server.url, server.proc)  # type: ignore[arg-type]
+        assert server.db.with_suffix(".log").read_text().count("died of SIGKILL: starting a new one") == 6
+    finally:
+        server.stop()
+
+
+def test_servers_that_die_before_they_are_up_are_given_up_on() -> None:
+    """Five servers in a row killed while starting: a restart won't mend that, and ``run`` says so."""
+    script = (
+        "import logging, os, signal, sys\n"
+        "from server.keeper import keep\n"
+        "logging.basicConfig(format='%(message)s')\n"
+        "sys.exit(keep(lambda up: os.kill(os.getpid(), signal.SIGKILL)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.count("died of SIGKILL: starting a new one") == 4
+    assert "the server died of SIGKILL 5 times in a row before it was up: giving up" in done.stderr
 
 
 async def test_a_server_that_stops_by_itself_is_not_restarted(tmp_path: Path) -> None:
