@@ -8,10 +8,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
+import pytest
 import socketio
 
 from tests.conftest import DEMO
@@ -31,6 +33,22 @@ async def new_server(server: ServerProcess, old: int | None, timeout: float = 10
     return pid  # type: ignore[return-value]
 
 
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
+    """``run`` on the demo show, stopped after the test if it still runs."""
+    running = ServerProcess(tmp_path / "show.db", TOKEN)
+    await running.start()
+    yield running
+    running.stop()
+
+
+def the_server(server: ServerProcess) -> int:
+    assert server.proc is not None
+    pid = server_pid(server.proc)
+    assert pid is not None, "the keeper has no server"
+    return pid
+
+
 def gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -40,9 +58,7 @@ def gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
 
 
-async def test_a_killed_server_is_replaced_on_the_same_port_and_the_show_goes_on(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "show.db", TOKEN)
-    await server.start()
+async def test_a_killed_server_is_replaced_on_the_same_port_and_the_show_goes_on(server: ServerProcess) -> None:
     client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.05, reconnection_delay_max=0.2)
     snapshots: list[int] = []
     client.on("snapshot", lambda data: snapshots.append(data["rev"]), namespace="/control")
@@ -71,35 +87,25 @@ async def test_a_killed_server_is_replaced_on_the_same_port_and_the_show_goes_on
         )
     finally:
         await client.disconnect()
-        server.stop()
 
 
-async def test_the_server_never_outlives_its_keeper(tmp_path: Path) -> None:
-    """SIGKILL to the keeper alone (not its session): the server dies with it and frees the port."""
-    server = ServerProcess(tmp_path / "show.db", TOKEN)
-    await server.start()
-    assert server.proc is not None
-    pid = server_pid(server.proc)
-    assert pid is not None
-    server.proc.kill()
-    server.proc.wait()
+async def test_the_server_never_outlives_its_keeper(server: ServerProcess) -> None:
+    """SIGKILL to the keeper alone: the server dies with it, and so frees the port and the database."""
+    pid = the_server(server)
+    server.proc.kill()  # type: ignore[union-attr]
+    server.proc.wait()  # type: ignore[union-attr]
     deadline = time.monotonic() + 10
     while not gone(pid):
         assert time.monotonic() < deadline, "the server outlived its keeper"
         await asyncio.sleep(0.01)
 
 
-async def test_a_server_killed_once_up_is_always_replaced(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "show.db", TOKEN)
-    await server.start()
-    try:
-        for _ in range(6):  # more than the keeper's patience with servers that die starting
-            pid = server.kill_server()
-            await new_server(server, pid)
-            await until_healthy(server.url, server.proc)  # type: ignore[arg-type]
-        assert server.db.with_suffix(".log").read_text().count("died of SIGKILL: starting a new one") == 6
-    finally:
-        server.stop()
+async def test_a_server_killed_once_up_is_always_replaced(server: ServerProcess) -> None:
+    for _ in range(6):  # more than the keeper's patience with servers that die starting
+        pid = server.kill_server()
+        await new_server(server, pid)
+        await until_healthy(server.url, server.proc)  # type: ignore[arg-type]
+    assert server.db.with_suffix(".log").read_text().count("died of SIGKILL: starting a new one") == 6
 
 
 def test_servers_that_die_before_they_are_up_are_given_up_on() -> None:
@@ -128,26 +134,17 @@ async def test_a_server_that_stops_by_itself_is_not_restarted(tmp_path: Path) ->
     assert "Traceback" not in done.stderr and "starting a new one" not in done.stderr
 
 
-async def test_a_second_server_on_the_port_is_refused_in_words(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "show.db", TOKEN)
-    await server.start()
-    try:
-        argv = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(tmp_path / "other.db"), "--no-obs"]
-        done = subprocess.run(
-            [*argv, "--host", "127.0.0.1", "--port", str(server.port)], cwd=ROOT, capture_output=True, text=True
-        )
-        assert done.returncode == 1
-        assert f"can't listen on 127.0.0.1 port {server.port}: Address already in use" in done.stderr
-        assert "Traceback" not in done.stderr
-    finally:
-        server.stop()
+async def test_a_second_server_on_the_port_is_refused_in_words(server: ServerProcess, tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(tmp_path / "other.db"), "--no-obs"]
+    done = subprocess.run(
+        [*argv, "--host", "127.0.0.1", "--port", str(server.port)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert f"can't listen on 127.0.0.1 port {server.port}: Address already in use" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
-async def test_a_stop_reaches_the_server_and_the_keeper_exits_0(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "show.db", TOKEN)
-    await server.start()
-    assert server.proc is not None
-    pid = server_pid(server.proc)
-    assert pid is not None
-    stop(server.proc)
-    assert server.proc.returncode == 0 and gone(pid)
+async def test_a_stop_reaches_the_server_and_the_keeper_exits_0(server: ServerProcess) -> None:
+    pid = the_server(server)
+    stop(server.proc)  # type: ignore[arg-type]
+    assert server.proc.returncode == 0 and gone(pid)  # type: ignore[union-attr]
