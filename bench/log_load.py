@@ -7,7 +7,7 @@ adjustments, undo and redo, and audience polls of 5,000 phones voting in batches
 Appends use synchronous=OFF here to build the log quickly; the load path is the same as on air.
 
 Restarts: ``python -m server run`` on the log, SIGKILLed once healthy; SIGKILL -> /healthz answers 200.
-Two ways: the server alone (``--keeper-restarts`` times: its keeper, server/keeper.py, forks another on
+Two ways: the server alone (``--keeper-restarts`` times: its keeper, server/transport/keeper.py, forks another on
 the same sockets), and keeper and server together, then ``run`` started again (``--restarts`` times: a
 power cut to the process, systemd restarting it). Each warm (the log and Python in the page cache); the
 log cold (``posix_fadvise(DONTNEED)`` on its files before each start: a show's database not read since

@@ -234,8 +234,8 @@ def _run(
     from aiohttp import web
 
     from server.app import Settings, create_app
-    from server.keeper import keep, listen
     from server.transport.address import local_base, network_text, reach
+    from server.transport.keeper import keep, listen
     from server.transport.keys import ACCESS, SERVICE
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -70,7 +70,7 @@ async def run_server(config: Path, db: Path, port: int, *extra: str, tokens: dic
 
 
 def server_pid(keeper: subprocess.Popen) -> int | None:
-    """The pid of the server ``run``'s keeper has forked now (server/keeper.py), or None between two."""
+    """The pid of the server ``run``'s keeper has forked now (server/transport/keeper.py), or None between two."""
     children = Path(f"/proc/{keeper.pid}/task/{keeper.pid}/children").read_text().split()
     return int(children[0]) if children else None
 

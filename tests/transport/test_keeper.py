@@ -1,4 +1,4 @@
-"""``run``'s keeper (server/keeper.py): a killed server is replaced on the same port and the show goes on;
+"""``run``'s keeper (server/transport/keeper.py): a killed server is replaced on the same port and the show goes on;
 the server never outlives the keeper; a server that can't run is not restarted forever."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_servers_that_die_before_they_are_up_are_given_up_on() -> None:
     """Five servers in a row killed while starting: a restart won't mend that, and ``run`` says so."""
     script = (
         "import logging, os, signal, sys\n"
-        "from server.keeper import keep\n"
+        "from server.transport.keeper import keep\n"
         "logging.basicConfig(format='%(message)s')\n"
         "sys.exit(keep(lambda up: os.kill(os.getpid(), signal.SIGKILL)))\n"
     )
