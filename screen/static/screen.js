@@ -5,7 +5,7 @@
 // at the end. Times come from ShowClient.remaining (the server's clock), words from the catalogue.
 import { ShowClient } from "/static/js/show-client.js";
 import { points } from "/static/js/format.js";
-import { el, keyed, queueFit, refitAll, text } from "/overlays/dom.js";
+import { el, fitName, keyed, queueFit, refitAll, text } from "/overlays/dom.js";
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const lang = document.documentElement.lang;
@@ -153,7 +153,7 @@ function drawWinners(q) {
   const shown = winners.slice(0, winners.length > most ? most - 1 : most);
   keyed($("winner-list"), shown, (w) => `${w.nickname}@${w.at}`, makeWinner, (node, w, index) => {
     text(node.rank, index + 1);
-    text(node.name, w.nickname || t("screen.anonymous"));
+    fitName(node.name, w.nickname || t("screen.anonymous")); // a phone's nickname: up to 100 letters
   });
   if (shown.length < winners.length) {
     const more = el("li", "winner more", `+ ${winners.length - shown.length}`);
@@ -170,8 +170,7 @@ function drawWinners(q) {
 function makeWinner() {
   const node = el("li", "winner");
   node.rank = el("span", "winner-rank num");
-  node.name = el("span", "winner-name fit");
-  node.name.dataset.min = "0.55";
+  node.name = el("span", "winner-name");
   node.append(node.rank, node.name);
   return node;
 }
