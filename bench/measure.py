@@ -1,0 +1,79 @@
+"""What every bench prints the same way: the machine it ran on, percentiles with their n, a process's
+CPU and memory, and a one-line verdict per target.
+
+A figure is only worth what its samples are: a percentile comes with its n, and a p99 from fewer than
+1,000 samples says so (``report``)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+LIBRARIES = ("aiohttp", "python-socketio", "python-engineio", "msgspec", "uvloop", "redis")
+P99_SAMPLES = 1000  # fewer than this, and a p99 is closer to a maximum
+
+
+def machine() -> str:
+    """One line: cores, CPU, Python and the libraries that set the figures."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return (
+        f"machine: {os.cpu_count()} cores ({cpu}), Linux {platform.release()}, "
+        f"Python {sys.version.split()[0]}; " + ", ".join(versions)
+    )
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The ``p``th percentile of already sorted values (nearest rank)."""
+    return sorted_values[min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))]
+
+
+def report(label: str, latencies: list[float], unit: str = "ms") -> None:
+    """p50, p99 and max of ``latencies`` with their n (and a warning when n is too small for a p99)."""
+    if not latencies:
+        print(f"  {label:<44} no samples")
+        return
+    values = sorted(latencies)
+    few = "  (n < 1,000: p99 is about the max)" if len(values) < P99_SAMPLES else ""
+    print(
+        f"  {label:<44} p50 {percentile(values, 50):8.2f} {unit}   p99 {percentile(values, 99):8.2f} {unit}   "
+        f"max {values[-1]:8.2f} {unit}   (n={len(values)}){few}"
+    )
+
+
+def verdict(target: str, value: float, limit: float, unit: str, *, at_least: bool = False) -> bool:
+    """Print one target's verdict line, e.g. ``MET     producer -> overlay p50: 1.21 ms (target <= 1.5 ms)``."""
+    ok = value >= limit if at_least else value <= limit
+    sign = ">=" if at_least else "<="
+    print(f"{'MET' if ok else 'MISSED':<7} {target}: {value:,.2f} {unit} (target {sign} {limit:,.2f} {unit})")
+    return ok
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
