@@ -39,8 +39,8 @@ from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNa
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
 from server.transport.pages import add_pages
-from server.transport.plain_ws import hang_up, without_deflate
 from server.transport.screen import add_screen
+from server.transport.sockets import hang_up, plain_websockets
 
 MAX_BODY = 64 * 1024
 
@@ -82,7 +82,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         ping_timeout=20,
         async_handlers=False,
     )
-    sockets = without_deflate(sio)
+    sockets = plain_websockets(sio)
     sio.attach(app)
     app[TRUSTED_PROXIES] = TrustedProxies(settings.trusted_proxies)
     app.middlewares.append(proxy_headers)

@@ -23,6 +23,7 @@ from socketio import packet
 from server.core.words import Words
 from server.transport import protocol as p
 from server.transport.limits import TokenBucket, network_address
+from server.transport.sockets import end
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ class GuardedServer(socketio.AsyncServer):
                 )
         socket = self.eio.sockets[eio_sid]
         await self.eio.disconnect(eio_sid)  # socket.io's and engine.io's goodbyes
-        await socket.queue.put(None)  # and the websocket closes even if the client ignores them
+        await end(socket)  # and the websocket closes even if the client ignores them
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
         self.strikes.pop(eio_sid, None)

@@ -29,10 +29,6 @@ from server.transport.limits import TokenBucket
 PUBLIC_NAMESPACES = ("overlay", "team")
 PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
 MONITOR = "monitor"  # an /overlay connection that is a controller's program monitor
-# Turns of the event loop a queued packet takes to reach the socket: python-engineio's writer waits on
-# its queue through asyncio.wait_for, a task of its own (3.11), so the put, that task's end and the
-# writer's wake-up are a turn each. One turn gave the overlays' patch no head start at all.
-WRITER_TURNS = 3
 SEND_CHUNK = 500  # connections a broadcast queues on before it lets the event loop run other work
 
 
@@ -97,9 +93,7 @@ class Hub:
                             await self.send(p.PATCH, message, room, namespace)
                 if not self.service.desk_due:
                     return
-                for _ in range(WRITER_TURNS):  # the connections' writers send what is queued on them
-                    await asyncio.sleep(0)
-                self.service.flush()
+                self.service.flush()  # the on-air patches are on the wire (server/transport/sockets.py)
 
     async def send(self, event: str, data: Any, room: str, namespace: str) -> None:
         """Emit ``event`` to a room. A cluster's emits go through Redis to every process (python-socketio's
