@@ -266,9 +266,18 @@ def _run(
             up()
 
         app.on_startup.append(started)
+        import uvloop  # each server its own loop; uvloop's sockets and timers cost less a phone than asyncio's
+
         try:
             # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
-            web.run_app(app, sock=sockets, print=None, handle_signals=True, shutdown_timeout=STOP_GRACE_S)
+            web.run_app(
+                app,
+                sock=sockets,
+                print=None,
+                handle_signals=True,
+                shutdown_timeout=STOP_GRACE_S,
+                loop=uvloop.new_event_loop(),
+            )
         except REFUSALS as exc:  # the database, opened by the server itself
             return _refused(exc)
         return 0
