@@ -35,6 +35,7 @@ _PR_SET_PDEATHSIG = 1
 def listen(host: str, port: int) -> list[socket.socket]:
     """Listening sockets for every address ``host`` names (as asyncio's ``create_server`` binds them).
 
+    A forked server has them by the fork alone; they stay close-on-exec, so no program run from it holds the port.
     Raises OSError with the address when one can't be bound (another server on the port, say)."""
     found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     sockets: list[socket.socket] = []
@@ -50,7 +51,6 @@ def listen(host: str, port: int) -> list[socket.socket]:
             except OSError as exc:
                 raise OSError(exc.errno, f"can't listen on {host} port {port}: {exc.strerror}") from None
             sock.listen(BACKLOG)
-            sock.set_inheritable(True)
     except BaseException:
         for sock in sockets:
             sock.close()

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 import socketio
 
+from server.transport.keeper import listen
 from tests.conftest import DEMO
 from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop, until_healthy
 
@@ -142,6 +143,17 @@ async def test_a_second_server_on_the_port_is_refused_in_words(server: ServerPro
     assert done.returncode == 1
     assert f"can't listen on 127.0.0.1 port {server.port}: Address already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_listening_sockets_are_not_passed_to_programs_the_server_runs() -> None:
+    """The fork alone gives the server the sockets (the tests above run on them); an exec must not, or a
+    program it ran would hold the port."""
+    sockets = listen("127.0.0.1", 0)
+    try:
+        assert sockets and not any(sock.get_inheritable() for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 async def test_a_stop_reaches_the_server_and_the_keeper_exits_0(server: ServerProcess) -> None:
