@@ -177,8 +177,9 @@ async def restarts(tmp: Path, db: Path, times: int, cold: str, whom: str) -> lis
     await until_healthy(url, proc, log, timeout=60)
     took = []
     for _ in range(times):
-        server = server_pid(proc)
         if whom == "server":
+            server = server_pid(proc)
+            assert server is not None, f"the keeper has no server: see {log}"
             os.kill(server, signal.SIGKILL)
         else:
             kill_all(proc, port)
