@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -285,9 +286,15 @@ def _run(
     try:
         sockets = listen(host, port)
     except OSError as exc:
-        print(f"{exc.strerror} (is another server running on it?)", file=sys.stderr)
+        print(listen_refusal(exc), file=sys.stderr)
         return 1
     return keep(serve)
+
+
+def listen_refusal(exc: OSError) -> str:
+    """What ``run`` says when it can't listen: the address and why, and a hint only when the port is taken."""
+    text = exc.strerror or str(exc)
+    return f"{text} (is another server running on it?)" if exc.errno == errno.EADDRINUSE else text
 
 
 def urls_text(

@@ -4,6 +4,7 @@ the server never outlives the keeper; a server that can't run is not restarted f
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import aiohttp
 import pytest
 import socketio
 
+from server.cli import listen_refusal
 from server.transport.keeper import listen
 from tests.conftest import DEMO
 from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop, until_healthy
@@ -141,8 +143,15 @@ async def test_a_second_server_on_the_port_is_refused_in_words(server: ServerPro
         [*argv, "--host", "127.0.0.1", "--port", str(server.port)], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 1
-    assert f"can't listen on 127.0.0.1 port {server.port}: Address already in use" in done.stderr
+    taken = f"can't listen on 127.0.0.1 port {server.port}: Address already in use (is another server running on it?)"
+    assert taken in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_refused_for_another_reason_gets_no_hint_of_another_server() -> None:
+    """A port below 1024 without the right to bind it (made up: the tests may run as root, who may)."""
+    denied = OSError(errno.EACCES, "can't listen on 0.0.0.0 port 80: Permission denied")
+    assert listen_refusal(denied) == "can't listen on 0.0.0.0 port 80: Permission denied"
 
 
 def test_the_listening_sockets_are_not_passed_to_programs_the_server_runs() -> None:
