@@ -12,14 +12,12 @@ import asyncio
 import gzip
 import hashlib
 import mimetypes
-from collections.abc import Awaitable, Callable
 from functools import cache, cached_property
 from pathlib import Path
 
 from aiohttp import web
 
 TEXT = ("text/", "application/javascript", "image/svg+xml", "application/json")
-FileHandler = Callable[[web.Request], Awaitable[web.Response]]
 COMPRESS_MIN = 512  # bytes: below this gzip saves less than its own header costs
 
 
@@ -71,18 +69,20 @@ def add_assets(app: web.Application, prefix: str, folder: Path) -> None:
     app.router.add_get(prefix + "{path:.+}", handler)
 
 
-def file_handler(path: Path, missing: str) -> FileHandler:
-    """A handler for one file the show config names (its logo, a question's picture): read on the
-    first request, from memory after; ``missing`` is the 404's words when the file is not there."""
-    cached: list[Asset] = []
+class ShowFile:
+    """One file the show config names (its logo, a question's picture), read on the first request and
+    from memory after; ``missing`` is the 404's words when the file is not there."""
 
-    async def handler(request: web.Request) -> web.Response:
-        if not cached:
+    def __init__(self, path: Path, missing: str) -> None:
+        self.path, self.missing = path, missing
+        self._asset: Asset | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """The route's handler: a method, as aiohttp takes a callable object for a plain function (deprecated)."""
+        if self._asset is None:
             try:
-                body = await asyncio.to_thread(path.read_bytes)  # opens and closes in the thread
+                body = await asyncio.to_thread(self.path.read_bytes)  # opens and closes in the thread
             except OSError:
-                raise web.HTTPNotFound(text=missing) from None
-            cached.append(Asset(body, path.name))
-        return cached[0].answer(request)
-
-    return handler
+                raise web.HTTPNotFound(text=self.missing) from None
+            self._asset = Asset(body, self.path.name)
+        return self._asset.answer(request)

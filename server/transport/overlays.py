@@ -21,7 +21,7 @@ from server.i18n import LANGUAGES, strings
 from server.show.preview import Preview
 from server.show.service import now_ms
 from server.transport.address import PUBLIC_URL, join_boot, lan_address, qr_svg, request_reach
-from server.transport.assets import add_assets, file_handler
+from server.transport.assets import ShowFile, add_assets
 from server.transport.headers import style_nonce
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,19 +95,19 @@ def add_overlays(app: web.Application, config: ShowConfig, config_dir: Path, pub
     async def no_file(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=no_logo)
 
-    show_logo = file_handler(logo, no_logo) if logo is not None else no_file
+    show_logo = ShowFile(logo, no_logo).handle if logo is not None else no_file
 
     # The questions' pictures (an obstacle's picture behind its tiles): only files the config names as media.
     no_media = "no question of this show has that media file"
     media = {
-        q.media: file_handler((config_dir / q.media).resolve(), no_media) for q in config.questions.values() if q.media
+        q.media: ShowFile((config_dir / q.media).resolve(), no_media) for q in config.questions.values() if q.media
     }
 
     async def show_media(request: web.Request) -> web.Response:
-        handler = media.get(request.match_info["path"])
-        if handler is None:
+        file = media.get(request.match_info["path"])
+        if file is None:
             raise web.HTTPNotFound(text=no_media)
-        return await handler(request)
+        return await file.handle(request)
 
     app.router.add_get("/overlay/{name}", overlay)
     app.router.add_get("/join.svg", join_qr)

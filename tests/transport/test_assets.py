@@ -13,8 +13,10 @@ import warnings
 import weakref
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
-from server.transport.assets import read_tree
+from server.transport.assets import ShowFile, read_tree
 from server.transport.pages import ROOT
 from tests.transport.conftest import LiveShow
 
@@ -68,6 +70,18 @@ async def test_only_files_of_the_folder_are_served(live: LiveShow, aiohttp_clien
         assert response.status == 404, url
     missing = await client.get("/controller/nope.js")
     assert "no file /controller/nope.js here" in await missing.text()
+
+
+async def test_a_file_the_show_names_is_read_once_and_a_missing_one_is_said_in_words(tmp_path: pathlib.Path) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_bytes(b"<svg/>")
+    handler = ShowFile(logo, "this show has no logo").handle
+    assert (await handler(make_mocked_request("GET", "/show/logo"))).body == b"<svg/>"
+    logo.unlink()
+    assert (await handler(make_mocked_request("GET", "/show/logo"))).body == b"<svg/>"  # from memory
+    with pytest.raises(web.HTTPNotFound) as missing:
+        await ShowFile(logo, "this show has no logo").handle(make_mocked_request("GET", "/show/logo"))
+    assert missing.value.text == "this show has no logo"
 
 
 @pytest.mark.parametrize("url", ["/static/fonts/fonts.css", "/show/logo"])

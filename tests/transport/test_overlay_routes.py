@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -13,6 +15,7 @@ from server.app import Settings, create_app
 from server.core.config import OVERLAYS
 from server.show.preview import sample_season
 from server.transport.overlays import PUBLIC_URL, join_url, lan_address
+from tests.conftest import DEMO
 from tests.transport.conftest import LiveShow
 from tests.wording import vi
 
@@ -61,6 +64,19 @@ async def test_logo_qr_code_and_short_address(live: LiveShow, aiohttp_client) ->
     assert b"<svg" in await qr.read()
     hop = await client.get("/a?from=qr", allow_redirects=False)
     assert hop.status == 302 and hop.headers["Location"] == "/audience?from=qr"
+
+
+async def test_a_question_picture_is_served_only_when_the_config_names_it(tmp_path: Path, aiohttp_client) -> None:
+    config = tmp_path / "show.yaml"
+    shutil.copy(DEMO.parent / "olympia-style.yaml", config)
+    shutil.copytree(DEMO.parent / "media", tmp_path / "media")
+    client = await aiohttp_client(create_app(Settings(config_path=config, db_path=tmp_path / "show.db")))
+    picture = await client.get("/show/media/media/chuyen-doi-so.svg")
+    assert picture.status == 200 and await picture.read() == (tmp_path / "media" / "chuyen-doi-so.svg").read_bytes()
+    again = await client.get("/show/media/media/chuyen-doi-so.svg", headers={"If-None-Match": picture.headers["ETag"]})
+    assert again.status == 304
+    other = await client.get("/show/media/media/logo-quang-nam.svg")  # on disk, but no question's picture
+    assert other.status == 404 and await other.text() == "no question of this show has that media file"
 
 
 def _request(host: str, public: str | None = None, scheme: str = "http") -> web.Request:
