@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 TEXT = ("text/", "application/javascript", "image/svg+xml", "application/json")
+ANY = "*"  # If-None-Match's "any version" (aiohttp's ETag value for it; no ETag of ours is one)
 COMPRESS_MIN = 512  # bytes: below this gzip saves less than its own header costs
 
 
@@ -27,7 +28,8 @@ class Asset:
     def __init__(self, body: bytes, name: str) -> None:
         self.body = body
         self.content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        self._tag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        self.etag = f'"{self._tag}"'
         self._compress = self.content_type.startswith(TEXT) and len(body) >= COMPRESS_MIN
 
     @cached_property
@@ -38,12 +40,17 @@ class Asset:
     def answer(self, request: web.Request) -> web.Response:
         """The file, or 304 when the browser has this very version."""
         headers = {"ETag": self.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-        if self.etag in request.headers.get("If-None-Match", ""):
+        if self._known(request):
             return web.Response(status=304, headers=headers)
         body = self.body
         if self.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
             body, headers["Content-Encoding"] = self.gzipped, "gzip"
         return web.Response(body=body, content_type=self.content_type, headers=headers)
+
+    def _known(self, request: web.Request) -> bool:
+        """If-None-Match names this version: ``*``, or a list of ETags one of which is this one, weak
+        (``W/``) or not, as RFC 9110 compares them for this header; aiohttp parses the list."""
+        return any(tag.value in (self._tag, ANY) for tag in request.if_none_match or ())
 
 
 @cache

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from server.transport.assets import ShowFile, read_tree
+from server.transport.assets import Asset, ShowFile, read_tree
 from server.transport.pages import ROOT
 from tests.transport.conftest import LiveShow
 
@@ -61,6 +61,28 @@ async def test_a_reload_costs_a_304_and_text_goes_gzipped(live: LiveShow, aiohtt
     assert "Content-Encoding" not in plain.headers and await plain.read() == gzip.decompress(raw)
     font = await client.get("/static/fonts/" + _a_font(), headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in font.headers  # already compressed
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ('"{tag}"', 304),
+        ('"older", W/"{tag}"', 304),  # a list, this version weak: If-None-Match compares weakly (RFC 9110)
+        ('"older" ,"{tag}" , "oldest"', 304),
+        ("*", 304),
+        ('"{near}"', 200),  # a substring of this version's ETag is another version
+        ('"{tag}0", W/"0{tag}"', 200),  # and so is an ETag holding this one
+        ('"older"', 200),
+        ("", 200),
+    ],
+)
+def test_a_304_needs_this_very_etag_in_the_list(if_none_match: str, status: int) -> None:
+    asset = Asset(b"console.log(1)", "a.js")
+    tag = asset.etag.strip('"')
+    header = if_none_match.format(tag=tag, near=tag[2:-2])
+    response = asset.answer(make_mocked_request("GET", "/a.js", headers={"If-None-Match": header}))
+    assert response.status == status, header
+    assert response.headers["ETag"] == asset.etag
 
 
 async def test_only_files_of_the_folder_are_served(live: LiveShow, aiohttp_client) -> None:
