@@ -11,6 +11,7 @@ import threading
 import time
 import warnings
 import weakref
+from collections.abc import Callable
 
 import pytest
 from aiohttp import web
@@ -130,26 +131,34 @@ async def test_a_page_closed_mid_load_leaves_no_file_open(live: LiveShow, aiohtt
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         request = asyncio.ensure_future(client.get(url))
-        while not (opening.is_set() or request.done()):
-            await asyncio.sleep(0.005)
+        await _until(lambda: opening.is_set() or request.done(), "the server neither opened the file nor answered")
         if request.done():  # answered from memory: no file was opened
             assert (await request).status == 200 and not opening.is_set()
         else:
             request.cancel()
-            while any(_handling(task) for task in asyncio.all_tasks()):  # the server has seen the client go
-                await asyncio.sleep(0.005)
-            release.set()
-            deadline = time.monotonic() + 10
-            while not files or not all(_closed(ref) for ref in files):
-                assert time.monotonic() < deadline, "a file the server opened was never closed"
-                await asyncio.sleep(0.005)
-                gc.collect()
+            try:  # until the server has seen the client go
+                await _until(lambda: not any(map(_handling, asyncio.all_tasks())), "the server never saw the client go")
+            finally:
+                release.set()
+            await _until(lambda: _all_closed(files), "a file the server opened was never closed")
     assert not [w for w in seen if issubclass(w.category, ResourceWarning)]
     assert (await client.get(url)).status == 200
 
 
+async def _until(done: Callable[[], object], failure: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"{failure} (waited {timeout:g} s)"
+        await asyncio.sleep(0.005)
+
+
 def _handling(task: asyncio.Task) -> bool:
     return "RequestHandler.start" in repr(task.get_coro())
+
+
+def _all_closed(files: list[weakref.ref]) -> bool:
+    gc.collect()  # a file dropped unclosed is closed when collected, and warns
+    return bool(files) and all(_closed(ref) for ref in files)
 
 
 def _closed(ref: weakref.ref) -> bool:
