@@ -182,7 +182,7 @@ async def restarts(tmp: Path, db: Path, times: int, cold: str, whom: str) -> lis
             assert server is not None, f"the keeper has no server: see {log}"
             os.kill(server, signal.SIGKILL)
         else:
-            kill_all(proc, port)
+            await asyncio.to_thread(kill_all, proc, port)
         killed = time.perf_counter()
         if cold:
             drop_cache(db, cold)
@@ -195,7 +195,7 @@ async def restarts(tmp: Path, db: Path, times: int, cold: str, whom: str) -> lis
             proc = start()
         await until_healthy(url, proc, log, timeout=60)
         took.append(time.perf_counter() - killed)
-    kill_all(proc, port)
+    await asyncio.to_thread(kill_all, proc, port)
     return took
 
 

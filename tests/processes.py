@@ -77,7 +77,8 @@ def server_pid(keeper: subprocess.Popen) -> int | None:
 
 def kill_all(proc: subprocess.Popen, port: int) -> None:
     """SIGKILL ``run``'s keeper, and so its server (which dies with it), as a power cut would; returns
-    once the port is free again (the server, no longer the keeper's child, dies a moment later)."""
+    once the port is free again (the server, no longer the keeper's child, dies a moment later).
+    It blocks while it waits: from a coroutine, ``await asyncio.to_thread(kill_all, proc, port)``."""
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 10
@@ -134,10 +135,11 @@ class ServerProcess:
     async def start(self) -> None:
         self.proc = await run_server(self.config, self.db, self.port, tokens={"PRODUCER": self.token})
 
-    def kill(self) -> None:
-        """SIGKILL the keeper and the server: a new ``start`` imports Python again."""
+    async def kill(self) -> None:
+        """SIGKILL the keeper and the server: a new ``start`` imports Python again. The test's event loop
+        runs on meanwhile (its clients see the server go)."""
         assert self.proc is not None
-        kill_all(self.proc, self.port)
+        await asyncio.to_thread(kill_all, self.proc, self.port)
 
     def kill_server(self) -> int:
         """SIGKILL only the server, which the keeper replaces; returns the killed pid."""

@@ -76,7 +76,7 @@ async def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
             if round_no % 2:
                 server.kill_server()
             else:
-                server.kill()
+                await server.kill()
             killed.set()
             await task
             down = time.time()

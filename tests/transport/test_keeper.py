@@ -103,6 +103,27 @@ async def test_the_server_never_outlives_its_keeper(server: ServerProcess) -> No
         await asyncio.sleep(0.01)
 
 
+async def test_a_test_kills_keeper_and_server_without_stopping_its_event_loop(server: ServerProcess) -> None:
+    """``ServerProcess.kill`` waits for the port in a thread: the test's clients go on meanwhile."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await asyncio.sleep(0)
+        before = ticks
+        await server.kill()
+        assert ticks > before, "the event loop stood still while the keeper and server were killed"
+    finally:
+        ticker.cancel()
+    assert server.proc.returncode is not None  # type: ignore[union-attr]
+
+
 async def test_a_server_killed_once_up_is_always_replaced(server: ServerProcess) -> None:
     for _ in range(6):  # more than the keeper's patience with servers that die starting
         pid = server.kill_server()
