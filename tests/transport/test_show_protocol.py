@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import msgspec
@@ -12,6 +13,8 @@ from server.core import commands as c
 from server.core.standings import standings
 from server.show.sim import Simulator, simulate
 from tests.transport.conftest import LiveShow, ViewClient
+
+RATE_LIMITED_S = 10  # how long a command refused as too frequent is sent again (ProtocolRunner.run waits 30 s)
 
 
 def snake(name: str) -> str:
@@ -64,10 +67,12 @@ class ProtocolRunner:
         fields = msgspec.to_builtins(command)
         payload = {k: v for k, v in fields.items() if k not in ("at", "by", "type")}
         name = snake(type(command).__name__)
+        deadline = time.monotonic() + RATE_LIMITED_S
         while True:
             ack = await client.call(name, payload)
             if ack["ok"] or ack["error"]["code"] != "rate_limited":
                 break
+            assert time.monotonic() < deadline, f"{name} still rate limited after {RATE_LIMITED_S} s: {ack}"
             await asyncio.sleep(0.1)
         assert ack["ok"], (name, payload, ack)
         await self.check_overlay()
