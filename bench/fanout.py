@@ -168,6 +168,8 @@ async def run_target(target: Target, args: argparse.Namespace) -> Figures:
         if crowd is not None:
             await crowd.stop()
         await target.stop()
+    for problem in sorted(set(target.problems)):
+        print(f"  problem: {problem} ({target.problems.count(problem)} times)")
     return figures
 
 

@@ -93,7 +93,6 @@ class Nodecg(Target):
         super().__init__(tmp)
         self.folder = folder
         self.revisions: dict[str, int] = {}
-        self.rejected: list[Any] = []
 
     async def start(self) -> None:
         root = self.tmp / "nodecg-root"
@@ -141,7 +140,7 @@ class Nodecg(Target):
         return revision + 1
 
     def _rejected(self, reason: Any = None, data: Any = None) -> None:
-        self.rejected.append(reason)
+        self.problems.append(f"NodeCG rejected a proposal: {reason}")
 
     def flavour(self) -> Flavour:
         read = ("replicant:read", {"name": "score", "namespace": BUNDLE})

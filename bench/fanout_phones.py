@@ -189,7 +189,7 @@ async def worker_main(spec: dict[str, Any]) -> None:
         worker.close()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In a child, before exec: SIGTERM if the bench dies without stopping it (Linux prctl)."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -215,7 +215,7 @@ class Crowd:
                         stdin=asyncio.subprocess.PIPE,
                         stdout=asyncio.subprocess.PIPE,
                         limit=1 << 26,
-                        preexec_fn=_die_with_parent,
+                        preexec_fn=die_with_parent,
                     )
                 )
             await crowd.ask("alive")  # started and answering: their imports are not timed

@@ -26,7 +26,7 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout_phones import _die_with_parent  # noqa: E402
+from bench.fanout_phones import die_with_parent  # noqa: E402
 from bench.fanout_wire import Flavour  # noqa: E402
 from tests.processes import free_port, server_pid  # noqa: E402
 
@@ -54,13 +54,14 @@ class Target:
         self.seen: dict[int, float] = {}  # revision -> when the graphic got it
         self.arrived = asyncio.Event()
         self.revision = 0  # the newest revision the producer knows of
+        self.problems: list[str] = []  # what went wrong without stopping the run, printed after it
 
     # -- the process ------------------------------------------------------------------------------
 
     def spawn(self, argv: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+                argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
             )
 
     async def until_answers(self, path: str, timeout: float = 60) -> None:
