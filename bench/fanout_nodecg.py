@@ -57,9 +57,12 @@ def install(folder: Path = CACHE) -> str | None:
         return "node or npm not found"
     if installed_version(folder) is not None:
         return None
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix="nodecg-install-", dir=folder.parent))
-    (fresh / "package.json").write_text(json.dumps(_package(), indent=2))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix="nodecg-install-", dir=folder.parent))
+        (fresh / "package.json").write_text(json.dumps(_package(), indent=2))
+    except OSError as exc:
+        return f"no room for the install: {exc}"
     log = folder.parent / "npm-install.log"
     print(f"  installing NodeCG 2.x from npm into {folder} (once; log in {log}) ...", flush=True)
     try:

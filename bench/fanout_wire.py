@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-OPEN, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA  # websocket opcodes (text, close, ping, pong)
+TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA  # websocket opcodes
 
 
 class Flavour:
@@ -120,7 +120,7 @@ class Phone(asyncio.Protocol):
                 break
             opcode, payload = buffer[pos] & 0x0F, bytes(buffer[start : start + length])
             pos = start + length
-            if opcode == OPEN:  # servers send each message in one frame; no continuations to join
+            if opcode == TEXT:  # servers send each message in one frame; no continuations to join
                 self._message(payload, now)
             elif opcode == PING:
                 self._frame(PONG, payload)
@@ -176,7 +176,7 @@ class Phone(asyncio.Protocol):
         self.transport.write(head + self._key + _mask(payload, self._key))
 
     def send(self, message: bytes) -> None:
-        self._frame(OPEN, message)
+        self._frame(TEXT, message)
 
     def emit(self, event: str, data: Any, *, ack: bool = False, future: bool = False) -> asyncio.Future[Any] | None:
         """Send ``event``; with ``ack``, ask for a reply: its round trip goes to ``ack_ms``, or with ``future``
