@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-import socketio
 from aiohttp import web
 from msgspec import Struct
 from redis.asyncio.retry import Retry
@@ -39,6 +38,7 @@ from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNa
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
 from server.transport.pages import add_pages
+from server.transport.rooms import RedisRooms, Rooms
 from server.transport.screen import add_screen
 from server.transport.sockets import hang_up, plain_websockets
 
@@ -71,7 +71,7 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     """A ready-to-run application for one show; resources open and close with the app."""
     config, config_text, media = _show(settings)
     app = web.Application(client_max_size=MAX_BODY)
-    manager = socketio.AsyncRedisManager(settings.redis, channel=f"showcaller:{config.id}") if settings.redis else None
+    manager = RedisRooms(settings.redis, channel=f"showcaller:{config.id}") if settings.redis else Rooms()
     sio = GuardedServer(
         async_mode="aiohttp",
         client_manager=manager,
