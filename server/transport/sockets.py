@@ -100,6 +100,23 @@ class PlainWebSocket(driver.WebSocket):
         return None
 
 
+class _NoQueue:
+    """Stands in for python-engineio's queue of a socket written to directly: nothing ever waits in it, and
+    an asyncio.Queue's four empty deques were about 3 KiB a phone."""
+
+    def empty(self) -> bool:
+        return True
+
+    def qsize(self) -> int:
+        return 0
+
+    async def join(self) -> None:
+        return None
+
+
+NO_QUEUE = _NoQueue()
+
+
 class DirectSocket(AsyncSocket):
     """An engine.io socket that, once its websocket is open, writes each packet straight to it."""
 
@@ -137,7 +154,7 @@ class DirectSocket(AsyncSocket):
             self.queue.task_done()
             if pkt is not None:
                 ws.write(frame(pkt))
-        self.ws = ws
+        self.ws, self.queue = ws, NO_QUEUE
         await self._read(ws)
         await ws.close()
         await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
