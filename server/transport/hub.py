@@ -24,6 +24,7 @@ from server.transport.access import Access
 from server.transport.ballots import Ballots
 from server.transport.heap import JoinWaves
 from server.transport.limits import TokenBucket
+from server.transport.sockets import written
 
 # Which view each namespace's clients get, and so which room they sit in.
 PUBLIC_NAMESPACES = ("overlay", "team")
@@ -110,10 +111,14 @@ class Hub:
             sio_packet.EVENT, namespace=namespace, data=[event, data], binary=False
         ).encode()
         frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        sockets = self.sio.eio.sockets
         for n, (_, eio_sid) in enumerate(list(self.sio.manager.get_participants(namespace, room))):
             if n and n % SEND_CHUNK == 0:
                 await asyncio.sleep(0)
-            with contextlib.suppress(engineio.exceptions.EngineIOError):  # it left meanwhile
+            socket = sockets.get(eio_sid)
+            if socket is None or written(socket, frame):  # it left meanwhile, or a websocket: sent
+                continue
+            with contextlib.suppress(engineio.exceptions.EngineIOError):  # long-polling: its queue
                 await self.sio.eio.send_packet(eio_sid, frame)
 
     def joined(self) -> None:

@@ -202,6 +202,16 @@ class DirectSocket(AsyncSocket):
 PING = frame(eio_packet.Packet(eio_packet.PING))
 
 
+def written(socket: AsyncSocket, pkt: eio_packet.Packet) -> bool:
+    """Write ``pkt`` to ``socket`` now, without a coroutine, if it is a websocket written to directly (a
+    broadcast's loop stays tight: a phone costs its frame's write); False if it needs ``send_packet``."""
+    if not isinstance(socket, DirectSocket) or socket.ws is None:
+        return False
+    if not socket.closed:  # a closed one's packets are dropped, as python-engineio drops them
+        socket.ws.write(frame(pkt))
+    return True
+
+
 def plain_websockets(sio: socketio.AsyncServer) -> set[WebSocketResponse]:
     """Make ``sio`` (this server only) answer websocket upgrades with ``PlainWebSocket`` and serve its
     engine.io connections with ``DirectSocket``; the set of its open websockets, for ``hang_up``."""
