@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -77,3 +78,44 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used since boot (all cores, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used by groups of processes (the server, the phones, the bench) and by the rest of the machine,
+    summed over labelled windows: a reader sees which one was the limit, and whether others shared it."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.columns = [*groups, "others"]
+        self.windows: dict[str, tuple[float, dict[str, float]]] = {}  # label -> (wall s, {column: cpu s})
+        self.begin()
+
+    def _now(self) -> tuple[float, dict[str, float]]:
+        cpu = {g: sum(cpu_seconds(pid) for pid in pids) for g, pids in self.groups.items()}
+        cpu["others"] = machine_busy_seconds() - sum(cpu.values())
+        return time.perf_counter(), cpu
+
+    def begin(self) -> None:
+        self.start = self._now()
+
+    def end(self, label: str) -> None:
+        """Close the window opened by ``begin`` (or the last ``end``) under ``label``."""
+        (t0, cpu0), (t1, cpu1) = self.start, self._now()
+        wall, cpu = self.windows.get(label, (0.0, dict.fromkeys(self.columns, 0.0)))
+        self.windows[label] = (wall + t1 - t0, {c: cpu[c] + cpu1[c] - cpu0[c] for c in self.columns})
+        self.start = (t1, cpu1)
+
+    def print(self) -> None:
+        cores = os.cpu_count() or 1
+        print(f"\nCPU, % of one core ({cores} cores: {100 * cores}% is all of them; others: the rest of the machine)")
+        print(f"  {'':<36}" + "".join(f"{c:>10}" for c in self.columns) + f"{'seconds':>10}")
+        for label, (wall, cpu) in self.windows.items():
+            row = "".join(f"{100 * max(0.0, cpu[c]) / wall:>9.0f}%" for c in self.columns)
+            print(f"  {label:<36}{row}{wall:>10.1f}")
