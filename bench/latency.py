@@ -1,10 +1,23 @@
-"""Producer command -> overlay client sees the new revision: p50/p99/max over 1,000 commands.
+"""Producer command -> the overlay and -> every phone: p50/p99/max over 1,000 commands, with no phones and
+with 5,000 idle phones connected that each receive every change.
 
-Run: python bench/latency.py [--commands 1000] [--idle 2000]
-The server runs as its own process (as on air) with synchronous=FULL, so each command is
-fsync'ed before its ACK. Measured with no extra clients, then with ``--idle`` idle phones
-connected to /audience (raw Engine.IO websockets that answer pings, so the bench process
-stays light). Also prints the cost of the durable commit alone.
+Run: python bench/latency.py [--commands 1000] [--idle 5000] [--clients 2] [--networks 100] [--gap 0.02]
+
+The server runs as its own process (as on air, ``--no-obs``) with the log's ``synchronous=FULL``: each
+command is fsync'ed before its ACK. The bench checks it: each ACKed revision must be in the log when the
+ACK arrives (read by a connection of its own), and strace counts the server's fsyncs over 200 commands.
+
+The command is ``pause_timer`` and ``resume_timer`` in turn, on the demo's audience question with an
+hour on the timer: each changes the timer on the overlays (the public view) and in the poll every phone
+on /audience shows (``audience_view``'s ``poll.timer``), so every phone gets a patch of every command.
+(``adjust_score`` changes only the overlays' and the desk's views: the phones would get nothing.)
+
+One change at a time: the next command goes ``--gap`` s after the previous one reached the overlay and
+every phone, so the last phone's time is that change's own. (At a fixed 50 a second, 5,000 phones would
+need 250,000 frames a second, more than two cores can send or receive; a show changes the phones' view
+a few times a minute.) The phones run in ``--clients`` worker processes (bench/crowd.py) from
+``--networks`` loopback addresses, and count every patch they get. The server's RSS is taken before the
+phones, after them, and per 1,000 phones; the CPU table shows the bench's own processes are not the limit.
 """
 
 from __future__ import annotations
@@ -14,6 +27,8 @@ import asyncio
 import gc
 import os
 import resource
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,22 +36,28 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
-import socketio
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
+SHOW_ID = "quang-nam-2024-qualifier"
 TOKEN = "bench-producer-token"
 
+from bench.crowd import Crowd, run_loop  # noqa: E402
+from bench.measure import CpuMeter, machine, percentile, report, rss_mib, verdict  # noqa: E402
+from bench.servers import Desk  # noqa: E402
 from tests.processes import free_port, server_pid, stop, until_healthy  # noqa: E402
 
+OVERLAY_P50_MS, OVERLAY_P99_MS, LAST_PHONE_MS, MIB_PER_1000 = 1.5, 5, 150, 15
+TOGGLE = ("pause_timer", "resume_timer")
+FSYNC_COMMANDS = 200
 
-async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.Popen:
+
+async def start_server(db: Path, port: int, config: Path = DEMO, *extra: str) -> subprocess.Popen:
+    """``python -m server run`` on loopback with the bench's producer token, once it answers."""
     env = {**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN}
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "run", str(config), "--db", str(db), "--port", str(port), "--host=127.0.0.1"]
-        + ["--phones-per-address=100000"],  # the idle phones are all new, all from 127.0.0.1
+        + ["--phones-per-address=100000", *extra],  # the idle phones are all new
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -46,71 +67,8 @@ async def start_server(db: Path, port: int, config: Path = DEMO) -> subprocess.P
     return proc
 
 
-async def idle_phone(http: aiohttp.ClientSession, port: int, n: int, ready: asyncio.Event, counter: list[int]) -> None:
-    """A phone that connects to /audience and then only answers the server's pings."""
-    async with http.ws_connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket") as ws:
-        await ws.receive()  # engine.io open
-        await ws.send_str(f'40/audience,{{"device":"bench-phone-{n:06d}"}}')
-        async for message in ws:
-            if message.type != aiohttp.WSMsgType.TEXT:
-                break
-            if message.data == "2":
-                await ws.send_str("3")
-            elif message.data.startswith("40/audience"):
-                counter[0] += 1
-                if counter[0] >= counter[1]:
-                    ready.set()
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))]
-
-
-async def measure(port: int, commands: int) -> list[float]:
-    producer = socketio.AsyncClient()
-    overlay = socketio.AsyncClient()
-    seen: dict[int, float] = {}
-    arrived = asyncio.Event()
-
-    def on_patch(data: dict) -> None:
-        seen[data["rev"]] = time.perf_counter()
-        arrived.set()
-
-    overlay.on("patch", on_patch, namespace="/overlay")
-    url = f"http://127.0.0.1:{port}"
-    await overlay.connect(url, namespaces=["/overlay"], transports=["websocket"])
-    await producer.connect(url, namespaces=["/control"], auth={"token": TOKEN}, transports=["websocket"])
-    ack = await producer.call("start_show", {}, namespace="/control")
-    if not ack["ok"] and ack["error"]["code"] != "phase":
-        raise SystemExit(ack)
-    latencies = []
-    for i in range(commands):
-        start = time.perf_counter()
-        ack = await producer.call(
-            "adjust_score", {"team": "tam-ky", "points": 1, "reason": f"bench {i}"}, namespace="/control"
-        )
-        if not ack["ok"]:
-            raise SystemExit(f"command refused: {ack}")
-        rev = ack["rev"]
-        while rev not in seen:
-            arrived.clear()
-            await arrived.wait()
-        latencies.append((seen[rev] - start) * 1000)
-        await asyncio.sleep(0.02)  # a busy producer's pace (the /control rate limit is 50/s sustained)
-    await producer.disconnect()
-    await overlay.disconnect()
-    return latencies
-
-
-def report(label: str, latencies: list[float]) -> None:
-    values = sorted(latencies)
-    print(
-        f"{label:<34} p50 {percentile(values, 50):6.2f} ms   p99 {percentile(values, 99):6.2f} ms   "
-        f"max {values[-1]:6.2f} ms   (n={len(values)})"
-    )
-
-
 def commit_cost() -> None:
+    """What the durable commit alone costs: appending 1,000 actions with synchronous FULL and OFF."""
     from server.core import commands as c
     from server.core.show import execute
     from server.core.state import ShowState
@@ -122,9 +80,8 @@ def commit_cost() -> None:
         for mode in ("FULL", "OFF"):
             log = EventLog(Path(tmp) / f"{mode}.db", synchronous=mode)
             log.add_show(config, "", 0)
-            state, start = ShowState(), execute(config, ShowState(), c.StartShow(at=1))
-            state = start[0]
-            log.append(config.id, start[1])
+            state, start = execute(config, ShowState(), c.StartShow(at=1))
+            log.append(config.id, start)
             times = []
             for i in range(1000):
                 state, action = execute(
@@ -133,47 +90,202 @@ def commit_cost() -> None:
                 t = time.perf_counter()
                 log.append(config.id, action)
                 times.append((time.perf_counter() - t) * 1000)
-            times.sort()
-            print(
-                f"log append synchronous={mode:<4}            p50 {percentile(times, 50):6.3f} ms   "
-                f"p99 {percentile(times, 99):6.3f} ms"
-            )
+            report(f"log append, synchronous={mode}", times)
             log.close()
 
 
+class Toggle:
+    """The producer's pause_timer / resume_timer in turn (the timer runs when the first is sent)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk, self.sent = desk, 0
+
+    async def send(self) -> tuple[int, float, float]:
+        """One command: its revision, when it was sent and when its ACK came (perf_counter)."""
+        name = TOGGLE[self.sent % 2]
+        start = time.perf_counter()
+        ack = await self.desk.call(name)
+        acked = time.perf_counter()
+        if not ack["ok"]:
+            raise SystemExit(f"{name} refused: {ack}")
+        self.sent += 1
+        return ack["rev"], start, acked
+
+
+class Run:
+    """One phase's figures: per command, the ACK, the overlay, the first and the last phone (ms)."""
+
+    def __init__(self) -> None:
+        self.ack: list[float] = []
+        self.overlay: list[float] = []
+        self.first_phone: list[float] = []
+        self.last_phone: list[float] = []
+        self.patches = 0  # patches the phones got of these commands
+        self.expected = 0  # phones x commands
+        self.uncommitted = 0  # ACKs that came before their revision was in the log
+
+
+async def measure(toggle: Toggle, crowd: Crowd | None, commands: int, gap: float, log: sqlite3.Connection) -> Run:
+    """``commands`` toggles, one change at a time; see the module's docstring."""
+    run = Run()
+    gc.collect()
+    gc.disable()  # this process times the server: its collector runs between two commands only
+    try:
+        await _measure(run, toggle, crowd, commands, gap, log)
+    finally:
+        gc.enable()
+    return run
+
+
+async def _measure(
+    run: Run, toggle: Toggle, crowd: Crowd | None, commands: int, gap: float, log: sqlite3.Connection
+) -> None:
+    desk = toggle.desk
+    for i in range(commands):
+        rev, start, acked = await toggle.send()
+        if log.execute("SELECT 1 FROM actions WHERE show_id=? AND seq=?", (SHOW_ID, rev)).fetchone() is None:
+            run.uncommitted += 1
+        run.ack.append((acked - start) * 1000)
+        async with asyncio.timeout(5):
+            while rev not in desk.seen:
+                desk.patched.clear()
+                await desk.patched.wait()
+        run.overlay.append((desk.seen[rev] - start) * 1000)
+        if crowd is not None:
+            replies = await crowd.ask("wait_rev", rev=rev, timeout=5)
+            got = [r for r in replies if r["count"]]
+            run.patches += sum(r["count"] for r in replies)
+            run.expected += sum(r["phones"] for r in replies)
+            if got:
+                run.first_phone.append((min(r["first"] for r in got) - start) * 1000)
+                run.last_phone.append((max(r["last"] for r in got) - start) * 1000)
+        if i % 100 == 99:
+            gc.collect()
+        await asyncio.sleep(gap)
+
+
+async def fsync_check(pid: int, toggle: Toggle, commands: int, tmp: Path) -> int | None:
+    """The server's fsync and fdatasync calls (strace -c) over ``commands`` toggles; None without strace."""
+    out = tmp / "strace.txt"
+    try:
+        tracer = subprocess.Popen(
+            ["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", str(out), "-p", str(pid)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        return None
+    try:
+        assert tracer.stderr is not None
+        await asyncio.to_thread(tracer.stderr.readline)  # "Process N attached": tracing from now on
+        for _ in range(commands):
+            await toggle.send()
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        await asyncio.to_thread(tracer.wait, 10)
+    calls = 0
+    for line in out.read_text().splitlines():
+        words = line.split()
+        if words and words[-1] in ("fsync", "fdatasync"):
+            calls += int(words[3])
+    return calls
+
+
+def print_run(label: str, run: Run, phones: int) -> None:
+    report(f"producer -> ACK, {label}", run.ack)
+    report(f"producer -> overlay, {label}", run.overlay)
+    if phones:
+        report(f"producer -> first of {phones} phones", run.first_phone)
+        report(f"producer -> last of {phones} phones", run.last_phone)
+        print(f"  phones received {run.patches} of {run.expected} patches")
+    values = sorted(run.overlay)
+    verdict(f"producer -> overlay p50, {label}", percentile(values, 50), OVERLAY_P50_MS, "ms")
+    verdict(f"producer -> overlay p99, {label}", percentile(values, 99), OVERLAY_P99_MS, "ms")
+    if phones:
+        last = sorted(run.last_phone) if run.patches == run.expected else [float("inf")]
+        verdict(f"one change -> the last of {phones} phones, p99", percentile(last, 99), LAST_PHONE_MS, "ms")
+    verdict(f"ACKs before their revision was in the log, {label}", run.uncommitted, 0, "commands")
+
+
+async def bench(args: argparse.Namespace, tmp: Path) -> None:
+    db = tmp / "bench.db"
+    port = free_port()
+    server = await start_server(db, port, DEMO, "--no-obs")
+    desk = Desk(f"http://127.0.0.1:{port}")
+    toggle = Toggle(desk)
+    crowd: Crowd | None = None
+    try:
+        pid = server_pid(server) or server.pid
+        await desk.connect()
+        await desk.goto_audience_round()
+        await desk.command("show_question")
+        await desk.command("start_timer", {"duration_ms": 3_600_000})  # the toggles' timer: an hour
+        log = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+        crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks)
+        await crowd.ask("alive")  # started and answering (not yet connected): their imports are done
+        meter = CpuMeter({"server": [pid], "phones": crowd.pids, "bench": [os.getpid()]})
+        idle = await measure(toggle, None, args.commands, args.gap, log)
+        meter.end(f"{args.commands} commands, no phones")
+        rss_before = rss_mib(pid)
+        joined = await crowd.ask("connect")
+        phones = sum(r["connected"] for r in joined)
+        meter.end(f"connect {args.idle} phones")
+        await asyncio.sleep(1)
+        rss_after = rss_mib(pid)
+        crowded = await measure(toggle, crowd, args.commands, args.gap, log)
+        meter.end(f"{args.commands} commands, {phones} phones")
+        counts = await crowd.ask("patch_counts")
+        rss_end = rss_mib(pid)
+        calls = await fsync_check(pid, toggle, FSYNC_COMMANDS, tmp)
+        meter.end(f"fsync check: {FSYNC_COMMANDS} commands, strace")
+        log.close()
+    finally:
+        await desk.close()
+        if crowd is not None:
+            await crowd.stop()
+        stop(server)
+    toggles = " / ".join(TOGGLE)
+    print(f"\n1. no phones: {args.commands} commands ({toggles}), one change at a time, {args.gap * 1000:g} ms apart")
+    print_run("no phones", idle, 0)
+    failed = sum((sum(r["failed"].values()) for r in joined), 0)
+    print(f"\n2. {phones} idle phones connected ({failed} failed), each receiving every change")
+    print_run(f"{phones} phones", crowded, phones)
+    fewest, most = min(c["fewest"] for c in counts), max(c["most"] for c in counts)
+    print(f"  patches per phone over the run: fewest {fewest}, most {most} (commands {args.commands})")
+    print(f"\n3. server memory: RSS {rss_before:.1f} MiB before the phones, {rss_after:.1f} MiB with them")
+    print(f"  ({rss_end:.1f} MiB after their {args.commands} commands)")
+    per_thousand = (rss_after - rss_before) / phones * 1000
+    verdict(f"server memory per 1,000 idle phones ({phones} held)", per_thousand, MIB_PER_1000, "MiB")
+    print("\n4. durability")
+    if calls is None:
+        print("  strace not found: fsyncs not counted")
+    else:
+        label = f"server fsyncs per command (strace, {FSYNC_COMMANDS} commands)"
+        verdict(label, calls / FSYNC_COMMANDS, 1, "fsyncs", at_least=True)
+    meter.print()
+
+
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--commands", type=int, default=1000)
-    parser.add_argument("--idle", type=int, default=2000)
+    parser.add_argument("--idle", type=int, default=5000, help="idle phones in the second phase")
+    parser.add_argument("--clients", type=int, default=2, help="processes running the phones")
+    parser.add_argument("--networks", type=int, default=100, help="source addresses the phones spread over")
+    parser.add_argument("--gap", type=float, default=0.02, help="seconds between one change's arrival and the next")
     args = parser.parse_args()
+    if args.commands < 1 or args.idle < 1 or args.clients < 1:
+        raise SystemExit("expected --commands, --idle and --clients >= 1")
+    print(machine())
+    print(f"load average before the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.idle * 2 + 256)), hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server and phone processes inherit it
+    if hard < args.idle + 1024:
+        raise SystemExit(f"{args.idle} phones need more open files than this system's limit ({hard})")
+    print()
     commit_cost()
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        server = await start_server(Path(tmp) / "bench.db", port)
-        try:
-            report("producer -> overlay, 0 idle", await measure(port, args.commands))
-            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-                ready, counter = asyncio.Event(), [0, args.idle]
-                phones = []
-                for n in range(args.idle):
-                    phones.append(asyncio.create_task(idle_phone(http, port, n, ready, counter)))
-                    if n % 100 == 99:
-                        await asyncio.sleep(0.05)
-                async with asyncio.timeout(120):
-                    await ready.wait()
-                rss = int(Path(f"/proc/{server_pid(server)}/status").read_text().split("VmRSS:")[1].split()[0]) // 1024
-                print(f"{args.idle} idle phones connected; server RSS {rss} MiB")
-                report(f"producer -> overlay, {args.idle} idle", await measure(port, args.commands))
-                for task in phones:
-                    task.cancel()
-                await asyncio.gather(*phones, return_exceptions=True)
-                phones.clear()
-                gc.collect()  # release the cancelled sockets while the loop still runs
-        finally:
-            stop(server)
+    with tempfile.TemporaryDirectory(prefix="showcaller-latency-") as tmp:
+        await bench(args, Path(tmp))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_loop(main())

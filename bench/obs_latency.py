@@ -25,9 +25,11 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import TOKEN, free_port, percentile, start_server  # noqa: E402
+from bench.latency import TOKEN, start_server  # noqa: E402
+from bench.measure import percentile  # noqa: E402
 from server.obs.client import ObsClient  # noqa: E402
 from tests.obs.obs_studio import SCENES, ObsStudio, obs_available, show_config  # noqa: E402
+from tests.processes import free_port  # noqa: E402
 
 
 async def main(changes: int) -> None:

@@ -30,8 +30,8 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import free_port, percentile  # noqa: E402
-from tests.processes import stop, until_healthy  # noqa: E402
+from bench.measure import percentile  # noqa: E402
+from tests.processes import free_port, stop, until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 CHROMIUM = os.environ.get("SHOWCALLER_CHROMIUM", "/usr/bin/chromium")
