@@ -9,7 +9,7 @@ run in ``--clients`` worker processes (bench/crowd.py); the producer (/control) 
 are python-socketio clients in this process (bench/servers.py).
 
 1. Phones held: connect ``--phones`` phones, hold them ``--hold`` s while the producer sends
-   ``adjust_score`` every 30 ms (producer -> overlay with the phones connected and idle: they get nothing
+   ``adjust_score`` every 20 ms (producer -> overlay with the phones connected and idle: they get nothing
    from it), count those still connected; the server's RSS before and after the phones.
 2. A question reaching the phones, on every poll of the run: from sending ``show_question``
    (``reset_question`` once the round's questions are used up: a new ballot box) and ``open_answers`` to
@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.crowd import Crowd, run_loop  # noqa: E402
-from bench.measure import CpuMeter, machine, percentile, report, rss_mib, verdict  # noqa: E402
+from bench.measure import CpuMeter, machine, percentile, progress, report, rss_mib, verdict  # noqa: E402
 from bench.servers import (  # noqa: E402, F401 (bench/soak.py imports these from here)
     TEAM,
     Desk,
@@ -67,7 +67,9 @@ from bench.servers import (  # noqa: E402, F401 (bench/soak.py imports these fro
     start_servers,
 )
 
-DESK_EVERY = 0.03  # s between the producer's commands: under /control's 50 a second with the polls' own
+# Seconds between the producer's commands (after each ACK): under /control's 50 a second, with room for
+# the polls' own commands during the burst.
+DESK_EVERY, DESK_EVERY_IDLE = 0.03, 0.02
 LOOP_SECONDS = 15  # a closed loop's poll stops sending by then: the round's timer (20 s) closes it
 # A phone may send 2 events a second (a burst of 10): its polls' votes start at least this far apart, so
 # that no vote is refused for its pace (a hall votes once per question, tens of seconds apart).
@@ -150,6 +152,7 @@ async def capacity(
     """The closed loop at each level: every poll's votes, per level."""
     levels, pace = [], Pace()
     for lanes in args.levels:
+        progress(f"closed loop, {lanes} votes in flight")
         polls = []
         for _ in range(args.level_polls):
             await new_poll(desk, crowd, reach)
@@ -172,6 +175,7 @@ async def burst(
 ) -> dict[str, Any]:
     """Polls back to back, every phone voting at once, while the producer works; until enough of the
     producer's commands were sent while votes were in flight (or ``--burst-max`` s)."""
+    progress("flat-out burst with the producer at work")
     polls: list[dict[str, Any]] = []
     pace = Pace()
     done = asyncio.Event()
@@ -202,6 +206,7 @@ async def burst(
 async def measure(args: argparse.Namespace, servers: list[Server], crowd: Crowd, desk: Desk) -> dict[str, Any]:
     r: dict[str, Any] = {"rss_before": sum(rss_mib(s.pid) for s in servers)}
     meter = r["meter"] = CpuMeter({"server": [s.pid for s in servers], "phones": crowd.pids, "bench": [os.getpid()]})
+    progress(f"connecting {args.phones} phones")
     connected = await crowd.ask("connect")
     meter.end(f"connect {args.phones} phones")
     r["joined"] = sum(c["connected"] for c in connected)
@@ -211,9 +216,10 @@ async def measure(args: argparse.Namespace, servers: list[Server], crowd: Crowd,
     gc.freeze()
     gc.disable()  # this process times the server too: no collector pauses of its own while it does
     try:
+        progress(f"holding them {args.hold:g} s, the producer at work")
         done = asyncio.Event()
         asyncio.get_running_loop().call_later(args.hold, done.set)
-        r["idle_desk"] = await desk.adjust_until(done, DESK_EVERY, {})
+        r["idle_desk"] = await desk.adjust_until(done, DESK_EVERY_IDLE, {})
         r["alive"] = sum(c["alive"] for c in await crowd.ask("alive"))
         meter.end(f"hold {args.hold:g} s (idle), desk")
         r["rss_after"] = sum(rss_mib(s.pid) for s in servers)
@@ -244,7 +250,8 @@ def print_held(args: argparse.Namespace, r: dict[str, Any]) -> None:
     missing = sum(1 for _, ms in r["idle_desk"] if ms is None)
     report(f"producer -> overlay, {r['joined']} phones idle", idle)
     print(
-        f"  (adjust_score every {DESK_EVERY * 1000:.0f} ms: the phones get nothing from it; overlay missed {missing})"
+        f"  (adjust_score every {DESK_EVERY_IDLE * 1000:.0f} ms: the phones get nothing of it; the overlay missed "
+        f"{missing})"
     )
     if idle:
         values = sorted(idle)

@@ -43,7 +43,7 @@ SHOW_ID = "quang-nam-2024-qualifier"
 TOKEN = "bench-producer-token"
 
 from bench.crowd import Crowd, run_loop  # noqa: E402
-from bench.measure import CpuMeter, machine, percentile, report, rss_mib, verdict  # noqa: E402
+from bench.measure import CpuMeter, machine, percentile, progress, report, rss_mib, verdict  # noqa: E402
 from bench.servers import Desk  # noqa: E402
 from tests.processes import free_port, server_pid, stop, until_healthy  # noqa: E402
 
@@ -224,18 +224,22 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks)
         await crowd.ask("alive")  # started and answering (not yet connected): their imports are done
         meter = CpuMeter({"server": [pid], "phones": crowd.pids, "bench": [os.getpid()]})
+        progress(f"{args.commands} commands, no phones")
         idle = await measure(toggle, None, args.commands, args.gap, log)
         meter.end(f"{args.commands} commands, no phones")
         rss_before = rss_mib(pid)
+        progress(f"connecting {args.idle} phones")
         joined = await crowd.ask("connect")
         phones = sum(r["connected"] for r in joined)
         meter.end(f"connect {args.idle} phones")
         await asyncio.sleep(1)
         rss_after = rss_mib(pid)
+        progress(f"{args.commands} commands, {phones} phones")
         crowded = await measure(toggle, crowd, args.commands, args.gap, log)
         meter.end(f"{args.commands} commands, {phones} phones")
         counts = await crowd.ask("patch_counts")
         rss_end = rss_mib(pid)
+        progress("counting fsyncs")
         calls = await fsync_check(pid, toggle, FSYNC_COMMANDS, tmp)
         meter.end(f"fsync check: {FSYNC_COMMANDS} commands, strace")
         log.close()

@@ -65,6 +65,11 @@ def verdict(target: str, value: float, limit: float, unit: str, *, at_least: boo
     return ok
 
 
+def progress(text: str) -> None:
+    """What a long bench is doing now, on stderr: the figures stay alone on stdout."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process, MiB."""
     status = Path(f"/proc/{pid}/status").read_text()
