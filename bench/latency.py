@@ -180,6 +180,7 @@ async def fsync_check(pid: int, toggle: Toggle, commands: int, tmp: Path) -> int
         await asyncio.to_thread(tracer.stderr.readline)  # "Process N attached": tracing from now on
         for _ in range(commands):
             await toggle.send()
+            await asyncio.sleep(0.025)  # /control takes 50 commands a second
     finally:
         tracer.send_signal(signal.SIGINT)
         await asyncio.to_thread(tracer.wait, 10)
@@ -227,6 +228,9 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         progress(f"{args.commands} commands, no phones")
         idle = await measure(toggle, None, args.commands, args.gap, log)
         meter.end(f"{args.commands} commands, no phones")
+        progress("counting fsyncs")  # before the phones: strace stops the server at every system call
+        calls = await fsync_check(pid, toggle, FSYNC_COMMANDS, tmp)
+        meter.end(f"fsync check: {FSYNC_COMMANDS} commands, strace")
         rss_before = rss_mib(pid)
         progress(f"connecting {args.idle} phones")
         joined = await crowd.ask("connect")
@@ -239,9 +243,6 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         meter.end(f"{args.commands} commands, {phones} phones")
         counts = await crowd.ask("patch_counts")
         rss_end = rss_mib(pid)
-        progress("counting fsyncs")
-        calls = await fsync_check(pid, toggle, FSYNC_COMMANDS, tmp)
-        meter.end(f"fsync check: {FSYNC_COMMANDS} commands, strace")
         log.close()
     finally:
         await desk.close()
