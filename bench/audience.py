@@ -9,7 +9,7 @@ run in ``--clients`` worker processes (bench/crowd.py); the producer (/control) 
 are python-socketio clients in this process (bench/servers.py).
 
 1. Phones held: connect ``--phones`` phones, hold them ``--hold`` s while the producer sends
-   ``adjust_score`` every 20 ms (producer -> overlay with the phones connected and idle: they get nothing
+   ``adjust_score`` every 25 ms (producer -> overlay with the phones connected and idle: they get nothing
    from it), count those still connected; the server's RSS before and after the phones.
 2. A question reaching the phones, on every poll of the run: from sending ``show_question``
    (``reset_question`` once the round's questions are used up: a new ballot box) and ``open_answers`` to
@@ -20,6 +20,8 @@ are python-socketio clients in this process (bench/servers.py).
 4. Flat-out burst: polls back to back, every phone voting at once in each, while the producer sends
    ``adjust_score`` every 30 ms, until ``--desk-samples`` of them were sent while votes were in flight:
    producer -> the overlay's patch of that revision.
+The producer's commands go on the clock, not after the previous one's ACK: a slow spell gets its share
+of samples.
 Every poll is closed and the server's tally (GET /api/v1/state) checked against the accepted votes.
 
 With ``--processes N --redis URL`` the show runs as in docs/deploy.md: one owner (the producer and
@@ -67,9 +69,9 @@ from bench.servers import (  # noqa: E402, F401 (bench/soak.py imports these fro
     start_servers,
 )
 
-# Seconds between the producer's commands (after each ACK): under /control's 50 a second, with room for
-# the polls' own commands during the burst.
-DESK_EVERY, DESK_EVERY_IDLE = 0.03, 0.02
+# Seconds between the producer's commands, on the clock: under /control's 50 a second, with room for the
+# polls' own commands during the burst.
+DESK_EVERY, DESK_EVERY_IDLE = 0.03, 0.025
 LOOP_SECONDS = 15  # a closed loop's poll stops sending by then: the round's timer (20 s) closes it
 # A phone may send 2 events a second (a burst of 10): its polls' votes start at least this far apart, so
 # that no vote is refused for its pace (a hall votes once per question, tens of seconds apart).

@@ -161,15 +161,24 @@ class Desk:
     async def adjust_until(
         self, done: asyncio.Event, every: float, sent: dict[int, float]
     ) -> list[tuple[float, float | None]]:
-        """``adjust_score`` every ``every`` s (after each ACK) until ``done``, noting each one's revision and
-        send time in ``sent`` as it goes: for each, when it was sent and the time to the overlay's patch of
-        that revision (ms; None if it never came)."""
-        while not done.is_set():
-            start = time.perf_counter()
+        """``adjust_score`` every ``every`` s until ``done``, on the clock, whether or not the previous one was
+        answered (a producer does not click slower because the server is slow, and a slow spell must not
+        get fewer samples); each one's revision and send time go into ``sent`` as its ACK comes. Returns,
+        for each, when it was sent and the time to the overlay's patch of that revision (ms; None if it
+        never came)."""
+
+        async def one(start: float) -> None:
             ack = await self.command("adjust_score", {"team": TEAM, "points": 1, "reason": "bench"})
             sent[ack["rev"]] = start
+
+        tasks: list[asyncio.Task] = []
+        due = time.perf_counter()
+        while not done.is_set():
+            tasks.append(asyncio.create_task(one(time.perf_counter())))
+            due += every
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), every)
+                await asyncio.wait_for(done.wait(), max(0.0, due - time.perf_counter()))
+        await asyncio.gather(*tasks)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
                 while not all(rev in self.seen for rev in sent):
