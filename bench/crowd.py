@@ -8,9 +8,11 @@ stdout. Times from different processes are compared on CLOCK_MONOTONIC (``time.p
 Linux), which every process shares.
 
 Every phone counts the patches it receives and when each revision reached it (``wait_rev``), so a
-bench can check that every phone got every change. Phones bind ``networks`` loopback source addresses
-(127.1.x.y), as a hall's phones come from many addresses. The workers collect their garbage between
-measurements only: what is timed is the server's pauses, not theirs.
+bench can check that every phone got every change. A ``lean`` crowd's phones only do that (and answer
+pings): they are bench/fanout_wire.py's bare asyncio protocol, a few microseconds a message, so that a
+fan-out to thousands of them times the server, not the phones. Phones bind ``networks`` loopback source
+addresses (127.1.x.y), as a hall's phones come from many addresses. The workers collect their garbage
+between measurements only: what is timed is the server's pauses, not theirs.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 WORKER_FLAG = "--phone-worker"
 CONNECT_AT_ONCE = 200  # per worker process
+# A lean phone on /audience (bench/fanout_wire.py's Flavour.spec): it watches the patches' revisions.
+LEAN_FLAVOUR = {"prefix": "/audience,", "event": "patch", "field": "rev", "chat": ("time", {})}
 
 
 def die_with_parent() -> None:
@@ -43,25 +47,124 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-class PhoneWorker:
-    """Runs in a worker process: holds its share of the phones and answers the bench's requests."""
+def source_address(n: int, networks: int) -> str:
+    """The loopback address phone ``n`` connects from."""
+    net = n % networks
+    return f"127.1.{net // 250}.{net % 250 + 1}"
 
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.spec = spec
+
+def quiet_gc() -> None:
+    """No collector pauses while timing: thousands of long-lived sockets stay out of the scans, and the
+    garbage is collected between measurements."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+
+
+class Revisions:
+    """What a worker's phones received: patches per phone, and per revision how many phones got it and
+    when the first and the last did."""
+
+    def __init__(self) -> None:
         self.phones: list[Any] = []
-        self.indices: list[int] = []  # each phone's number in the whole crowd
-        self.sessions: dict[str, aiohttp.ClientSession] = {}
         self.patches: list[int] = []  # patches each phone received
         self.revs: dict[int, list[float]] = {}  # revision -> [phones that got it, first, last arrival]
         self.rev_wanted: tuple[int, asyncio.Event] | None = None
+
+    def saw(self, k: int, rev: Any, now: float) -> None:
+        """Phone ``k`` got the patch of revision ``rev`` at ``now``."""
+        self.patches[k] += 1
+        got = self.revs.get(rev)
+        if got is None:
+            got = self.revs[rev] = [0, now, now]
+        got[0] += 1
+        got[2] = now
+        if self.rev_wanted is not None and self.rev_wanted[0] == rev and got[0] == len(self.phones):
+            self.rev_wanted[1].set()
+
+    def forget_events(self) -> None:
+        """What the phones keep besides (nothing, unless a subclass's phones do)."""
+
+    async def wait_rev(self, rev: int, timeout: float) -> dict[str, Any]:
+        """Until every phone has revision ``rev`` (or ``timeout`` s): how many did, first and last arrival."""
+        got = self.revs.get(rev)
+        if got is None or got[0] < len(self.phones):
+            self.rev_wanted = (rev, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.rev_wanted[1].wait(), timeout)
+            self.rev_wanted = None
+        got = self.revs.pop(rev, [0, 0.0, 0.0])
+        self.forget_events()
+        return {"count": int(got[0]), "first": got[1], "last": got[2], "phones": len(self.phones)}
+
+    def patch_counts(self) -> dict[str, Any]:
+        """Patches received per phone: the fewest, the most, all of them."""
+        patches = self.patches
+        return {"fewest": min(patches, default=0), "most": max(patches, default=0), "total": sum(patches)}
+
+
+class LeanWorker(Revisions):
+    """A worker whose phones only receive (bench/fanout_wire.py): each counts every patch it gets."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def _on_seen(self, phone: Any, rev: int, at: float) -> None:
+        phone.armed = rev + 1  # fanout_wire's phone watches for one revision: watch for the next
+        self.saw(phone.slot, rev, at)
+
+    async def connect(self) -> dict[str, Any]:
+        from bench.fanout_wire import connect
+
+        first, count, networks = self.spec["first"], self.spec["count"], self.spec["networks"]
+        host, port = self.spec["urls"][0].removeprefix("http://").rsplit(":", 1)
+        failed: Counter[str] = Counter()
+        started = time.perf_counter()
+        for start in range(first, first + count, CONNECT_AT_ONCE):
+            batch = range(start, min(first + count, start + CONNECT_AT_ONCE))
+            flavours = [{**LEAN_FLAVOUR, "auth": {"device": f"bench-phone-{n:06d}"}} for n in batch]
+            results = await asyncio.gather(
+                *(
+                    connect(host, int(port), f, self._on_seen, source_address(n, networks))
+                    for n, f in zip(batch, flavours, strict=True)
+                ),
+                return_exceptions=True,
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    failed[type(result).__name__] += 1
+                    continue
+                result.slot, result.armed = len(self.phones), 0
+                self.phones.append(result)
+                self.patches.append(0)
+        quiet_gc()
+        return {"connected": len(self.phones), "failed": dict(failed), "seconds": time.perf_counter() - started}
+
+    def alive(self) -> dict[str, Any]:
+        return {"alive": sum(1 for p in self.phones if not p.closed)}
+
+    async def close(self) -> None:
+        for phone in self.phones:
+            phone.close()
+
+
+class PhoneWorker(Revisions):
+    """Runs in a worker process: holds its share of the phones (``RawPhone``s, which vote and read what a
+    patch shows) and answers the bench's requests."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.indices: list[int] = []  # each phone's number in the whole crowd
+        self.sessions: dict[str, aiohttp.ClientSession] = {}
         self.kind = ""  # what the armed phones wait for: "shown" or "open"
         self.seen: list[float | None] = []
         self.waiting = 0
         self.all_seen = asyncio.Event()
 
     def _session(self, index: int) -> aiohttp.ClientSession:
-        net = index % self.spec["networks"]
-        address = f"127.1.{net // 250}.{net % 250 + 1}"
+        address = source_address(index, self.spec["networks"])
         if address not in self.sessions:
             connector = aiohttp.TCPConnector(limit=0, local_addr=(address, 0))
             self.sessions[address] = aiohttp.ClientSession(connector=connector)
@@ -90,11 +193,7 @@ class PhoneWorker:
                 self.phones.append(phone)
                 self.indices.append(n)
                 self.patches.append(0)
-        # No collector pauses while timing: thousands of long-lived sockets stay out of the scans, and
-        # the garbage is collected between measurements.
-        gc.collect()
-        gc.freeze()
-        gc.disable()
+        quiet_gc()
         return {"connected": len(self.phones), "failed": dict(failed), "seconds": time.perf_counter() - started}
 
     def alive(self) -> dict[str, Any]:
@@ -106,15 +205,7 @@ class PhoneWorker:
             if name != "patch" or not isinstance(data, dict):
                 return
             now = time.perf_counter()
-            self.patches[k] += 1
-            rev = data.get("rev")
-            got = self.revs.get(rev)
-            if got is None:
-                got = self.revs[rev] = [0, now, now]
-            got[0] += 1
-            got[2] = now
-            if self.rev_wanted is not None and self.rev_wanted[0] == rev and got[0] == len(self.phones):
-                self.rev_wanted[1].set()
+            self.saw(k, data.get("rev"), now)
             if self.kind and self.seen[k] is None:
                 poll = data.get("patch", {}).get("poll")
                 if isinstance(poll, dict) and (
@@ -127,29 +218,9 @@ class PhoneWorker:
 
         return on_event
 
-    def _forget_events(self) -> None:
+    def forget_events(self) -> None:
         for phone in self.phones:
             phone.events.clear()  # RawPhone keeps every event; the bench reads on_event
-
-    async def wait_rev(self, rev: int, timeout: float) -> dict[str, Any]:
-        """Until every phone has revision ``rev`` (or ``timeout`` s): how many did, first and last arrival."""
-        got = self.revs.get(rev)
-        if got is None or got[0] < len(self.phones):
-            self.rev_wanted = (rev, asyncio.Event())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.rev_wanted[1].wait(), timeout)
-            self.rev_wanted = None
-        got = self.revs.pop(rev, [0, 0.0, 0.0])
-        self._forget_events()
-        return {"count": int(got[0]), "first": got[1], "last": got[2], "phones": len(self.phones)}
-
-    def patch_counts(self) -> dict[str, Any]:
-        """Patches received per phone: the fewest, the most, all of them."""
-        return {
-            "fewest": min(self.patches, default=0),
-            "most": max(self.patches, default=0),
-            "total": sum(self.patches),
-        }
 
     def arm(self, kind: str) -> dict[str, Any]:
         """Note each phone's first patch that shows a poll (``shown``) or opens it (``open``)."""
@@ -159,7 +230,7 @@ class PhoneWorker:
         if not self.phones:
             self.all_seen.set()
         self.revs.clear()
-        self._forget_events()
+        self.forget_events()
         return {}
 
     async def collect(self, timeout: float) -> dict[str, Any]:
@@ -186,7 +257,7 @@ class PhoneWorker:
                     k += 1
                 await asyncio.sleep(0.002)
         await asyncio.gather(*tasks)
-        self._forget_events()
+        self.forget_events()
         return tally.reply()
 
     async def loop(self, lanes: int, votes: int, seconds: float, question: int) -> dict[str, Any]:
@@ -204,7 +275,7 @@ class PhoneWorker:
                 await self._vote(k, question, tally)
 
         await asyncio.gather(*(lane() for _ in range(lanes)))
-        self._forget_events()
+        self.forget_events()
         return tally.reply()
 
     async def _vote(self, k: int, question: int, tally: _Tally) -> None:
@@ -253,7 +324,7 @@ class _Tally:
 
 
 async def worker_main(spec: dict[str, Any]) -> None:
-    worker = PhoneWorker(spec)
+    worker = LeanWorker(spec) if spec.get("lean") else PhoneWorker(spec)
     out = sys.stdout
     try:
         while True:
@@ -283,14 +354,16 @@ class Crowd:
         self.procs = procs
 
     @classmethod
-    async def start(cls, urls: list[str], phones: int, clients: int, networks: int) -> Crowd:
-        """``clients`` processes sharing ``phones`` phones of ``urls`` (round-robin), not yet connected."""
+    async def start(cls, urls: list[str], phones: int, clients: int, networks: int, lean: bool = False) -> Crowd:
+        """``clients`` processes sharing ``phones`` phones of ``urls`` (round-robin), not yet connected; a
+        ``lean`` crowd's phones only receive (one URL)."""
         procs: list[asyncio.subprocess.Process] = []
         crowd = cls(procs)
         try:
             for w in range(clients):
                 first, last = phones * w // clients, phones * (w + 1) // clients
                 spec = {"urls": urls, "first": first, "count": last - first, "total": phones, "networks": networks}
+                spec["lean"] = lean
                 procs.append(
                     await asyncio.create_subprocess_exec(
                         sys.executable,

@@ -15,8 +15,9 @@ on /audience shows (``audience_view``'s ``poll.timer``), so every phone gets a p
 One change at a time: the next command goes ``--gap`` s after the previous one reached the overlay and
 every phone, so the last phone's time is that change's own. (At a fixed 50 a second, 5,000 phones would
 need 250,000 frames a second, more than two cores can send or receive; a show changes the phones' view
-a few times a minute.) The phones run in ``--clients`` worker processes (bench/crowd.py) from
-``--networks`` loopback addresses, and count every patch they get. The server's RSS is taken before the
+a few times a minute.) The phones run in ``--clients`` worker processes (bench/crowd.py's lean phones, a
+bare asyncio protocol: a few microseconds a message) from ``--networks`` loopback addresses, and count
+every patch they get. The server's RSS is taken before the
 phones, after them, and per 1,000 phones; the CPU table shows the bench's own processes are not the limit.
 """
 
@@ -120,6 +121,7 @@ class Run:
         self.overlay: list[float] = []
         self.first_phone: list[float] = []
         self.last_phone: list[float] = []
+        self.after_ack: list[float] = []  # the last phone's arrival after the ACK's (ms; < 0: before it)
         self.patches = 0  # patches the phones got of these commands
         self.expected = 0  # phones x commands
         self.uncommitted = 0  # ACKs that came before their revision was in the log
@@ -159,6 +161,7 @@ async def _measure(
             if got:
                 run.first_phone.append((min(r["first"] for r in got) - start) * 1000)
                 run.last_phone.append((max(r["last"] for r in got) - start) * 1000)
+                run.after_ack.append((max(r["last"] for r in got) - acked) * 1000)
         if i % 100 == 99:
             gc.collect()
         await asyncio.sleep(gap)
@@ -198,6 +201,9 @@ def print_run(label: str, run: Run, phones: int) -> None:
     if phones:
         report(f"producer -> first of {phones} phones", run.first_phone)
         report(f"producer -> last of {phones} phones", run.last_phone)
+        # The server ACKs once it has written the change to every phone's socket: the phones keep up if
+        # the last one has it soon after the ACK, and the bench's phones would be the limit if not.
+        report("  the last phone after the ACK", run.after_ack)
         print(f"  phones received {run.patches} of {run.expected} patches")
     values = sorted(run.overlay)
     verdict(f"producer -> overlay p50, {label}", percentile(values, 50), OVERLAY_P50_MS, "ms")
@@ -222,7 +228,7 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         await desk.command("show_question")
         await desk.command("start_timer", {"duration_ms": 3_600_000})  # the toggles' timer: an hour
         log = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
-        crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks)
+        crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks, lean=True)
         await crowd.ask("alive")  # started and answering (not yet connected): their imports are done
         meter = CpuMeter({"server": [pid], "phones": crowd.pids, "bench": [os.getpid()]})
         progress(f"{args.commands} commands, no phones")
