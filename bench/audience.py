@@ -5,15 +5,16 @@ Run: python bench/audience.py [--phones 5000] [--clients 2] [--networks 100] [--
                               [--levels 1,16,64,256,1024] [--level-polls 2] [--desk-samples 1000]
                               [--processes 1 --redis URL]
 The server runs as its own process (as on air, ``--no-obs``) on a temp copy of the demo show. The phones
-run in ``--clients`` worker processes (bench/crowd.py); the producer (/control) and an overlay (/overlay)
-are python-socketio clients in this process (bench/servers.py).
+run in ``--clients`` worker processes (bench/crowd.py: a bare asyncio protocol, a few microseconds a
+message); the producer (/control) and an overlay (/overlay) are python-socketio clients in this process
+(bench/servers.py).
 
 1. Phones held: connect ``--phones`` phones, hold them ``--hold`` s while the producer sends
    ``adjust_score`` every 25 ms (producer -> overlay with the phones connected and idle: they get nothing
    from it), count those still connected; the server's RSS before and after the phones.
 2. A question reaching the phones, on every poll of the run: from sending ``show_question``
    (``reset_question`` once the round's questions are used up: a new ballot box) and ``open_answers`` to
-   each phone's first patch that shows the poll, and that opens it; the last phone of each poll.
+   each phone's first patch of that command's revision (or a later one); the last phone of each poll.
 3. Capacity: a closed loop at each of ``--levels`` votes outstanding across all phones (each lane sends
    the next phone's vote once the previous ACK came; a phone votes once per poll), ``--level-polls``
    polls per level: the ACKed votes a second achieved (first send -> last ACK) and the ACK latency.
@@ -49,6 +50,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,36 +95,51 @@ class Pace:
 
 
 class Reach:
-    """How fast each poll reached the phones: every phone's time, and the last phone's, per command."""
+    """How fast each poll reached the phones: every phone's time, the last phone's per command, and the
+    last phone's after the command's ACK (which the server sends once every phone's frame is written: a
+    long wait after it would be the bench's phones lagging)."""
 
     def __init__(self) -> None:
         self.every: dict[str, list[float]] = {"shown": [], "open": []}
         self.last: dict[str, list[float]] = {"shown": [], "open": []}
+        self.after_ack: list[float] = []
         self.missing = 0
 
-    async def timed(self, crowd: Crowd, kind: str, send: Any) -> None:
-        """Arm the phones for ``kind``, run ``send()`` (the command), collect each phone's arrival."""
-        await crowd.ask("arm", kind=kind)
-        sent = time.perf_counter()
-        await send()
-        replies = await crowd.ask("collect", timeout=10)
+    async def timed(self, crowd: Crowd, kind: str, send: Callable[[], Awaitable[Timed]]) -> None:
+        """Arm the phones, run ``send()`` (the command), collect each phone's first patch of its revision."""
+        await crowd.ask("arm")
+        sent, acked, rev = await send()
+        replies = await crowd.ask("collect", rev=rev, timeout=10)
         times = [(t - sent) * 1000 for r in replies for t in r["times"]]
         self.every[kind] += times
         self.missing += sum(r["missing"] for r in replies)
         if times:
             self.last[kind].append(max(times))
+            self.after_ack.append(max(times) - (acked - sent) * 1000)
+
+
+Timed = tuple[float, float, int]  # a command: when it was sent, when its ACK came, its revision
+
+
+async def timed_command(desk: Desk, name: str) -> Timed:
+    """Send a producer command; see ``Timed``."""
+    sent = time.perf_counter()
+    ack = await desk.command(name)
+    return sent, time.perf_counter(), ack["rev"]
 
 
 async def new_poll(desk: Desk, crowd: Crowd, reach: Reach) -> None:
     """Show the round's next question (or play the last one again as a new ballot box) and open it."""
 
-    async def show() -> None:
+    async def show() -> Timed:
+        sent = time.perf_counter()
         ack = await desk.call("show_question")
-        if not ack["ok"]:  # the round's questions are used up
-            await desk.command("reset_question")
+        if ack["ok"]:
+            return sent, time.perf_counter(), ack["rev"]
+        return await timed_command(desk, "reset_question")  # the round's questions are used up
 
     await reach.timed(crowd, "shown", show)
-    await reach.timed(crowd, "open", lambda: desk.command("open_answers"))
+    await reach.timed(crowd, "open", lambda: timed_command(desk, "open_answers"))
 
 
 async def close_poll(desk: Desk, http: aiohttp.ClientSession, votes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -263,11 +280,12 @@ def print_held(args: argparse.Namespace, r: dict[str, Any]) -> None:
 
 def print_reach(reach: Reach, phones: int) -> None:
     polls = len(reach.last["open"])
-    print(f"\n2. a question reaching the phones ({polls} polls: command sent -> each phone's first patch showing it)")
+    print(f"\n2. a question reaching the phones ({polls} polls: command sent -> each phone's patch of it)")
     report("show/reset_question -> poll shown, each phone", reach.every["shown"])
     report("show/reset_question -> the last phone", reach.last["shown"])
     report("open_answers -> poll open, each phone", reach.every["open"])
     report("open_answers -> the last phone", reach.last["open"])
+    report("  the last phone after the command's ACK", reach.after_ack)
     print(f"  phones that never saw it (within 10 s): {reach.missing}")
     worst = max(reach.last["shown"], default=float("inf")) if not reach.missing else float("inf")
     verdict(f"question on the last of {phones} phones, worst of {polls} polls", worst, QUESTION_MS, "ms")

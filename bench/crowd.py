@@ -1,18 +1,18 @@
 """Thousands of phones for the benches, in processes of their own so that the bench's sockets don't
 starve the server (or the bench's own clock) in one process.
 
-Each phone is a ``RawPhone`` (tests/transport/phones.py: the socket.io protocol over a bare websocket) on
-/audience. A ``Crowd`` starts ``clients`` worker processes (this file with ``--phone-worker``) and asks
-them all the same thing at once: one JSON object per line on their stdin, one reply per line on their
-stdout. Times from different processes are compared on CLOCK_MONOTONIC (``time.perf_counter`` on
-Linux), which every process shares.
+Each phone is bench/fanout_wire.py's ``Phone``: a socket.io client on /audience as a bare asyncio
+protocol, a few microseconds a message, so that what a bench times is the server, not its phones. It
+answers pings, votes (an ACKed event) and notes each patch's revision as it arrives. A ``Crowd`` starts
+``clients`` worker processes (this file with ``--phone-worker``) and asks them all the same thing at
+once: one JSON object per line on their stdin, one reply per line on their stdout. Times from different
+processes are compared on CLOCK_MONOTONIC (``time.perf_counter`` on Linux), which every process shares.
 
-Every phone counts the patches it receives and when each revision reached it (``wait_rev``), so a
-bench can check that every phone got every change. A ``lean`` crowd's phones only do that (and answer
-pings): they are bench/fanout_wire.py's bare asyncio protocol, a few microseconds a message, so that a
-fan-out to thousands of them times the server, not the phones. Phones bind ``networks`` loopback source
-addresses (127.1.x.y), as a hall's phones come from many addresses. The workers collect their garbage
-between measurements only: what is timed is the server's pauses, not theirs.
+Every phone counts the patches it receives and when each revision reached it (``wait_rev``), so a bench
+can check that every phone got every change; ``arm`` then ``collect(rev)`` time each phone's first patch
+at or after a command's revision (a question shown, answers opened). Phones bind ``networks`` loopback
+source addresses (127.1.x.y), as a hall's phones come from many addresses. The workers collect their
+garbage between measurements only: what is timed is the server's pauses, not theirs.
 """
 
 from __future__ import annotations
@@ -30,15 +30,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fanout_wire import Phone, connect  # noqa: E402
+
 WORKER_FLAG = "--phone-worker"
 CONNECT_AT_ONCE = 200  # per worker process
-# A lean phone on /audience (bench/fanout_wire.py's Flavour.spec): it watches the patches' revisions.
-LEAN_FLAVOUR = {"prefix": "/audience,", "event": "patch", "field": "rev", "chat": ("time", {})}
+# A phone on /audience (bench/fanout_wire.py's Flavour.spec): it watches the patches' revisions.
+FLAVOUR = {"prefix": "/audience,", "event": "patch", "field": "rev", "chat": ("time", {})}
 
 
 def die_with_parent() -> None:
@@ -53,37 +53,71 @@ def source_address(n: int, networks: int) -> str:
     return f"127.1.{net // 250}.{net % 250 + 1}"
 
 
-def quiet_gc() -> None:
-    """No collector pauses while timing: thousands of long-lived sockets stay out of the scans, and the
-    garbage is collected between measurements."""
-    gc.collect()
-    gc.freeze()
-    gc.disable()
+class PhoneWorker:
+    """Runs in a worker process: holds its share of the phones and answers the bench's requests."""
 
-
-class Revisions:
-    """What a worker's phones received: patches per phone, and per revision how many phones got it and
-    when the first and the last did."""
-
-    def __init__(self) -> None:
-        self.phones: list[Any] = []
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.phones: list[Phone] = []
+        self.indices: list[int] = []  # each phone's number in the whole crowd
         self.patches: list[int] = []  # patches each phone received
         self.revs: dict[int, list[float]] = {}  # revision -> [phones that got it, first, last arrival]
         self.rev_wanted: tuple[int, asyncio.Event] | None = None
+        self.arrivals: list[list[tuple[int, float]]] | None = None  # since ``arm``: each phone's (rev, time)
+        self.target: int | None = None  # ``collect``'s revision
+        self.reached = 0
+        self.all_reached = asyncio.Event()
 
-    def saw(self, k: int, rev: Any, now: float) -> None:
-        """Phone ``k`` got the patch of revision ``rev`` at ``now``."""
+    async def connect(self) -> dict[str, Any]:
+        urls, first, count, networks = self.spec["urls"], self.spec["first"], self.spec["count"], self.spec["networks"]
+        failed: Counter[str] = Counter()
+        started = time.perf_counter()
+        for start in range(first, first + count, CONNECT_AT_ONCE):
+            batch = range(start, min(first + count, start + CONNECT_AT_ONCE))
+            results = await asyncio.gather(*(self._connect(n, urls, networks) for n in batch), return_exceptions=True)
+            for n, result in zip(batch, results, strict=True):
+                if isinstance(result, BaseException):
+                    failed[type(result).__name__] += 1
+                    continue
+                result.slot, result.armed = len(self.phones), 0  # armed 0: every patch counts (_on_seen)
+                self.phones.append(result)
+                self.indices.append(n)
+                self.patches.append(0)
+        # No collector pauses while timing: thousands of long-lived sockets stay out of the scans, and
+        # the garbage is collected between measurements.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        return {"connected": len(self.phones), "failed": dict(failed), "seconds": time.perf_counter() - started}
+
+    def _connect(self, n: int, urls: list[str], networks: int) -> Any:
+        # Phone n talks to server n mod N: round-robin over the processes.
+        host, port = urls[n % len(urls)].removeprefix("http://").rsplit(":", 1)
+        flavour = {**FLAVOUR, "auth": {"device": f"bench-phone-{n:06d}"}}
+        return connect(host, int(port), flavour, self._on_seen, source_address(n, networks))
+
+    def alive(self) -> dict[str, Any]:
+        return {"alive": sum(1 for p in self.phones if not p.closed)}
+
+    def _on_seen(self, phone: Phone, rev: int, at: float) -> None:
+        phone.armed = rev + 1  # the phone watches for one revision: from now on, the next
+        k = phone.slot
         self.patches[k] += 1
         got = self.revs.get(rev)
         if got is None:
-            got = self.revs[rev] = [0, now, now]
+            got = self.revs[rev] = [0, at, at]
         got[0] += 1
-        got[2] = now
+        got[2] = at
         if self.rev_wanted is not None and self.rev_wanted[0] == rev and got[0] == len(self.phones):
             self.rev_wanted[1].set()
-
-    def forget_events(self) -> None:
-        """What the phones keep besides (nothing, unless a subclass's phones do)."""
+        if self.arrivals is not None:
+            mine = self.arrivals[k]
+            mine.append((rev, at))
+            target = self.target
+            if target is not None and rev >= target and (len(mine) == 1 or mine[-2][0] < target):
+                self.reached += 1
+                if self.reached == len(self.phones):
+                    self.all_reached.set()
 
     async def wait_rev(self, rev: int, timeout: float) -> dict[str, Any]:
         """Until every phone has revision ``rev`` (or ``timeout`` s): how many did, first and last arrival."""
@@ -94,7 +128,6 @@ class Revisions:
                 await asyncio.wait_for(self.rev_wanted[1].wait(), timeout)
             self.rev_wanted = None
         got = self.revs.pop(rev, [0, 0.0, 0.0])
-        self.forget_events()
         return {"count": int(got[0]), "first": got[1], "last": got[2], "phones": len(self.phones)}
 
     def patch_counts(self) -> dict[str, Any]:
@@ -102,142 +135,25 @@ class Revisions:
         patches = self.patches
         return {"fewest": min(patches, default=0), "most": max(patches, default=0), "total": sum(patches)}
 
-
-class LeanWorker(Revisions):
-    """A worker whose phones only receive (bench/fanout_wire.py): each counts every patch it gets."""
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        super().__init__()
-        self.spec = spec
-
-    def _on_seen(self, phone: Any, rev: int, at: float) -> None:
-        phone.armed = rev + 1  # fanout_wire's phone watches for one revision: watch for the next
-        self.saw(phone.slot, rev, at)
-
-    async def connect(self) -> dict[str, Any]:
-        from bench.fanout_wire import connect
-
-        first, count, networks = self.spec["first"], self.spec["count"], self.spec["networks"]
-        host, port = self.spec["urls"][0].removeprefix("http://").rsplit(":", 1)
-        failed: Counter[str] = Counter()
-        started = time.perf_counter()
-        for start in range(first, first + count, CONNECT_AT_ONCE):
-            batch = range(start, min(first + count, start + CONNECT_AT_ONCE))
-            flavours = [{**LEAN_FLAVOUR, "auth": {"device": f"bench-phone-{n:06d}"}} for n in batch]
-            results = await asyncio.gather(
-                *(
-                    connect(host, int(port), f, self._on_seen, source_address(n, networks))
-                    for n, f in zip(batch, flavours, strict=True)
-                ),
-                return_exceptions=True,
-            )
-            for result in results:
-                if isinstance(result, BaseException):
-                    failed[type(result).__name__] += 1
-                    continue
-                result.slot, result.armed = len(self.phones), 0
-                self.phones.append(result)
-                self.patches.append(0)
-        quiet_gc()
-        return {"connected": len(self.phones), "failed": dict(failed), "seconds": time.perf_counter() - started}
-
-    def alive(self) -> dict[str, Any]:
-        return {"alive": sum(1 for p in self.phones if not p.closed)}
-
-    async def close(self) -> None:
-        for phone in self.phones:
-            phone.close()
-
-
-class PhoneWorker(Revisions):
-    """Runs in a worker process: holds its share of the phones (``RawPhone``s, which vote and read what a
-    patch shows) and answers the bench's requests."""
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        super().__init__()
-        self.spec = spec
-        self.indices: list[int] = []  # each phone's number in the whole crowd
-        self.sessions: dict[str, aiohttp.ClientSession] = {}
-        self.kind = ""  # what the armed phones wait for: "shown" or "open"
-        self.seen: list[float | None] = []
-        self.waiting = 0
-        self.all_seen = asyncio.Event()
-
-    def _session(self, index: int) -> aiohttp.ClientSession:
-        address = source_address(index, self.spec["networks"])
-        if address not in self.sessions:
-            connector = aiohttp.TCPConnector(limit=0, local_addr=(address, 0))
-            self.sessions[address] = aiohttp.ClientSession(connector=connector)
-        return self.sessions[address]
-
-    async def connect(self) -> dict[str, Any]:
-        from tests.transport.phones import RawPhone
-
-        urls, first, count = self.spec["urls"], self.spec["first"], self.spec["count"]
-        failed: Counter[str] = Counter()
-        started = time.perf_counter()
-        for start in range(first, first + count, CONNECT_AT_ONCE):
-            batch = []
-            for n in range(start, min(first + count, start + CONNECT_AT_ONCE)):
-                # Phone n talks to server n mod N: round-robin over the processes.
-                batch.append((n, RawPhone(self._session(n), urls[n % len(urls)], f"bench-phone-{n:06d}")))
-            results = await asyncio.gather(*(phone.connect() for _, phone in batch), return_exceptions=True)
-            for (n, phone), result in zip(batch, results, strict=True):
-                refused = [e["data"]["code"] for name, e in phone.events if name == "connect_error"]
-                if isinstance(result, BaseException) or refused:
-                    failed[refused[0] if refused else type(result).__name__] += 1
-                    await phone.close()
-                    continue
-                phone.events.clear()
-                phone.on_event = self._watcher(len(self.phones))
-                self.phones.append(phone)
-                self.indices.append(n)
-                self.patches.append(0)
-        quiet_gc()
-        return {"connected": len(self.phones), "failed": dict(failed), "seconds": time.perf_counter() - started}
-
-    def alive(self) -> dict[str, Any]:
-        up = sum(1 for p in self.phones if not p.ws.closed and p.reader is not None and not p.reader.done())
-        return {"alive": up}
-
-    def _watcher(self, k: int):
-        def on_event(name: str, data: Any) -> None:
-            if name != "patch" or not isinstance(data, dict):
-                return
-            now = time.perf_counter()
-            self.saw(k, data.get("rev"), now)
-            if self.kind and self.seen[k] is None:
-                poll = data.get("patch", {}).get("poll")
-                if isinstance(poll, dict) and (
-                    (self.kind == "shown" and "id" in poll) or (self.kind == "open" and poll.get("open") is True)
-                ):
-                    self.seen[k] = now
-                    self.waiting -= 1
-                    if self.waiting == 0:
-                        self.all_seen.set()
-
-        return on_event
-
-    def forget_events(self) -> None:
-        for phone in self.phones:
-            phone.events.clear()  # RawPhone keeps every event; the bench reads on_event
-
-    def arm(self, kind: str) -> dict[str, Any]:
-        """Note each phone's first patch that shows a poll (``shown``) or opens it (``open``)."""
+    def arm(self) -> dict[str, Any]:
+        """Note every phone's patches from now on, for ``collect`` (collecting the garbage first)."""
         gc.collect()
-        self.kind, self.seen, self.waiting = kind, [None] * len(self.phones), len(self.phones)
-        self.all_seen = asyncio.Event()
-        if not self.phones:
-            self.all_seen.set()
         self.revs.clear()
-        self.forget_events()
+        self.arrivals = [[] for _ in self.phones]
         return {}
 
-    async def collect(self, timeout: float) -> dict[str, Any]:
+    async def collect(self, rev: int, timeout: float) -> dict[str, Any]:
+        """Each phone's first patch at revision ``rev`` or later since ``arm``, waiting ``timeout`` s at most."""
+        assert self.arrivals is not None, "collect without arm"
+        self.target, self.all_reached = rev, asyncio.Event()
+        self.reached = sum(1 for mine in self.arrivals if mine and mine[-1][0] >= rev)
+        if self.reached == len(self.phones):
+            self.all_reached.set()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.all_seen.wait(), timeout)
-        self.kind = ""
-        return {"times": [t for t in self.seen if t is not None], "missing": self.seen.count(None)}
+            await asyncio.wait_for(self.all_reached.wait(), timeout)
+        times = [next((t for r, t in mine if r >= rev), None) for mine in self.arrivals]
+        self.target, self.arrivals = None, None
+        return {"times": [t for t in times if t is not None], "missing": times.count(None)}
 
     async def vote(self, rate: float, question: int, start: float) -> dict[str, Any]:
         """Every phone votes once: ``rate`` votes a second from this process from ``start`` on, or all
@@ -257,7 +173,6 @@ class PhoneWorker(Revisions):
                     k += 1
                 await asyncio.sleep(0.002)
         await asyncio.gather(*tasks)
-        self.forget_events()
         return tally.reply()
 
     async def loop(self, lanes: int, votes: int, seconds: float, question: int) -> dict[str, Any]:
@@ -275,7 +190,6 @@ class PhoneWorker(Revisions):
                 await self._vote(k, question, tally)
 
         await asyncio.gather(*(lane() for _ in range(lanes)))
-        self.forget_events()
         return tally.reply()
 
     async def _vote(self, k: int, question: int, tally: _Tally) -> None:
@@ -284,8 +198,10 @@ class PhoneWorker(Revisions):
         sent = time.perf_counter()
         tally.first_send, tally.last_send = min(tally.first_send, sent), max(tally.last_send, sent)
         try:
-            ack = await self.phones[k].call("vote", {"option": option}, timeout=30)
-        except (TimeoutError, ConnectionError, RuntimeError) as exc:
+            reply = self.phones[k].emit("vote", {"option": option}, ack=True, future=True)
+            assert reply is not None
+            ack = (await asyncio.wait_for(reply, 30))[0]
+        except (TimeoutError, ConnectionError) as exc:
             tally.codes[type(exc).__name__] += 1
             return
         now = time.perf_counter()
@@ -298,9 +214,8 @@ class PhoneWorker(Revisions):
             tally.codes[ack.get("error", {}).get("code", "?")] += 1
 
     async def close(self) -> None:
-        await asyncio.gather(*(phone.close() for phone in self.phones), return_exceptions=True)
-        for session in self.sessions.values():
-            await session.close()
+        for phone in self.phones:
+            phone.close()
 
 
 class _Tally:
@@ -324,7 +239,7 @@ class _Tally:
 
 
 async def worker_main(spec: dict[str, Any]) -> None:
-    worker = LeanWorker(spec) if spec.get("lean") else PhoneWorker(spec)
+    worker = PhoneWorker(spec)
     out = sys.stdout
     try:
         while True:
@@ -354,16 +269,14 @@ class Crowd:
         self.procs = procs
 
     @classmethod
-    async def start(cls, urls: list[str], phones: int, clients: int, networks: int, lean: bool = False) -> Crowd:
-        """``clients`` processes sharing ``phones`` phones of ``urls`` (round-robin), not yet connected; a
-        ``lean`` crowd's phones only receive (one URL)."""
+    async def start(cls, urls: list[str], phones: int, clients: int, networks: int) -> Crowd:
+        """``clients`` processes sharing ``phones`` phones of ``urls`` (round-robin), not yet connected."""
         procs: list[asyncio.subprocess.Process] = []
         crowd = cls(procs)
         try:
             for w in range(clients):
                 first, last = phones * w // clients, phones * (w + 1) // clients
                 spec = {"urls": urls, "first": first, "count": last - first, "total": phones, "networks": networks}
-                spec["lean"] = lean
                 procs.append(
                     await asyncio.create_subprocess_exec(
                         sys.executable,
@@ -422,7 +335,8 @@ class Crowd:
 
 
 def run_loop(main: Any) -> None:
-    """``asyncio.run(main)``, on uvloop when it is installed: the clients' side of a socket costs less."""
+    """``asyncio.run(main)``, on uvloop when it is installed (as ``run`` serves): the clients' side of a
+    socket costs less."""
     try:
         import uvloop
     except ImportError:
@@ -435,4 +349,4 @@ if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != WORKER_FLAG:
         raise SystemExit(f"usage: {sys.argv[0]} {WORKER_FLAG} SPEC (started by Crowd.start)")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the bench stops us (or our stdin closes)
-    run_loop(worker_main(json.loads(sys.argv[1 + 1])))
+    run_loop(worker_main(json.loads(sys.argv[2])))

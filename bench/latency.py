@@ -15,9 +15,9 @@ on /audience shows (``audience_view``'s ``poll.timer``), so every phone gets a p
 One change at a time: the next command goes ``--gap`` s after the previous one reached the overlay and
 every phone, so the last phone's time is that change's own. (At a fixed 50 a second, 5,000 phones would
 need 250,000 frames a second, more than two cores can send or receive; a show changes the phones' view
-a few times a minute.) The phones run in ``--clients`` worker processes (bench/crowd.py's lean phones, a
-bare asyncio protocol: a few microseconds a message) from ``--networks`` loopback addresses, and count
-every patch they get. The server's RSS is taken before the
+a few times a minute.) The phones run in ``--clients`` worker processes (bench/crowd.py: a bare asyncio
+protocol, a few microseconds a message) from ``--networks`` loopback addresses, and count every patch
+they get. The server's RSS is taken before the
 phones, after them, and per 1,000 phones; the CPU table shows the bench's own processes are not the limit.
 """
 
@@ -228,7 +228,7 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         await desk.command("show_question")
         await desk.command("start_timer", {"duration_ms": 3_600_000})  # the toggles' timer: an hour
         log = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
-        crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks, lean=True)
+        crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks)
         await crowd.ask("alive")  # started and answering (not yet connected): their imports are done
         meter = CpuMeter({"server": [pid], "phones": crowd.pids, "bench": [os.getpid()]})
         progress(f"{args.commands} commands, no phones")
