@@ -2,7 +2,7 @@
 server acknowledges (a closed loop), and the desk's latency through a flat-out burst of votes.
 
 Run: python bench/audience.py [--phones 5000] [--clients 2] [--networks 100] [--hold 30]
-                              [--levels 1,16,64,256,1024] [--level-polls 2] [--desk-samples 1000]
+                              [--levels 1,16,64,256,1024] [--level-seconds 3] [--desk-samples 1000]
                               [--processes 1 --redis URL]
 The server runs as its own process (as on air, ``--no-obs``) on a temp copy of the demo show. The phones
 run in ``--clients`` worker processes (bench/crowd.py: a bare asyncio protocol, a few microseconds a
@@ -16,8 +16,9 @@ message); the producer (/control) and an overlay (/overlay) are python-socketio 
    (``reset_question`` once the round's questions are used up: a new ballot box) and ``open_answers`` to
    each phone's first patch of that command's revision (or a later one); the last phone of each poll.
 3. Capacity: a closed loop at each of ``--levels`` votes outstanding across all phones (each lane sends
-   the next phone's vote once the previous ACK came; a phone votes once per poll), ``--level-polls``
-   polls per level: the ACKed votes a second achieved (first send -> last ACK) and the ACK latency.
+   the next phone's vote once the previous ACK came; a phone votes once per poll), polls until the level
+   has voted ``--level-seconds`` (two polls at least): the ACKed votes a second achieved (first send ->
+   last ACK of each poll) and the ACK latency.
 4. Flat-out burst: polls back to back, every phone voting at once in each, while the producer sends
    ``adjust_score`` every 30 ms, until ``--desk-samples`` of them were sent while votes were in flight:
    producer -> the overlay's patch of that revision.
@@ -75,6 +76,7 @@ from bench.servers import (  # noqa: E402, F401 (bench/soak.py imports these fro
 # polls' own commands during the burst.
 DESK_EVERY, DESK_EVERY_IDLE = 0.03, 0.025
 LOOP_SECONDS = 15  # a closed loop's poll stops sending by then: the round's timer (20 s) closes it
+MIN_LEVEL_POLLS, MAX_LEVEL_POLLS = 2, 20
 # A phone may send 2 events a second (a burst of 10): its polls' votes start at least this far apart, so
 # that no vote is refused for its pace (a hall votes once per question, tens of seconds apart).
 POLL_EVERY = 0.6
@@ -172,8 +174,10 @@ async def capacity(
     levels, pace = [], Pace()
     for lanes in args.levels:
         progress(f"closed loop, {lanes} votes in flight")
-        polls = []
-        for _ in range(args.level_polls):
+        polls: list[dict[str, Any]] = []
+        while len(polls) < MIN_LEVEL_POLLS or (
+            sum(p["window"][1] - p["window"][0] for p in polls) < args.level_seconds and len(polls) < MAX_LEVEL_POLLS
+        ):
             await new_poll(desk, crowd, reach)
             fields = [
                 {"lanes": n, "votes": args.phones, "seconds": LOOP_SECONDS, "question": len(reach.last["open"])}
@@ -391,7 +395,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--levels", default="1,16,64,256,1024", help="closed loop: votes outstanding across all phones, comma-separated"
     )
-    parser.add_argument("--level-polls", type=int, default=2, help="polls per closed-loop level")
+    parser.add_argument("--level-seconds", type=float, default=3, help="closed loop: seconds of votes per level")
     parser.add_argument(
         "--desk-samples", type=int, default=1000, help="flat-out burst: producer commands sent while votes fly"
     )
