@@ -29,7 +29,7 @@ Every poll is closed and the server's tally (GET /api/v1/state) checked against 
 With ``--processes N --redis URL`` the show runs as in docs/deploy.md: one owner (the producer and
 the overlay connect there) and N-1 edges, the phones spread round-robin over all N (or the edges only,
 ``--phones-on edges``); the show gets an id of its own for the run and its keys are removed from Redis
-at the end (Redis's own CPU is not in the table).
+at the end (Redis's own CPU shows under "others").
 
 The server limits votes and joins per network address (server/transport/namespaces/audience.py: 200
 votes/s with a burst of 5,000) and per phone (2 events/s, a burst of 10), and new phones' identities per
@@ -297,7 +297,7 @@ def print_reach(reach: Reach, phones: int) -> None:
     verdict(f"answers open on the last of {phones} phones, worst of {polls} polls", worst, QUESTION_MS, "ms")
 
 
-def print_capacity(levels: list[dict[str, Any]]) -> float:
+def print_capacity(levels: list[dict[str, Any]], processes: int) -> float:
     print("\n3. capacity: closed loop, N votes outstanding across all phones (one vote per phone per poll)")
     print(f"  {'in flight':>9} {'polls':>6} {'accepted':>9} {'ACKed/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     best, exact = 0.0, True
@@ -318,7 +318,8 @@ def print_capacity(levels: list[dict[str, Any]]) -> float:
             f"refused: {refusals})"
         )
     print(f"  server tallies = accepted votes in every poll: {'yes' if exact else 'NO'}")
-    verdict("ACKed votes/s, one server process (best closed-loop level)", best, VOTES_PER_S, "votes/s", at_least=True)
+    servers = "one server process" if processes == 1 else f"{processes} server processes"
+    verdict(f"ACKed votes/s, {servers} (best closed-loop level)", best, VOTES_PER_S, "votes/s", at_least=True)
     return best
 
 
@@ -381,7 +382,7 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
     )
     print_held(args, r)
     print_reach(r["reach"], r["joined"])
-    print_capacity(r["levels"])
+    print_capacity(r["levels"], args.processes)
     print_burst(r["burst"], r["joined"])
     r["meter"].print()
 
