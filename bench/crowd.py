@@ -28,7 +28,7 @@ import time
 import traceback
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -238,9 +238,9 @@ class _Tally:
         }
 
 
-async def worker_main(spec: dict[str, Any]) -> None:
-    worker = PhoneWorker(spec)
-    out = sys.stdout
+async def serve(worker: Any) -> None:
+    """A phone worker process's loop: one JSON request a line on stdin (``{"op": method, ...}``), the
+    method's result a line on stdout, until ``quit`` or the bench goes away; then ``worker.close()``."""
     try:
         while True:
             line = await asyncio.to_thread(sys.stdin.readline)
@@ -256,31 +256,35 @@ async def worker_main(spec: dict[str, Any]) -> None:
                     result = await result
             except Exception:
                 result = {"error": traceback.format_exc()}
-            out.write(json.dumps(result) + "\n")
-            out.flush()
+            sys.stdout.write(json.dumps(result) + "\n")
+            sys.stdout.flush()
     finally:
-        await worker.close()
+        closed = worker.close()
+        if asyncio.iscoroutine(closed):
+            await closed
 
 
-class Crowd:
-    """The bench's side of the worker processes: one request to all of them at once."""
+async def worker_main(spec: dict[str, Any]) -> None:
+    await serve(PhoneWorker(spec))
+
+
+class Workers:
+    """The bench's side of worker processes, each running a script with a spec of its own (``serve``):
+    one request to all of them at once."""
 
     def __init__(self, procs: list[asyncio.subprocess.Process]) -> None:
         self.procs = procs
 
     @classmethod
-    async def start(cls, urls: list[str], phones: int, clients: int, networks: int) -> Crowd:
-        """``clients`` processes sharing ``phones`` phones of ``urls`` (round-robin), not yet connected."""
-        procs: list[asyncio.subprocess.Process] = []
-        crowd = cls(procs)
+    async def spawn(cls, script: str, specs: list[dict[str, Any]]) -> Self:
+        """One process of ``script`` per spec; all stopped again if one fails to start."""
+        workers = cls([])
         try:
-            for w in range(clients):
-                first, last = phones * w // clients, phones * (w + 1) // clients
-                spec = {"urls": urls, "first": first, "count": last - first, "total": phones, "networks": networks}
-                procs.append(
+            for spec in specs:
+                workers.procs.append(
                     await asyncio.create_subprocess_exec(
                         sys.executable,
-                        __file__,
+                        script,
                         WORKER_FLAG,
                         json.dumps(spec),
                         cwd=ROOT,
@@ -291,9 +295,9 @@ class Crowd:
                     )
                 )
         except BaseException:
-            await crowd.stop()
+            await workers.stop()
             raise
-        return crowd
+        return workers
 
     @property
     def pids(self) -> list[int]:
@@ -332,6 +336,19 @@ class Crowd:
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
+
+
+class Crowd(Workers):
+    """Phones on /audience in ``clients`` worker processes."""
+
+    @classmethod
+    async def start(cls, urls: list[str], phones: int, clients: int, networks: int) -> Crowd:
+        """``clients`` processes sharing ``phones`` phones of ``urls`` (round-robin), not yet connected."""
+        specs = []
+        for w in range(clients):
+            first, last = phones * w // clients, phones * (w + 1) // clients
+            specs.append({"urls": urls, "first": first, "count": last - first, "total": phones, "networks": networks})
+        return await cls.spawn(__file__, specs)
 
 
 def run_loop(main: Any) -> None:

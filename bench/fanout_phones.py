@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import gc
 import json
 import signal
 import sys
 import time
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -26,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.crowd import WORKER_FLAG, Workers, serve, source_address  # noqa: E402
 from bench.fanout_wire import Phone, connect  # noqa: E402
 
-WORKER_FLAG = "--phone-worker"
 CONNECT_AT_ONCE = 200  # per process
 CHAT_TICK = 0.005  # seconds between a chatting process's sends
 
@@ -68,7 +66,7 @@ class PhoneWorker:
         for at in range(0, len(todo), CONNECT_AT_ONCE):
             batch = todo[at : at + CONNECT_AT_ONCE]
             results = await asyncio.gather(
-                *(connect(host, port, self._flavour(n), self._on_seen, _source(n, networks)) for n in batch),
+                *(connect(host, port, self._flavour(n), self._on_seen, source_address(n, networks)) for n in batch),
                 return_exceptions=True,
             )
             for n, result in zip(batch, results, strict=True):
@@ -154,11 +152,6 @@ class PhoneWorker:
             phone.close()
 
 
-def _source(n: int, networks: int) -> str:
-    net = n % networks
-    return f"127.1.{net // 250}.{net % 250 + 1}"
-
-
 def _quiet_gc() -> None:
     """Thousands of long-lived sockets stay out of the collector's scans; garbage is collected in ``arm``."""
     gc.collect()
@@ -167,94 +160,22 @@ def _quiet_gc() -> None:
 
 
 async def worker_main(spec: dict[str, Any]) -> None:
-    worker = PhoneWorker(spec)
-    try:
-        while True:
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:  # the bench went away
-                break
-            request = json.loads(line)
-            op = request.pop("op")
-            if op == "quit":
-                break
-            try:
-                result = getattr(worker, op)(**request)
-                if asyncio.iscoroutine(result):
-                    result = await result
-            except Exception:
-                result = {"error": traceback.format_exc()}
-            sys.stdout.write(json.dumps(result) + "\n")
-            sys.stdout.flush()
-    finally:
-        worker.close()
+    await serve(PhoneWorker(spec))
 
 
-def die_with_parent() -> None:
-    """In a child, before exec: SIGTERM if the bench dies without stopping it (Linux prctl)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class Crowd:
-    """The bench's side of the phone processes: one request to all of them at once."""
-
-    def __init__(self, procs: list[asyncio.subprocess.Process]) -> None:
-        self.procs = procs
+class Crowd(Workers):
+    """The fanout bench's phones in worker processes of their own."""
 
     @classmethod
     async def start(cls, spec: dict[str, Any], workers: int) -> Crowd:
         """``workers`` processes sharing the phones of one server (``spec``: port, networks, flavour, join)."""
-        crowd = cls([])
+        crowd = await cls.spawn(__file__, [{**spec, "worker": w, "workers": workers} for w in range(workers)])
         try:
-            for w in range(workers):
-                argv = [sys.executable, __file__, WORKER_FLAG, json.dumps({**spec, "worker": w, "workers": workers})]
-                crowd.procs.append(
-                    await asyncio.create_subprocess_exec(
-                        *argv,
-                        cwd=ROOT,
-                        stdin=asyncio.subprocess.PIPE,
-                        stdout=asyncio.subprocess.PIPE,
-                        limit=1 << 26,
-                        preexec_fn=die_with_parent,
-                    )
-                )
             await crowd.ask("alive")  # started and answering: their imports are not timed
         except BaseException:
             await crowd.stop()
             raise
         return crowd
-
-    @property
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.procs]
-
-    async def ask(self, op: str, **fields: Any) -> list[dict[str, Any]]:
-        async def one(proc: asyncio.subprocess.Process) -> dict[str, Any]:
-            assert proc.stdin is not None and proc.stdout is not None
-            proc.stdin.write((json.dumps({"op": op, **fields}) + "\n").encode())
-            await proc.stdin.drain()
-            line = await proc.stdout.readline()
-            if not line:
-                raise SystemExit(f"phone process {proc.pid} died (exit code {proc.returncode})")
-            reply = json.loads(line)
-            if "error" in reply:
-                raise SystemExit(f"phone process {proc.pid} failed '{op}':\n{reply['error']}")
-            return reply
-
-        return list(await asyncio.gather(*(one(p) for p in self.procs)))
-
-    async def stop(self) -> None:
-        for proc in self.procs:
-            if proc.returncode is None and proc.stdin is not None:
-                with contextlib.suppress(Exception):
-                    proc.stdin.write(b'{"op": "quit"}\n')
-                    await proc.stdin.drain()
-        for proc in self.procs:
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
 
 
 def _run_worker(spec: dict[str, Any]) -> None:

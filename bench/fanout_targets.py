@@ -26,7 +26,7 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout_phones import die_with_parent  # noqa: E402
+from bench.crowd import die_with_parent  # noqa: E402
 from bench.fanout_wire import Flavour  # noqa: E402
 from tests.processes import free_port, server_pid  # noqa: E402
 
