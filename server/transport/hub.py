@@ -98,11 +98,11 @@ class Hub:
 
     async def send(self, event: str, data: Any, room: str, namespace: str) -> None:
         """Emit ``event`` to a room. A cluster's emits go through Redis to every process (python-socketio's
-        emit); the producer's and the judges' rooms are on the owner alone. Otherwise the packet is queued
-        on each connection's socket right now: python-socketio's emit gives every recipient a task of its
-        own and waits for them all, turns of the event loop behind thousands of phones' votes before an
-        overlay's first byte leaves. A big room yields between chunks, so a question pushed to every
-        phone does not hold up the desk's own traffic."""
+        emit); the producer's and the judges' rooms are on the owner alone. Otherwise the packet is encoded
+        once and written to each connection's websocket right now (``sockets.written``): python-socketio's
+        emit gives every recipient a task of its own and waits for them all, turns of the event loop behind
+        thousands of phones' votes before an overlay's first byte leaves. A big room yields between chunks,
+        so a question pushed to every phone does not hold up the desk's own traffic."""
         if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in ("/control", "/host", "/judge"):
             await self.sio.emit(event, data, to=room, namespace=namespace)
             return
