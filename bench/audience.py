@@ -227,8 +227,10 @@ async def burst(
 
 
 async def measure(args: argparse.Namespace, servers: list[Server], crowd: Crowd, desk: Desk) -> dict[str, Any]:
-    r: dict[str, Any] = {"rss_before": sum(rss_mib(s.pid) for s in servers)}
-    meter = r["meter"] = CpuMeter({"server": [s.pid for s in servers], "phones": crowd.pids, "bench": [os.getpid()]})
+    r: dict[str, Any] = {"rss_before": sum(rss_mib(*s.pids) for s in servers)}
+    meter = r["meter"] = CpuMeter(
+        {"server": [pid for s in servers for pid in s.pids], "phones": crowd.pids, "bench": [os.getpid()]}
+    )
     progress(f"connecting {args.phones} phones")
     connected = await crowd.ask("connect")
     meter.end(f"connect {args.phones} phones")
@@ -245,7 +247,7 @@ async def measure(args: argparse.Namespace, servers: list[Server], crowd: Crowd,
         r["idle_desk"] = await desk.adjust_until(done, DESK_EVERY_IDLE, {})
         r["alive"] = sum(c["alive"] for c in await crowd.ask("alive"))
         meter.end(f"hold {args.hold:g} s (idle), desk")
-        r["rss_after"] = sum(rss_mib(s.pid) for s in servers)
+        r["rss_after"] = sum(rss_mib(*s.pids) for s in servers)
         async with aiohttp.ClientSession() as http:
             r["counted"] = await audience_count(http, servers)
             r["reach"] = Reach()

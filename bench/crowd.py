@@ -38,7 +38,7 @@ from bench.fanout_wire import Phone, connect  # noqa: E402
 WORKER_FLAG = "--phone-worker"
 CONNECT_AT_ONCE = 200  # per worker process
 # A phone on /audience (bench/fanout_wire.py's Flavour.spec): it watches the patches' revisions.
-FLAVOUR = {"prefix": "/audience,", "event": "patch", "field": "rev", "chat": ("time", {})}
+FLAVOUR = {"prefix": "/audience,", "event": "patch", "field": "rev", "chat": ("time", {}), "path": "/phones.io/"}
 
 
 def die_with_parent() -> None:

@@ -72,26 +72,26 @@ async def producer_to_graphic(target: Target, samples: int) -> tuple[list[float]
     return latencies, missing
 
 
-async def settle(pid: int) -> None:
+async def settle(*pids: int) -> None:
     """Wait until the server uses under a tenth of a core over a quarter second (joins handled)."""
     deadline = time.perf_counter() + SETTLE_LIMIT
     while time.perf_counter() < deadline:
-        before = cpu_seconds(pid)
+        before = cpu_seconds(*pids)
         await asyncio.sleep(0.25)
-        if cpu_seconds(pid) - before < 0.025:
+        if cpu_seconds(*pids) - before < 0.025:
             return
 
 
 async def fanout(target: Target, crowd: Crowd, n: int, changes: int, idle_window: float) -> tuple[list[float], float]:
     """``changes`` times one change to every phone: the last phone's receipt after the send (ms) per change,
     and the server's CPU per recipient per change (µs), idle CPU subtracted."""
-    pid = target.pid
-    t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
+    pids = target.pids
+    t0, cpu0 = time.perf_counter(), cpu_seconds(*pids)
     await asyncio.sleep(idle_window)
-    idle_rate = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+    idle_rate = (cpu_seconds(*pids) - cpu0) / (time.perf_counter() - t0)
     last, receipts, missing = [], [], 0
     phones_cpu0 = sum(cpu_seconds(p) for p in crowd.pids)
-    t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
+    t0, cpu0 = time.perf_counter(), cpu_seconds(*pids)
     for _ in range(changes):
         await crowd.ask("arm", revision=target.next_revision())
         sent = time.perf_counter()
@@ -102,7 +102,7 @@ async def fanout(target: Target, crowd: Crowd, n: int, changes: int, idle_window
         receipts += [(t - sent) * 1000 for t in times]
         if times:
             last.append((max(times) - sent) * 1000)
-    wall, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    wall, cpu = time.perf_counter() - t0, cpu_seconds(*pids) - cpu0
     phones_cpu = sum(cpu_seconds(p) for p in crowd.pids) - phones_cpu0
     per_recipient = max(0.0, cpu - idle_rate * wall) / max(1, changes * n) * 1e6
     report(f"one change -> last of {n:,} phones", last)
@@ -145,14 +145,14 @@ async def run_target(target: Target, args: argparse.Namespace) -> Figures:
         report("producer -> graphic, no other clients", latencies)
         spec = {"port": target.port, "networks": args.networks, "flavour": target.flavour().spec(), "join": target.join}
         crowd = await Crowd.start(spec, args.workers)
-        await settle(target.pid)
-        rss0 = rss_mib(target.pid)
+        await settle(*target.pids)
+        rss0 = rss_mib(*target.pids)
         for n in sorted({*args.phones, args.chat_clients}):
             connected = await crowd.ask("connect", upto=n)
             have = sum(c["connected"] for c in connected)
             failed = {k: v for c in connected for k, v in c["failed"].items()}
-            await settle(target.pid)
-            rss = rss_mib(target.pid)
+            await settle(*target.pids)
+            rss = rss_mib(*target.pids)
             figures.rss_per_1000[n] = (rss - rss0) / max(1, have) * 1000
             print(
                 f"  {have:,} phones connected{f' (failed: {failed})' if failed else ''}: RSS {rss0:.1f} -> "

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.crowd import die_with_parent  # noqa: E402
 from bench.fanout_wire import Flavour  # noqa: E402
-from tests.processes import free_port, server_pid  # noqa: E402
+from tests.processes import free_port, server_pids  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
@@ -79,10 +79,10 @@ class Target:
         raise RuntimeError(f"{self.name} did not start (exit code {self.proc.poll()}); its last output:\n{tail}")
 
     @property
-    def pid(self) -> int:
-        """The process whose CPU and memory are measured."""
+    def pids(self) -> list[int]:
+        """The processes whose CPU and memory are measured."""
         assert self.proc is not None
-        return self.proc.pid
+        return [self.proc.pid]
 
     async def start(self) -> None:
         raise NotImplementedError
@@ -156,16 +156,16 @@ class Showcaller(Target):
         rundown = (await self.producer.call("sync", {}, namespace="/control"))["view"]["rundown"]
         await self._command("goto_segment", {"index": next(s["index"] for s in rundown if s["round"] == "audience")})
         await self._command("show_question")
-        self.loop = _loop_of(self.pid)
+        self.loop = _loop_of(self.pids[0])
 
     @property
-    def pid(self) -> int:
-        """The serving process under ``run``'s keeper."""
+    def pids(self) -> list[int]:
+        """The serving processes under ``run``'s keeper: the owner and the phones process."""
         assert self.proc is not None
-        return server_pid(self.proc) or self.proc.pid
+        return server_pids(self.proc) or [self.proc.pid]
 
     def describe(self) -> str:
-        return f"showcaller: python -m server run on the demo show (--no-obs), pid {self.pid}, {self.loop}"
+        return f"showcaller: python -m server run on the demo show (--no-obs), pids {self.pids}, {self.loop}"
 
     async def _command(self, name: str, payload: dict[str, Any] | None = None) -> int:
         ack = await self.producer.call(name, payload or {}, namespace="/control", timeout=10)
@@ -175,7 +175,8 @@ class Showcaller(Target):
         return int(ack["rev"])
 
     def flavour(self) -> Flavour:
-        return Flavour("/audience", {"device": "bench-phone-{n:06d}"}, "patch", "rev", ("time", {}))
+        phones = "/phones.io/"  # its phones' own path (server/transport/phones_link.py)
+        return Flavour("/audience", {"device": "bench-phone-{n:06d}"}, "patch", "rev", ("time", {}), phones)
 
     async def score(self, i: int) -> int:
         return await self._command("adjust_score", {"team": TEAM, "points": 1, "reason": f"bench {i}"})
@@ -203,7 +204,7 @@ class Bare(Target):
         await self.producer.connect(self.url, auth={"role": "producer"}, transports=["websocket"])
 
     def describe(self) -> str:
-        return f"bare python-socketio: bench/bare_sio.py, pid {self.pid}, {self.loop} event loop"
+        return f"bare python-socketio: bench/bare_sio.py, pids {self.pids}, {self.loop} event loop"
 
     async def _command(self, name: str, payload: Any) -> int:
         ack = await self.producer.call(name, payload, timeout=10)

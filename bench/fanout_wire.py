@@ -26,14 +26,30 @@ TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA  # websocket opcodes
 class Flavour:
     """How one server's phones speak: namespace, connect payload, the watched event and its revision field."""
 
-    def __init__(self, namespace: str, auth: dict[str, Any], event: str, field: str, chat: tuple[str, Any]) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        auth: dict[str, Any],
+        event: str,
+        field: str,
+        chat: tuple[str, Any],
+        path: str = "/socket.io/",
+    ) -> None:
         self.prefix = "" if namespace == "/" else namespace + ","  # "/audience," or nothing for "/"
         self.auth, self.event, self.field = auth, event, field
         self.chat = chat  # (event, payload): the cheap ACKed request a chatting phone sends
+        self.path = path  # the socket.io path (showcaller's phones have their own)
 
     def spec(self) -> dict[str, Any]:
         """What a phone process needs, as JSON."""
-        return {"prefix": self.prefix, "auth": self.auth, "event": self.event, "field": self.field, "chat": self.chat}
+        return {
+            "prefix": self.prefix,
+            "auth": self.auth,
+            "event": self.event,
+            "field": self.field,
+            "chat": self.chat,
+            "path": self.path,
+        }
 
 
 def _mask(data: bytes, key: bytes) -> bytes:
@@ -71,7 +87,7 @@ class Phone(asyncio.Protocol):
         key = base64.b64encode(os.urandom(16)).decode()
         transport.write(
             (
-                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"GET {self.flavour['path']}?EIO=4&transport=websocket HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                 f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                 "Sec-WebSocket-Version: 13\r\n\r\n"
             ).encode()

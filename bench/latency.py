@@ -46,7 +46,7 @@ TOKEN = "bench-producer-token"
 from bench.crowd import Crowd, run_loop  # noqa: E402
 from bench.measure import CpuMeter, machine, percentile, progress, report, rss_mib, verdict  # noqa: E402
 from bench.servers import Desk  # noqa: E402
-from tests.processes import free_port, server_pid, stop, until_healthy  # noqa: E402
+from tests.processes import free_port, server_pids, stop, until_healthy  # noqa: E402
 
 OVERLAY_P50_MS, OVERLAY_P99_MS, LAST_PHONE_MS, MIB_PER_1000 = 1.5, 5, 150, 15
 TOGGLE = ("pause_timer", "resume_timer")
@@ -222,7 +222,7 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
     toggle = Toggle(desk)
     crowd: Crowd | None = None
     try:
-        pid = server_pid(server) or server.pid
+        pids = server_pids(server) or [server.pid]  # the owner first, then the phones process
         await desk.connect()
         await desk.goto_audience_round()
         await desk.command("show_question")
@@ -230,25 +230,25 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
         log = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
         crowd = await Crowd.start([desk.url], args.idle, args.clients, args.networks)
         await crowd.ask("alive")  # started and answering (not yet connected): their imports are done
-        meter = CpuMeter({"server": [pid], "phones": crowd.pids, "bench": [os.getpid()]})
+        meter = CpuMeter({"server": pids, "phones": crowd.pids, "bench": [os.getpid()]})
         progress(f"{args.commands} commands, no phones")
         idle = await measure(toggle, None, args.commands, args.gap, log)
         meter.end(f"{args.commands} commands, no phones")
         progress("counting fsyncs")  # before the phones: strace stops the server at every system call
-        calls = await fsync_check(pid, toggle, FSYNC_COMMANDS, tmp)
+        calls = await fsync_check(pids[0], toggle, FSYNC_COMMANDS, tmp)
         meter.end(f"fsync check: {FSYNC_COMMANDS} commands, strace")
-        rss_before = rss_mib(pid)
+        rss_before = rss_mib(*pids)
         progress(f"connecting {args.idle} phones")
         joined = await crowd.ask("connect")
         phones = sum(r["connected"] for r in joined)
         meter.end(f"connect {args.idle} phones")
         await asyncio.sleep(1)
-        rss_after = rss_mib(pid)
+        rss_after = rss_mib(*pids)
         progress(f"{args.commands} commands, {phones} phones")
         crowded = await measure(toggle, crowd, args.commands, args.gap, log)
         meter.end(f"{args.commands} commands, {phones} phones")
         counts = await crowd.ask("patch_counts")
-        rss_end = rss_mib(pid)
+        rss_end = rss_mib(*pids)
         log.close()
     finally:
         await desk.close()

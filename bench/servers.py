@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.crowd import die_with_parent  # noqa: E402
-from tests.processes import free_port, server_pid, until_healthy  # noqa: E402
+from tests.processes import free_port, server_pids, until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
 TOKEN = "bench-producer-token"
@@ -73,9 +73,10 @@ class Server:
             )
 
     @property
-    def pid(self) -> int:
-        """The server's own pid (not its keeper's): its CPU and memory are the ones measured."""
-        return server_pid(self.popen) or self.popen.pid
+    def pids(self) -> list[int]:
+        """The server's own processes (not its keeper): the owner and the phones process, whose CPU and memory
+        are the ones measured."""
+        return server_pids(self.popen) or [self.popen.pid]
 
     async def wait_healthy(self) -> None:
         await until_healthy(self.url, self.popen, self.log)

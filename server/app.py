@@ -29,15 +29,18 @@ from server.transport.address import DEFAULT_HOST, DESK_URL, LISTEN_HOST
 from server.transport.ballots import LocalBallots
 from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.frames import GuardedServer
+from server.transport.handoff import Handoff
 from server.transport.headers import add_security_headers
 from server.transport.hub import Hub
 from server.transport.identity import PHONES_PER_ADDRESS, Phones, load_secret
-from server.transport.keys import ACCESS, HUB, SERVICE
+from server.transport.keys import ACCESS, HANDOFF, HUB, OWNER_LINE, SERVICE
 from server.transport.limits import TRUSTED_PROXIES, TrustedProxies, proxy_headers
 from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
 from server.transport.pages import add_pages
+from server.transport.phones_link import PHONES_PATH, PhonesLink
+from server.transport.phones_process import OwnerLine
 from server.transport.rooms import RedisRooms, Rooms
 from server.transport.screen import add_screen
 from server.transport.sockets import hang_up, plain_websockets
@@ -59,6 +62,9 @@ class Settings(Struct, frozen=True):
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For/-Proto are believed (nginx)
     phones_per_address: int = PHONES_PER_ADDRESS  # new phone identities one address may take at once
     desk_url: str | None = None  # where the controller and the pads reach the owner of a cluster
+    # One machine's phones process (server/transport/phones_link.py): the link's name, on both sides.
+    phones_link: str | None = None
+    phones_process: bool = False  # with ``phones_link``: this is the phones process, not the owner
 
     @property
     def desk_base(self) -> str | None:
@@ -83,12 +89,26 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
         async_handlers=False,
     )
     sockets = plain_websockets(sio)
-    sio.attach(app)
+    if settings.phones_process:
+        sio.attach(app, socketio_path=PHONES_PATH)
+        app.on_response_prepare.append(_one_request)
+    else:
+        sio.attach(app)
+        # The phones' own path, served here too: while no phones process is there, or when a phone asks
+        # on a connection the owner already serves (server/transport/handoff.py).
+        for method in ("GET", "POST", "OPTIONS"):
+            app.router.add_route(method, PHONES_PATH, sio.handle_request)
     app[TRUSTED_PROXIES] = TrustedProxies(settings.trusted_proxies)
     app.middlewares.append(proxy_headers)
-    owner = settings.owner or not settings.redis
+    owner = (settings.owner or not settings.redis) and not settings.phones_process
+    if owner and settings.phones_link:
+        app[HANDOFF] = Handoff(PHONES_PATH)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if settings.phones_process:
+            async with _phones_process(app, sio, settings, config, clock):
+                yield
+            return
         async with _cluster(settings, config) as (redis, keys):
             if owner:
                 async with _owner(app, sio, settings, (config, config_text), clock, redis, keys):
@@ -112,6 +132,8 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(lambda app: hang_up(sio, sockets))
     add_security_headers(app)  # on every answer, errors included
+    if settings.phones_process:  # its phones' websockets, and nothing else
+        return app
     http.add_routes(app, owner)
     if owner:
         add_pads(app)
@@ -121,6 +143,31 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
     add_overlays(app, config, media, settings.public_url)
     add_screen(app, config)
     return app
+
+
+async def _one_request(request: web.Request, response: web.StreamResponse) -> None:
+    """The phones process serves one request a connection (a websocket's is its whole life): a browser
+    must not send it the next request of a page on a connection the owner handed over."""
+    if response.status != 101:
+        response.force_close()
+
+
+@contextlib.asynccontextmanager
+async def _phones_process(app, sio, settings: Settings, config: ShowConfig, clock) -> AsyncIterator[None]:
+    """One machine's phones process: the audience's phones, the show from its owner's line."""
+    assert settings.phones_link is not None
+    line = OwnerLine(config, clock, settings.phones_link, settings.phones_per_address)
+    hub = Hub(sio, line, None, line)  # type: ignore[arg-type]
+    line.hub = hub
+    sio.register_namespace(AudienceNamespace(hub))
+    app[SERVICE], app[HUB], app[OWNER_LINE] = line, hub, line  # type: ignore[assignment]
+    await line.start()
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        await line.stop()
 
 
 def _show(settings: Settings) -> tuple[ShowConfig, str, Path]:
@@ -185,6 +232,10 @@ async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> Asyn
     if cluster is not None:
         await cluster.start()
         hub.before_emit = cluster.before_emit
+    phones = PhonesLink(service, hub, secret, app[HANDOFF]) if settings.phones_link else None
+    if phones is not None:
+        assert settings.phones_link is not None
+        await phones.start(settings.phones_link)
     obs = _obs_link(config, settings, hub) if settings.obs else None
     if obs is not None:
         service.subscribe(lambda _: obs.follow(service.state.board))
@@ -196,6 +247,8 @@ async def _owner(app, sio, settings: Settings, show, clock, redis, keys) -> Asyn
         yield
     finally:
         service.stop()
+        if phones is not None:
+            await phones.stop()
         if cluster is not None:
             await cluster.stop()
         if isinstance(ballots, RedisBallots):

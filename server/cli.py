@@ -61,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--owner", action="store_true", help="with --redis: this process owns the show (exactly one must)")
     run.add_argument("--no-obs", action="store_true", help="run without OBS even if the config has an obs section")
     run.add_argument(
+        "--one-process",
+        action="store_true",
+        help="serve the phones from the show's own process (default: a process of their own, so that a "
+        "crowd voting never holds up the desk, and both cores work)",
+    )
+    run.add_argument(
         "--trusted-proxy",
         action="append",
         default=[],
@@ -96,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(args.db, args.show, args.audit)
         if args.command == "run":
             extra = {"redis": args.redis, "owner": args.owner or not args.redis}
+            if not args.redis and not args.one_process:  # a cluster's edges are its phones' processes
+                extra["phones_link"] = f"\0showcaller.{os.getpid()}.{args.port}"
             try:
                 TrustedProxies(args.trusted_proxy)  # a typo is refused here, with the entry named
             except ValueError as exc:
@@ -233,11 +241,13 @@ def _run(
     import logging
 
     from aiohttp import web
+    from msgspec.structs import replace
 
     from server.app import Settings, create_app
     from server.transport.address import local_base, network_text, reach
-    from server.transport.keeper import keep, listen
+    from server.transport.keeper import Helper, close_all, keep, listen
     from server.transport.keys import ACCESS, SERVICE
+    from server.transport.serving import serve as serve_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
@@ -261,34 +271,34 @@ def _run(
 
     app = create_app(settings)  # once: every server the keeper forks starts from it, imported and read
     app.on_startup.append(announce)
+    # One machine's phones process (server/transport/phones_link.py), made ready as well.
+    phones = create_app(replace(settings, phones_process=True)) if settings.phones_link else None
 
-    def serve(up: Callable[[], None]) -> int:
-        async def started(app: web.Application) -> None:
-            up()
+    def serving(app: web.Application, sockets: list) -> Callable[[Callable[[], None]], int]:
+        def serve(up: Callable[[], None]) -> int:
+            async def started(app: web.Application) -> None:
+                up()
 
-        app.on_startup.append(started)
-        import uvloop  # each server its own loop; uvloop's sockets and timers cost less a phone than asyncio's
+            app.on_startup.append(started)
+            import uvloop  # each server its own loop; uvloop's sockets and timers cost less a phone than asyncio's
 
-        try:
-            # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
-            web.run_app(
-                app,
-                sock=sockets,
-                print=None,
-                handle_signals=True,
-                shutdown_timeout=STOP_GRACE_S,
-                loop=uvloop.new_event_loop(),
-            )
-        except REFUSALS as exc:  # the database, opened by the server itself
-            return _refused(exc)
-        return 0
+            try:
+                # A stop waits this long for requests still arriving (a phone's half-sent body), not aiohttp's minute.
+                serve_app(app, sockets, uvloop.new_event_loop(), STOP_GRACE_S)
+            except REFUSALS as exc:  # the database, opened by the server itself
+                return _refused(exc)
+            return 0
+
+        return serve
 
     try:
         sockets = listen(host, port)
     except OSError as exc:
         print(listen_refusal(exc), file=sys.stderr)
         return 1
-    return keep(serve)
+    if phones is None:
+        return keep(serving(app, sockets))
+    return keep(serving(app, sockets), Helper("phones", serving(phones, []), lambda: close_all(sockets)))
 
 
 def listen_refusal(exc: OSError) -> str:

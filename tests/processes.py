@@ -69,10 +69,22 @@ async def run_server(config: Path, db: Path, port: int, *extra: str, tokens: dic
     return proc
 
 
-def server_pid(keeper: subprocess.Popen) -> int | None:
-    """The pid of the server ``run``'s keeper has forked now (server/transport/keeper.py), or None between two."""
+def server_pid(keeper: subprocess.Popen, name: str = "") -> int | None:
+    """The pid of the server ``run``'s keeper has forked now (server/transport/keeper.py), or None between
+    two; ``name``: of a helper instead (``phones``: the phones process)."""
+    for child in Path(f"/proc/{keeper.pid}/task/{keeper.pid}/children").read_text().split():
+        with contextlib.suppress(FileNotFoundError):  # gone meanwhile
+            comm = Path(f"/proc/{child}/comm").read_text().strip()
+            if (comm == f"sc-{name}") if name else not comm.startswith("sc-"):
+                return int(child)
+    return None
+
+
+def server_pids(keeper: subprocess.Popen) -> list[int]:
+    """Every process ``run``'s keeper has forked now: the server first, then its helpers (the phones process)."""
     children = Path(f"/proc/{keeper.pid}/task/{keeper.pid}/children").read_text().split()
-    return int(children[0]) if children else None
+    server = server_pid(keeper)
+    return [server] * (server is not None) + [int(c) for c in children if int(c) != server]  # type: ignore[list-item]
 
 
 def kill_all(proc: subprocess.Popen, port: int) -> None:

@@ -287,7 +287,7 @@ const client = new ShowClient("/audience", { device: deviceId("phone") }, {
     if (status === "live") pollId = null;
     render();
   },
-});
+}, { phones: true });
 
 $("options").addEventListener("click", (e) => {
   const button = e.target.closest("button[data-option]");

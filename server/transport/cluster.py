@@ -196,13 +196,9 @@ class RedisBallots:
 
     async def cast(self, vote: c.Vote) -> dict[str, Any]:
         poll = self.poll()
-        if poll is None or not poll.get("open"):
-            return p.error("rule", NOT_OPEN.key)
-        options = poll.get("options") or {}
-        option = choice(vote.option, options)
-        if option not in options:  # the core's rule (server/core/votes.py); the owner screens again
-            reason = unknown_option(vote.option, options)
-            return p.error("rule", reason.key, **reason.params)
+        if (refusal := screen(poll, vote)) is not None:
+            return refusal
+        assert poll is not None  # screen refuses a vote without one
         ask, answer = self._new_ask(vote=vote)
         try:
             taken = await self._take([self.keys.votes, self.keys.gate], [poll["id"], _encode(ask)])
@@ -230,6 +226,18 @@ class RedisBallots:
         if not answer.get("ok"):
             raise p.ProtocolError("unavailable", "wire.votes_unavailable")
         return {k: v for k, v in answer.items() if k != "ok"}
+
+
+def screen(poll: dict | None, vote: c.Vote) -> dict[str, Any] | None:
+    """The refusal of a vote that can't count in the poll the audience sees (none open, no such option),
+    told by a process that is not the owner without asking it; None if only the owner can tell."""
+    if poll is None or not poll.get("open"):
+        return p.error("rule", NOT_OPEN.key)
+    options = poll.get("options") or {}
+    if choice(vote.option, options) not in options:  # the core's rule (server/core/votes.py); the owner screens again
+        reason = unknown_option(vote.option, options)
+        return p.error("rule", reason.key, **reason.params)
+    return None
 
 
 async def finish(task: asyncio.Task | None) -> None:

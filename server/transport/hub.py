@@ -62,6 +62,9 @@ class Hub:
         # A cluster's owner first writes the snapshots the other processes serve (server/transport/cluster.py).
         self.before_emit: Callable[[list[Update]], Awaitable[None]] | None = None
         self._waves = JoinWaves()
+        # One machine's phones process (server/transport/phones_link.py): the phones' patches, to it too.
+        self.relay: Callable[[str, str, str], None] | None = None
+        self.far_audience = 0  # phones connected to that process
 
     def updated(self, updates: list[Update]) -> None:
         """The service's listener: queue a batch of view updates for ``publish_forever``."""
@@ -110,6 +113,12 @@ class Hub:
         encoded = self.sio.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, data], binary=False
         ).encode()
+        if self.relay is not None and namespace == "/audience":  # the phones process's phones too
+            self.relay(namespace, room, encoded)
+        await self.deliver(encoded, room, namespace)
+
+    async def deliver(self, encoded: str, room: str, namespace: str) -> None:
+        """Write an encoded socket.io packet to every connection of a room in this process."""
         frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
         sockets = self.sio.eio.sockets
         for n, (_, eio_sid) in enumerate(list(self.sio.manager.get_participants(namespace, room))):
@@ -139,7 +148,7 @@ class Hub:
             "judges": sorted(judges),
             "overlays": counts.get("overlay", 0),
             "monitors": counts.get("monitor", 0),
-            "audience": counts.get("audience", 0),
+            "audience": counts.get("audience", 0) + self.far_audience,
             "controllers": counts.get("control", 0),
             "obs": self.obs.status() if self.obs is not None else {"configured": False},
         }

@@ -27,13 +27,21 @@ export function deviceId(kind = "device") {
   return id;
 }
 
+// A phone's connection: a websocket at the phones' own path, which the server hands to the process that
+// serves the crowd (docs/performance.md). After FALLBACK_AFTER failed tries (a proxy that refuses
+// websockets), the usual path with long-polling first, which the show's own process serves.
+const PHONES = { path: "/phones.io/", transports: ["websocket"] };
+const USUAL = { path: "/socket.io/", transports: ["polling", "websocket"] };
+const FALLBACK_AFTER = 3;
+
 export class ShowClient {
   /**
    * @param {string} namespace "/control", "/judge", "/team", "/overlay" or "/audience"
    * @param {object} auth the namespace's auth object (token, pad, device, takeover)
    * @param {object} handlers onView(view, client), onStatus(status, detail), onEvent(name, data)
+   * @param {{phones?: boolean}} options phones: connect as one of the crowd (the audience page)
    */
-  constructor(namespace, auth, handlers = {}) {
+  constructor(namespace, auth, handlers = {}, { phones = false } = {}) {
     this.namespace = namespace;
     this.auth = auth;
     this.handlers = handlers;
@@ -43,8 +51,14 @@ export class ShowClient {
     this.bestRtt = Infinity;
     this.status = "connecting";
     // auth as a callback, so a reconnect sends the current auth (e.g. after a takeover).
-    this.socket = io(namespace, { auth: (cb) => cb(this.auth), reconnectionDelay: 300, reconnectionDelayMax: 3000 });
-    this.socket.on("connect", () => { this.setStatus("live"); this.syncClock(); });
+    this.socket = io(namespace, {
+      auth: (cb) => cb(this.auth), reconnectionDelay: 300, reconnectionDelayMax: 3000, ...(phones ? PHONES : USUAL),
+    });
+    let failed = 0;
+    this.socket.on("connect", () => { failed = 0; this.setStatus("live"); this.syncClock(); });
+    this.socket.io.on("reconnect_attempt", () => {
+      if (phones && ++failed === FALLBACK_AFTER) Object.assign(this.socket.io.opts, USUAL);
+    });
     this.socket.on("disconnect", (reason) => this.setStatus("offline", reason));
     this.socket.on("connect_error", (err) => {
       const data = err && err.data;

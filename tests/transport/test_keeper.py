@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -25,11 +27,11 @@ from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop, un
 TOKEN = "keeper-test-producer-token"
 
 
-async def new_server(server: ServerProcess, old: int | None, timeout: float = 10) -> int:
-    """The pid of the server the keeper forked after ``old``."""
+async def new_server(server: ServerProcess, old: int | None, timeout: float = 10, name: str = "") -> int:
+    """The pid of the server (or helper ``name``) the keeper forked after ``old``."""
     assert server.proc is not None
     deadline = time.monotonic() + timeout
-    while (pid := server_pid(server.proc)) in (None, old):
+    while (pid := server_pid(server.proc, name)) in (None, old):
         assert server.proc.poll() is None, f"the keeper exited ({server.proc.returncode})"
         assert time.monotonic() < deadline, "the keeper started no new server"
         await asyncio.sleep(0.01)
@@ -144,6 +146,40 @@ def test_servers_that_die_before_they_are_up_are_given_up_on() -> None:
     assert done.returncode == 1
     assert done.stderr.count("died of SIGKILL: starting a new one") == 4
     assert "the server died of SIGKILL 5 times in a row before it was up: giving up" in done.stderr
+
+
+def test_a_helper_that_dies_before_it_is_up_is_given_up_on_and_the_server_goes_on() -> None:
+    """A phones process that can't start: the show goes on without it (its phones on the server), and a stop
+    still ends the server with code 0."""
+    script = (
+        "import logging, os, signal, sys, time\n"
+        "from server.transport.keeper import Helper, keep\n"
+        "logging.basicConfig(format='%(message)s')\n"
+        "def server(up):\n"
+        "    up()\n"
+        "    while 'giving up' not in open(sys.argv[1]).read(): time.sleep(0.01)\n"
+        "    os.kill(os.getppid(), signal.SIGTERM)\n"  # the keeper passes the stop on to the server
+        "    time.sleep(10)\n"
+        "    return 3\n"
+        "sys.exit(keep(server, Helper('phones', lambda up: os.kill(os.getpid(), signal.SIGKILL))))\n"
+    )
+    with tempfile.NamedTemporaryFile("w+") as err:
+        done = subprocess.run([sys.executable, "-c", script, err.name], cwd=ROOT, stderr=err, timeout=60)
+        said = Path(err.name).read_text()
+    assert done.returncode == 0, said
+    assert said.count("the phones (pid") == 4 and said.count("died of SIGKILL: starting a new one") == 4
+    assert "the phones died of SIGKILL 5 times in a row before it was up: giving up" in said
+
+
+async def test_a_killed_phones_process_is_replaced_and_a_stop_ends_both(server: ServerProcess) -> None:
+    assert server.proc is not None
+    phones = await new_server(server, None, name="phones")
+    owner = the_server(server)
+    os.kill(phones, signal.SIGKILL)
+    again = await new_server(server, phones, name="phones")
+    assert the_server(server) == owner  # the show's own process never noticed
+    stop(server.proc)
+    assert server.proc.returncode == 0 and gone(owner) and gone(again)
 
 
 async def test_a_server_that_stops_by_itself_is_not_restarted(tmp_path: Path) -> None:
