@@ -2,12 +2,19 @@
 
 One database holds several shows and the seasons they belong to (each season's own log of
 events). Each accepted show command is one row (the action with its
-events), committed with ``synchronous=FULL`` before anyone hears of it. Snapshots of the
-folded state let a long log load fast; they are a cache, never the truth.
+events), on disk before anyone hears of it. Snapshots of the folded state let a long log load fast;
+they are a cache, never the truth.
+
+On disk: SQLite commits with ``synchronous=NORMAL`` (its WAL written, not yet synced) and the log itself
+then syncs the WAL (``fdatasync``), which is what SQLite's ``FULL`` does at each commit. Done here, a
+caller may let the sync wait (``later``) until what it shows first is out: the producer's click reaches
+the overlays while the disk syncs, and the producer's ACK still comes only once it is on disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,11 +95,17 @@ class EventLog:
     """A show database. Not thread-safe: one owner uses it."""
 
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        """``synchronous``: FULL, every write on disk before it returns (or at ``sync``, inside ``later``);
+        NORMAL or OFF, SQLite's own (for benches and tools)."""
         self.path = Path(path)
+        self.own_sync = synchronous.upper() == "FULL"
+        self.unsynced = False  # written since the last sync
+        self._later = 0
+        self._wal: int | None = None  # the WAL file, to sync it
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute(f"PRAGMA synchronous={synchronous}")
+            self.db.execute(f"PRAGMA synchronous={'NORMAL' if self.own_sync else synchronous}")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
             self._check_version()
@@ -108,6 +121,54 @@ class EventLog:
 
     def close(self) -> None:
         self.db.close()
+        if self._wal is not None:
+            os.close(self._wal)
+            self._wal = None
+
+    # -- on disk --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def later(self) -> Iterator[None]:
+        """Writes inside reach the disk at the next ``sync``, which the caller owes before it tells anyone."""
+        self._later += 1
+        try:
+            yield
+        finally:
+            self._later -= 1
+
+    def sync(self) -> None:
+        """Everything written so far on disk; raises OSError if the disk refuses."""
+        if not self.unsynced:
+            return
+        wal = self._wal_file()
+        if wal is not None:
+            os.fdatasync(wal)
+        self.unsynced = False
+
+    def _wal_file(self) -> int | None:
+        """The WAL's descriptor, opened again if SQLite made a new file (None: no WAL, all checkpointed)."""
+        name = f"{self.path}-wal"
+        try:
+            inode = os.stat(name).st_ino
+        except FileNotFoundError:
+            return None
+        if self._wal is not None and os.fstat(self._wal).st_ino != inode:
+            os.close(self._wal)
+            self._wal = None
+        if self._wal is None:
+            self._wal = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
+        return self._wal
+
+    def _wrote(self) -> None:
+        """After each write: on disk now, or at the caller's ``sync`` (``later``)."""
+        if not self.own_sync:
+            return
+        self.unsynced = True
+        if not self._later:
+            try:
+                self.sync()
+            except OSError as exc:  # as SQLite's own FULL would have failed the commit
+                raise sqlite3.OperationalError(f"{self.path}: could not sync to disk ({exc})") from exc
 
     # -- shows ----------------------------------------------------------------------------
 
@@ -122,6 +183,7 @@ class EventLog:
             "title=excluded.title, config_json=excluded.config_json, config_text=excluded.config_text",
             (config.id, config.contest.title, now_ms, msgspec.json.encode(config), config_text),
         )
+        self._wrote()
 
     def shows(self) -> list[tuple[str, str, int]]:
         """(id, title, number of actions) of every show in the database."""
@@ -145,16 +207,18 @@ class EventLog:
 
     def save_token(self, show_id: str, role: str, subject: str, token: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?)", (show_id, role, subject, token))
+        self._wrote()
 
     # -- actions --------------------------------------------------------------------------
 
     def append(self, show_id: str, action: Action) -> None:
-        """Store one action durably; returns only once it is on disk."""
+        """Store one action durably; returns only once it is on disk (inside ``later``: at ``sync``)."""
         command = action.command
         self.db.execute(
             "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?)",
             (show_id, action.seq, command.at, str(command.by), type(command).__name__, _action_encoder.encode(action)),
         )
+        self._wrote()
 
     def actions(self, show_id: str, after: int = 0) -> Iterator[Action]:
         rows = self.db.execute("SELECT body FROM actions WHERE show_id=? AND seq>? ORDER BY seq", (show_id, after))
@@ -174,6 +238,7 @@ class EventLog:
             "title=excluded.title, config_text=excluded.config_text",
             (season_id, title, now_ms, config_text),
         )
+        self._wrote()
 
     def season_events(self, season_id: str, after: int = 0) -> Iterator[SeasonEvent]:
         rows = self.db.execute(
@@ -189,6 +254,7 @@ class EventLog:
             "INSERT INTO season_events VALUES (?, ?, ?, ?, ?, ?)",
             (season_id, seq, event.at, event.by, type(event).__name__, _action_encoder.encode(event)),
         )
+        self._wrote()
 
     # -- snapshots ------------------------------------------------------------------------
 
@@ -203,6 +269,7 @@ class EventLog:
             "(SELECT seq FROM snapshots WHERE show_id=? ORDER BY seq DESC LIMIT 2)",
             (show_id, show_id),
         )
+        self._wrote()
 
     def load(self, show_id: str, use_snapshots: bool = True) -> ShowState:
         """Rebuild the show's state: the newest usable snapshot plus the actions after it."""

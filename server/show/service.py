@@ -119,16 +119,29 @@ class ShowService:
         """``listener`` gets every batch of updates, in order; it must not block."""
         self.listeners.append(listener)
 
-    def submit(self, command: Command) -> Action:
+    def submit(self, command: Command, sync: bool = True) -> Action:
         """Run a command stamped now; raises ``ShowError`` (and nothing changes) or returns the action.
 
         The service supplies what the core may not invent: the time, and a seed for draws.
+        ``sync=False``: the action is in the log but reaches the disk at the caller's ``sync``, which it
+        owes before it answers (the on-air patches go out meanwhile).
         """
         self.votes.flush()  # votes received before this command count before it
         fields = {**_fields(command), "at": self.clock()}
         if isinstance(command, RevealAnswer) and command.seed is None:
             fields["seed"] = secrets.randbits(32)
-        return self._run(command.__class__(**fields))
+        if sync:
+            return self._run(command.__class__(**fields))
+        with self.engine.log.later():
+            return self._run(command.__class__(**fields))
+
+    def sync(self) -> None:
+        """Every action so far on disk (those submitted with ``sync=False`` too); raises ``StorageError``."""
+        try:
+            self.engine.log.sync()
+        except OSError as exc:
+            log.exception("could not sync the log to disk")
+            raise StorageError("store.write_refused", exc=exc) from None
 
     def run_votes(self, command: CastVotes) -> Action:
         """A batch of audience votes (from ``VoteQueue``): committed now, shown with the next tally."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import subprocess
 import sys
@@ -131,7 +133,75 @@ def test_state_changes_only_after_the_commit(tmp_path: Path) -> None:
 def test_durable_settings(tmp_path: Path) -> None:
     log = EventLog(tmp_path / "show.db")
     assert log.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert log.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync on every commit
+    # NORMAL: SQLite writes its WAL at each commit, and the log syncs it itself (as FULL would).
+    assert log.db.execute("PRAGMA synchronous").fetchone()[0] == 1
+
+
+class Syncs:
+    """os.fdatasync, counted (still syncing), or failing as a dying disk does."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
+        self.files: list[int] = []  # the inodes synced
+        real = os.fdatasync
+
+        def fdatasync(fd: int) -> None:
+            if fail:
+                raise OSError(errno.EIO, "Input/output error")
+            self.files.append(os.fstat(fd).st_ino)
+            real(fd)
+
+        monkeypatch.setattr(os, "fdatasync", fdatasync)
+
+
+def wal(log: EventLog) -> int:
+    return os.stat(f"{log.path}-wal").st_ino
+
+
+def test_every_write_is_synced_to_disk_before_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = EventLog(tmp_path / "show.db")
+    syncs = Syncs(monkeypatch)
+    log.add_show(CONFIG, "# test config", 0)
+    engine = Engine(CONFIG, log)
+    engine.run(c.StartShow(at=1))
+    assert syncs.files == [wal(log)] * 2 and not log.unsynced
+    log.sync()  # nothing new: no sync
+    assert len(syncs.files) == 2
+
+
+def test_a_write_inside_later_is_synced_at_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = EventLog(tmp_path / "show.db")
+    log.add_show(CONFIG, "# test config", 0)
+    engine = Engine(CONFIG, log)
+    syncs = Syncs(monkeypatch)
+    with log.later():
+        engine.run(c.StartShow(at=1))
+        engine.run(c.AdjustScore(at=2, team="a", points=c.Decimal(1), reason="x"))
+    assert syncs.files == [] and log.unsynced
+    log.sync()
+    assert syncs.files == [wal(log)] and not log.unsynced
+    # SQLite made a new WAL file (here: journal mode DELETE, then WAL again): the log syncs the new one.
+    log.db.execute("PRAGMA journal_mode=DELETE")
+    log.db.execute("PRAGMA journal_mode=WAL")
+    engine.run(c.AdjustScore(at=3, team="a", points=c.Decimal(1), reason="y"))
+    assert syncs.files[-1] == wal(log)
+
+
+def test_a_disk_that_refuses_to_sync_fails_the_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engines = []
+    for name in ("now.db", "later.db"):
+        log = EventLog(tmp_path / name)
+        log.add_show(CONFIG, "# test config", 0)
+        engines.append(Engine(CONFIG, log))
+    Syncs(monkeypatch, fail=True)
+    with pytest.raises(sqlite3.OperationalError, match="could not sync to disk"):
+        engines[0].run(c.StartShow(at=1))
+    assert engines[0].state.seq == 0  # as when SQLite's own commit fails
+    log = engines[1].log
+    with log.later():
+        engines[1].run(c.StartShow(at=1))  # written; its sync is the caller's
+    with pytest.raises(OSError):
+        log.sync()
+    assert log.unsynced  # still owed
 
 
 def test_several_shows_in_one_database(tmp_path: Path) -> None:

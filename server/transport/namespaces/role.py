@@ -122,6 +122,9 @@ class RoleNamespace(socketio.AsyncNamespace):
             raise p.ProtocolError("unknown_event", "wire.event_not_text")
         command = p.parse_command(self.role, event, payload, session.actor)
         async with service.gate():
-            action = service.submit(command)
-        await self.hub.publish()
+            action = service.submit(command, sync=False)
+        try:
+            await self.hub.publish()  # on air while the disk syncs
+        finally:
+            service.sync()  # and on disk before the ACK
         return p.ok(rev=action.seq)
