@@ -20,18 +20,18 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from typing import cast
 
 log = logging.getLogger(__name__)
 
 HANDED_MOST = 64 * 1024  # bytes read that one datagram carries with its connection; more, the owner serves it
-UNDECIDED_MOST = 16 * 1024  # bytes the owner reads before it gives up telling and serves the connection
 FIRST_BYTES_WITHIN = 75.0  # seconds a silent connection is kept (aiohttp's own keep-alive timeout)
 _CLOEXEC = getattr(socket, "MSG_CMSG_CLOEXEC", 0)  # the descriptors received are not inherited by children
 _GONE = {errno.EBADF, errno.ENOTCONN}  # the channel is closed or unconnected: as dead as EPIPE
 
 
 class Handoff:
-    """Hands connections whose first request is ``GET <prefix>...`` to the phones process.
+    """Hands connections whose first request is ``GET <prefix>...`` (or ``POST``) to the phones process.
 
     ``attach`` gives it the owner's end of a connected ``AF_UNIX``/``SOCK_SEQPACKET`` socket to the phones
     process, which it owns from then on (``detach``, a replacing ``attach`` and a dead channel close it).
@@ -41,7 +41,9 @@ class Handoff:
     def __init__(self, prefix: str, *, first_bytes_within: float = FIRST_BYTES_WITHIN) -> None:
         if not prefix.startswith("/") or len(prefix) > 1024:
             raise ValueError(f"a handoff prefix is a path of at most 1024 characters, not {prefix!r}")
-        self.marker = b"GET " + prefix.encode("ascii")
+        # A websocket's GET, and long-polling's GET and POST: each request of a polling phone is a
+        # connection of its own there (the phones process closes each after its answer).
+        self.markers = tuple(method + prefix.encode("ascii") for method in (b"GET ", b"POST "))
         self.first_bytes_within = first_bytes_within
         self.handed = 0
         self.served = 0
@@ -112,7 +114,7 @@ class _FirstBytes(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment]  # uvloop's is not asyncio's subclass
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not asyncio's subclass
         self._handoff._waiting.add(self)
         self._timer = asyncio.get_running_loop().call_later(self._handoff.first_bytes_within, self.abort)
 
@@ -120,11 +122,11 @@ class _FirstBytes(asyncio.Protocol):
         if self._transport is None:  # decided already (a loop that reads on after close would land here)
             return
         self._data += data
-        marker = self._handoff.marker
-        if self._data.startswith(marker):
+        markers = self._handoff.markers
+        if self._data.startswith(markers):
             if not self._hand():
                 self._serve()
-        elif not marker.startswith(self._data) or len(self._data) >= UNDECIDED_MOST:
+        elif not any(marker.startswith(self._data) for marker in markers):
             self._serve()
 
     def eof_received(self) -> bool | None:

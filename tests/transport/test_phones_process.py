@@ -26,8 +26,8 @@ LINKED = "the phones process is linked"  # the owner's log
 class Phone:
     """A phone as the audience page connects: a websocket at the phones' own path."""
 
-    def __init__(self, url: str, n: int) -> None:
-        self.url, self.device = url, f"phone-test-{n:04d}"
+    def __init__(self, url: str, n: int, transports: tuple[str, ...] = ("websocket",)) -> None:
+        self.url, self.device, self.transports = url, f"phone-test-{n:04d}", list(transports)
         self.sio = socketio.AsyncClient(reconnection_delay=0.05, reconnection_delay_max=0.2)
         self.rev = -1
         self.poll: dict[str, Any] | None = None
@@ -46,7 +46,7 @@ class Phone:
             self.url,
             namespaces=["/audience"],
             socketio_path="phones.io",
-            transports=["websocket"],
+            transports=self.transports,
             auth=lambda: {"device": self.device},
             wait_timeout=10,
         )
@@ -171,7 +171,7 @@ async def tally(server: ServerProcess, producer: Producer) -> dict[str, int]:
     await producer.command("close_answers")
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with aiohttp.ClientSession() as http, http.get(f"{server.url}/api/v1/state", headers=headers) as response:
-            return (await response.json())["view"]["question"]["tally"]["counts"]
+        return (await response.json())["view"]["question"]["tally"]["counts"]
 
 
 async def test_phones_are_served_by_their_own_process_and_their_votes_are_the_owners_log(
@@ -225,7 +225,8 @@ async def test_phones_come_back_when_their_process_dies(server: ServerProcess, p
     os.kill(old, signal.SIGKILL)
     new = await the_phones_process(server, old, links=2)
     # Dropped, and connected again: the snapshot of the poll still open.
-    await asyncio.gather(*(phone.until(lambda p: p.dropped and p.live and p.snapshots == 2 and p.poll) for phone in crowd))
+    back = [phone.until(lambda p: p.dropped and p.live and p.snapshots == 2 and p.poll) for phone in crowd]
+    await asyncio.gather(*back)
     acks = await asyncio.gather(*(phone.vote(options[0]) for phone in crowd))
     assert all(ack["ok"] for ack in acks), acks
     assert (await tally(server, producer))[options[0]] == 10
@@ -234,6 +235,24 @@ async def test_phones_come_back_when_their_process_dies(server: ServerProcess, p
             await asyncio.sleep(0.05)
     for phone in crowd:
         await phone.sio.disconnect()
+
+
+async def test_a_phone_that_long_polls_at_the_phones_path_is_served_too(
+    server: ServerProcess, producer: Producer
+) -> None:
+    """Each of its requests is a connection of its own at the phones process (GET and POST handed over)."""
+    await the_phones_process(server)
+    crowd = [Phone(server.url, 0, ("polling",)), Phone(server.url, 1, ("polling", "websocket"))]
+    for phone in crowd:
+        await phone.connect()
+        await phone.until(lambda p: p.snapshots)
+    options = await producer.open_a_poll(crowd)
+    acks = [await phone.vote(options[0]) for phone in crowd]
+    assert all(ack["ok"] for ack in acks), acks
+    assert (await tally(server, producer)) == {options[0]: 2}
+    assert crowd[0].sio.transport() == "polling" and crowd[1].sio.transport() == "websocket"
+    # (Not disconnected: python-socketio's polling client waits out its pending poll, about 30 s.)
+    await crowd[1].sio.disconnect()
 
 
 async def test_the_link_refuses_what_is_not_a_message() -> None:
