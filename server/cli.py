@@ -21,6 +21,7 @@ from server.transport.limits import TrustedProxies
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "show_configs" / "quang-nam-2024-qualifier.yaml"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+PHONES_NICE = 10  # the phones process's lower priority (nice): on a busy machine, the desk's process first
 STOP_GRACE_S = 2.0  # seconds a stopping server gives requests in flight before it closes their connections
 
 
@@ -245,7 +246,7 @@ def _run(
 
     from server.app import Settings, create_app
     from server.transport.address import local_base, network_text, reach
-    from server.transport.keeper import Helper, close_all, keep, listen
+    from server.transport.keeper import Helper, keep, listen
     from server.transport.keys import ACCESS, SERVICE
     from server.transport.serving import serve as serve_app
 
@@ -298,7 +299,15 @@ def _run(
         return 1
     if phones is None:
         return keep(serving(app, sockets))
-    return keep(serving(app, sockets), Helper("phones", serving(phones, []), lambda: close_all(sockets)))
+    return keep(serving(app, sockets), Helper("phones", serving(phones, []), lambda: phones_first(sockets)))
+
+
+def phones_first(sockets: list) -> None:
+    """In the phones process, before it serves: it holds no listening socket (the owner hands it its
+    connections), and it yields the CPU to the show's own process, so the desk never waits for the crowd."""
+    for sock in sockets:
+        sock.close()
+    os.nice(PHONES_NICE)
 
 
 def listen_refusal(exc: OSError) -> str:

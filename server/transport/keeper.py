@@ -132,11 +132,6 @@ def keep(serve: Serve, *helpers: Helper) -> int:
     return code
 
 
-def close_all(sockets: list[socket.socket]) -> None:
-    for sock in sockets:
-        sock.close()
-
-
 def _fork(role: Helper, told: int) -> int:
     sys.stdout.flush()
     sys.stderr.flush()

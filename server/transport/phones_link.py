@@ -27,7 +27,7 @@ from msgspec import Struct
 
 from server.core import commands as c
 from server.show.ballot_box import count
-from server.show.service import ShowService, Update
+from server.show.service import ShowService
 from server.transport import protocol as p
 from server.transport.ballots import ack_of
 from server.transport.handoff import Handoff
@@ -142,7 +142,6 @@ class PhonesLink:
         self._servers.append(await asyncio.start_unix_server(self._serve, sock=link))
         self._hands = asyncio.create_task(self._take_hands(listener(name + ".hand", socket.SOCK_SEQPACKET)))
         self.hub.relay = self.relay
-        self.hub.before_emit = self.before_emit
 
     async def stop(self) -> None:
         self.hub.relay = None
@@ -187,13 +186,11 @@ class PhonesLink:
         writer.transport.abort()
 
     def relay(self, namespace: str, room: str, encoded: str) -> None:
-        """A packet for the phones' rooms, to the phones process too (the hub's ``relay``)."""
-        self._send(Packet(namespace, room, encoded))
-
-    async def before_emit(self, updates: list[Update]) -> None:
-        """The audience's snapshot before its patch, for the phones that join meanwhile."""
-        if self._writer is not None and any(update.audience == "audience" for update in updates):
+        """A packet for the phones' rooms, to the phones process too (the hub's ``relay``), after the
+        audience's snapshot as of now, for the phones that join meanwhile (the overlays' patch is out)."""
+        if self._writer is not None:
             self._send(Snapshot(self.service.snapshot("audience")))
+            self._send(Packet(namespace, room, encoded))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not same_user(writer.get_extra_info("socket")):

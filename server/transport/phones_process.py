@@ -158,6 +158,7 @@ class OwnerLine:
             finally:
                 self._writer = None
                 writer.close()
+                self._asks.clear()  # answered "unavailable" below: never counted behind the phone's back
                 for answer in self._pending.values():
                     if not answer.done():
                         answer.set_result(UNAVAILABLE)
