@@ -320,7 +320,8 @@ def print_capacity(levels: list[dict[str, Any]], processes: int) -> float:
             f"refused: {refusals})"
         )
     print(f"  server tallies = accepted votes in every poll: {'yes' if exact else 'NO'}")
-    servers = "one server process" if processes == 1 else f"{processes} server processes"
+    # One `run` is the show's own process and its phones process (both measured); a cluster is N runs.
+    servers = "one `run`" if processes == 1 else f"{processes} `run`s sharing Redis"
     verdict(f"ACKed votes/s, {servers} (best closed-loop level)", best, VOTES_PER_S, "votes/s", at_least=True)
     return best
 
@@ -380,7 +381,8 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
             await forget_redis_keys(args.redis, show_id)
     print(
         f"\nshowcaller audience bench: {args.phones} phones in {args.clients} worker process(es), "
-        f"{args.processes} server process(es), {args.networks} network address(es)"
+        f"{args.processes} `run`(s) (each: the show's process and its phones process), "
+        f"{args.networks} network address(es)"
     )
     print_held(args, r)
     print_reach(r["reach"], r["joined"])

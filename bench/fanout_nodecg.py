@@ -126,7 +126,7 @@ class Nodecg(Target):
 
     def describe(self) -> str:
         node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-        return f"nodecg: NodeCG {installed_version(self.folder)} on Node.js {node}, pid {self.pid}"
+        return f"nodecg: NodeCG {installed_version(self.folder)} on Node.js {node}, pid {self.pids[0]}"
 
     def _operations(self, data: dict[str, Any]) -> None:
         if data.get("name") == "score":

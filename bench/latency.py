@@ -3,9 +3,10 @@ with 5,000 idle phones connected that each receive every change.
 
 Run: python bench/latency.py [--commands 1000] [--idle 5000] [--clients 2] [--networks 100] [--gap 0.02]
 
-The server runs as its own process (as on air, ``--no-obs``) with the log's ``synchronous=FULL``: each
-command is fsync'ed before its ACK. The bench checks it: each ACKed revision must be in the log when the
-ACK arrives (read by a connection of its own), and strace counts the server's fsyncs over 200 commands.
+The server runs as ``run`` does on air (``--no-obs``): the show's own process and the phones process,
+both measured (CPU, RSS). Each command is on disk (the log's fdatasync) before its ACK. The bench checks
+it: each ACKed revision must be in the log when the ACK arrives (read by a connection of its own), and
+strace counts the show's process's fsyncs over 200 commands.
 
 The command is ``pause_timer`` and ``resume_timer`` in turn, on the demo's audience question with an
 hour on the timer: each changes the timer on the overlays (the public view) and in the poll every phone
@@ -16,8 +17,8 @@ One change at a time: the next command goes ``--gap`` s after the previous one r
 every phone, so the last phone's time is that change's own. (At a fixed 50 a second, 5,000 phones would
 need 250,000 frames a second, more than two cores can send or receive; a show changes the phones' view
 a few times a minute.) The phones run in ``--clients`` worker processes (bench/crowd.py: a bare asyncio
-protocol, a few microseconds a message) from ``--networks`` loopback addresses, and count every patch
-they get. The server's RSS is taken before the
+protocol, a few microseconds a message, at the lowest priority: they stand in for other devices) from
+``--networks`` loopback addresses, and count every patch they get. The server's RSS is taken before the
 phones, after them, and per 1,000 phones; the CPU table shows the bench's own processes are not the limit.
 """
 

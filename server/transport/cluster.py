@@ -387,12 +387,29 @@ class Owner:
         await pipe.execute()
 
 
-class EdgeShow:
+class OwnersViews:
+    """A stand-in for the show service in a process that is not the owner: the owner's latest snapshots."""
+
+    def __init__(self, config: ShowConfig, clock: Callable[[], int]) -> None:
+        self.config, self.clock = config, clock
+        self.views: dict[str, dict[str, Any]] = {}
+
+    def snapshot(self, audience: str) -> dict[str, Any]:
+        snap = self.views.get(audience)
+        if snap is None:
+            raise ShowError("wire.owner_not_started")
+        return {**snap, "server_time": self.clock()}
+
+    def poll(self) -> dict | None:
+        return (self.views.get("audience") or {}).get("view", {}).get("poll")
+
+
+class EdgeShow(OwnersViews):
     """An edge's stand-in for the show service: the owner's latest snapshots, kept fresh from Redis."""
 
     def __init__(self, config: ShowConfig, redis: aioredis.Redis, keys: Keys, clock: Callable[[], int]) -> None:
-        self.config, self.redis, self.keys, self.clock = config, redis, keys, clock
-        self.views: dict[str, dict[str, Any]] = {}
+        super().__init__(config, clock)
+        self.redis, self.keys = redis, keys
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -430,12 +447,3 @@ class EdgeShow:
     @property
     def revision(self) -> int:
         return (self.views.get("public") or {}).get("rev", -1)
-
-    def snapshot(self, audience: str) -> dict[str, Any]:
-        snap = self.views.get(audience)
-        if snap is None:
-            raise ShowError("wire.owner_not_started")
-        return {**snap, "server_time": self.clock()}
-
-    def poll(self) -> dict | None:
-        return (self.views.get("audience") or {}).get("view", {}).get("poll")

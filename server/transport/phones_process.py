@@ -20,9 +20,8 @@ from typing import Any
 
 from server.core import commands as c
 from server.core.config import ShowConfig
-from server.core.errors import ShowError
 from server.transport import protocol as p
-from server.transport.cluster import ANSWER_WITHIN, screen
+from server.transport.cluster import ANSWER_WITHIN, OwnersViews, screen
 from server.transport.handoff import take_connections
 from server.transport.hub import Hub
 from server.transport.identity import Phones as PhoneIds
@@ -48,15 +47,15 @@ COUNT_EVERY = 0.25  # seconds between telling the owner how many phones are here
 UNAVAILABLE = p.error("unavailable", "wire.votes_unavailable")
 
 
-class OwnerLine:
+class OwnerLine(OwnersViews):
     """The owner as the phones process sees it: its snapshots in, votes and ballots out."""
 
     def __init__(self, config: ShowConfig, clock: Callable[[], int], name: str, per_address: int) -> None:
         """``name``: the owner's link (``PhonesLink.start``)."""
-        self.config, self.clock, self.name = config, clock, name
+        super().__init__(config, clock)
+        self.name = name
         self.phones = PhoneIds(self._secret, config.id, per_address)
         self.hub: Hub | None = None  # set by the app: where the owner's packets go
-        self.views: dict[str, dict[str, Any]] = {}
         self._hello: bytes | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._numbers = itertools.count(1)
@@ -87,15 +86,6 @@ class OwnerLine:
     @property
     def revision(self) -> int:
         return (self.views.get("audience") or {}).get("rev", -1)
-
-    def snapshot(self, audience: str) -> dict[str, Any]:
-        snap = self.views.get(audience)
-        if snap is None:
-            raise ShowError("wire.owner_not_started")
-        return {**snap, "server_time": self.clock()}
-
-    def poll(self) -> dict | None:
-        return (self.views.get("audience") or {}).get("view", {}).get("poll")
 
     # -- the ballot box ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import socketio
 from server.app import Settings, create_app
 from server.show.patch import merge
 from server.transport.keys import ACCESS, SERVICE
+from tests.processes import ServerProcess
 
 
 class ViewClient:
@@ -113,3 +114,16 @@ async def serve(aiohttp_server, settings: Settings) -> AsyncIterator[LiveShow]:
         for client in show.clients:
             if client.sio.connected:
                 await client.close()
+
+
+RUN_TOKEN = "run-test-producer-token"  # the producer's token of ``run_server``
+
+
+@pytest.fixture
+async def run_server(tmp_path) -> AsyncIterator[ServerProcess]:
+    """``python -m server run`` on the demo show (keeper, server, phones process), stopped after the test if
+    it still runs; the producer's token is ``RUN_TOKEN``."""
+    running = ServerProcess(tmp_path / "show.db", RUN_TOKEN)
+    await running.start()
+    yield running
+    running.stop()

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,8 +22,7 @@ from server.cli import listen_refusal
 from server.transport.keeper import listen
 from tests.conftest import DEMO
 from tests.processes import ROOT, ServerProcess, free_port, server_pid, stop, until_healthy
-
-TOKEN = "keeper-test-producer-token"
+from tests.transport.conftest import RUN_TOKEN as TOKEN
 
 
 async def new_server(server: ServerProcess, old: int | None, timeout: float = 10, name: str = "") -> int:
@@ -39,12 +37,8 @@ async def new_server(server: ServerProcess, old: int | None, timeout: float = 10
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    """``run`` on the demo show, stopped after the test if it still runs."""
-    running = ServerProcess(tmp_path / "show.db", TOKEN)
-    await running.start()
-    yield running
-    running.stop()
+async def server(run_server: ServerProcess) -> ServerProcess:
+    return run_server
 
 
 def the_server(server: ServerProcess) -> int:

@@ -19,8 +19,8 @@ import socketio
 from server.cli import PHONES_NICE
 from server.transport.phones_link import FRAME_MOST, Asks, encode, read
 from tests.processes import ServerProcess, server_pid, until_healthy
+from tests.transport.conftest import RUN_TOKEN as TOKEN
 
-TOKEN = "phones-process-test-producer"
 LINKED = "the phones process is linked"  # the owner's log
 
 
@@ -115,11 +115,8 @@ class Producer:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    running = ServerProcess(tmp_path / "show.db", TOKEN)
-    await running.start()
-    yield running
-    running.stop()
+async def server(run_server: ServerProcess) -> ServerProcess:
+    return run_server
 
 
 @pytest.fixture
