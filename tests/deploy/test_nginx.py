@@ -5,6 +5,7 @@ see each phone's own address (trusted proxy), and a peer that is no proxy cannot
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -20,9 +21,10 @@ from server.transport.keys import ACCESS, HUB, SERVICE
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO
 from tests.deploy.conftest import Nginx
-from tests.processes import RedisServer, free_port, printed_urls, run_server, stop
+from tests.processes import RedisServer, free_port, printed_urls, run_server, server_pid, stop
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone
+from tests.transport.test_phones_process import LINKED, connections
 
 TOKEN = "deploy-test-producer"
 TEAM_TOKEN = "deploy-test-team-tam-ky"
@@ -204,3 +206,37 @@ async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
         await producer.sio.disconnect()
     finally:
         stop(edge, owner)
+
+
+# -- one `run`, its phones process behind it ----------------------------------------------------------------
+
+
+async def test_pages_and_a_vote_through_nginx_with_run_and_its_phones_process(
+    tmp_path: Path, nginx: Nginx, browser
+) -> None:
+    """``run`` as docs/deploy.md starts it behind showcaller.conf: nginx opens a connection of its own for
+    each request, so the phone's websocket reaches the phones process (handed over by the show's process)."""
+    config = tmp_path / "show.yaml"
+    shutil.copy(DEMO, config)
+    shutil.copytree(DEMO.parent / "media", tmp_path / "media")
+    port, public_port = free_port(), free_port()
+    public = ("--trusted-proxy", "127.0.0.1", "--public-url", f"https://127.0.0.1:{public_port}")
+    proc = await _process(config, tmp_path / "show.db", port, *public)
+    try:
+        nginx.start("showcaller.conf", {8080: port}, {443: public_port})
+        url = nginx.url()
+        log = tmp_path / "show.log"
+        async with asyncio.timeout(10):  # the phones process linked: the phones go to it from now on
+            while (phones := server_pid(proc, "phones")) is None or LINKED not in log.read_text():
+                await asyncio.sleep(0.02)
+        _, _, overlay, phone = await _desk_and_phone(browser, url, url, TOKEN, "run")
+        producer = await ViewClient(f"http://127.0.0.1:{port}", "/control", {"token": TOKEN}).connect()
+        steps = [("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {})]
+        steps.append(("set_overlay", {"overlay": "audience", "visible": True}))
+        for event, payload in steps:
+            assert (await producer.call(event, payload))["ok"], event
+        await _vote_counts(overlay, phone, "run")
+        assert connections(phones, port) == 1  # the phone's websocket, from nginx
+        await producer.sio.disconnect()
+    finally:
+        stop(proc)
