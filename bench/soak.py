@@ -66,7 +66,7 @@ async def soak(args: argparse.Namespace, tmp: Path) -> None:
         await desk.command("goto_segment", {"index": next(s["index"] for s in rundown if s["round"] == "audience")})
         crowd = await Crowd.start([server.url], args.phones, args.clients, networks=networks)
         connected = sum(r["connected"] for r in await crowd.ask("connect"))
-        print(f"{connected} phones connected; server RSS {rss_mib(server.pid):.0f} MiB")
+        print(f"{connected} phones connected; server RSS {rss_mib(*server.pids):.0f} MiB")
         counts = {"commands": 0, "votes": 0, "polls": 0}
         stop = asyncio.Event()
         tasks = [
@@ -81,7 +81,7 @@ async def soak(args: argparse.Namespace, tmp: Path) -> None:
                 for task in tasks:
                     if task.done():
                         task.result()  # a refused command or a dead phone process: say so now
-                rss.append(rss_mib(server.pid))
+                rss.append(rss_mib(*server.pids))
                 phones = await audience_count(http, servers)  # as the server counts them
                 row = f"{counts['commands']:>9} {counts['votes']:>8} {counts['polls']:>6} {phones:>7}"
                 print(f"{minute:>6} {rss[-1]:>8.1f} {row}", flush=True)
