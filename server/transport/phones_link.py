@@ -128,7 +128,7 @@ def listener(address: str, kind: int) -> socket.socket:
 
 
 class PhonesLink:
-    """The owner's side: one phones process at a time, on the listening Unix sockets ``run`` made."""
+    """The owner's side: one phones process at a time, on two Unix sockets of its own (``start``)."""
 
     def __init__(self, service: ShowService, hub: Hub, secret: bytes, handoff: Handoff) -> None:
         self.service, self.hub, self.secret, self.handoff = service, hub, secret, handoff
