@@ -62,7 +62,8 @@ class Hub:
         # A cluster's owner first writes the snapshots the other processes serve (server/transport/cluster.py).
         self.before_emit: Callable[[list[Update]], Awaitable[None]] | None = None
         self._waves = JoinWaves()
-        # One machine's phones process (server/transport/phones_link.py): the phones' patches, to it too.
+        # One machine's phones process (server/transport/phones_link.py): every packet sent, for it to take
+        # those of its rooms.
         self.relay: Callable[[str, str, str], None] | None = None
         self.far_audience = 0  # phones connected to that process
 
@@ -113,7 +114,7 @@ class Hub:
         encoded = self.sio.packet_class(
             sio_packet.EVENT, namespace=namespace, data=[event, data], binary=False
         ).encode()
-        if self.relay is not None and namespace == "/audience":  # the phones process's phones too
+        if self.relay is not None:  # one machine's phones process: its rooms too
             self.relay(namespace, room, encoded)
         await self.deliver(encoded, room, namespace)
 

@@ -35,6 +35,7 @@ from server.transport.hub import Hub
 
 log = logging.getLogger(__name__)
 
+PHONES_NAMESPACE = "/audience"  # the one namespace the phones process serves
 PHONES_PATH = "/phones.io/"  # the phones' socket.io path (the audience page's); the owner serves it too
 FRAME_MOST = 64 << 20  # bytes in one message at most
 BACKLOG_MOST = 64 << 20  # bytes waiting for a phones process that stopped reading, before it is dropped
@@ -186,9 +187,9 @@ class PhonesLink:
         writer.transport.abort()
 
     def relay(self, namespace: str, room: str, encoded: str) -> None:
-        """A packet for the phones' rooms, to the phones process too (the hub's ``relay``), after the
+        """A packet for the phones' namespace, to the phones process too (the hub's ``relay``), after the
         audience's snapshot as of now, for the phones that join meanwhile (the overlays' patch is out)."""
-        if self._writer is not None:
+        if self._writer is not None and namespace == PHONES_NAMESPACE:
             self._send(Snapshot(self.service.snapshot("audience")))
             self._send(Packet(namespace, room, encoded))
 

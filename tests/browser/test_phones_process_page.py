@@ -23,11 +23,7 @@ async def test_a_phone_votes_through_the_phones_process_and_comes_back_when_it_d
     try:
         phones = await the_phones_process(server)
         await producer.connect()
-        await producer.command("start_show")
-        rundown = (await producer.sio.call("sync", {}, namespace="/control"))["view"]["rundown"]
-        index = next(s["index"] for s in rundown if s["round"] == "audience")
-        for name, payload in (("goto_segment", {"index": index}), ("show_question", {}), ("open_answers", {})):
-            await producer.command(name, payload)
+        await producer.open_poll()
         context = await browser.new_context(viewport={"width": 390, "height": 844})
         page = await context.new_page()
         errors: list[str] = []

@@ -73,6 +73,14 @@ async def _vote_counts(overlay, phone, tag: str) -> None:
         assert not page.errors, page.errors
 
 
+async def _air_the_vote(producer: ViewClient) -> None:
+    """The producer opens the audience's question and puts its overlay on air (``OPEN_QUESTION`` over /control)."""
+    steps = [("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {})]
+    steps.append(("set_overlay", {"overlay": "audience", "visible": True}))
+    for event, payload in steps:
+        assert (await producer.call(event, payload))["ok"], event
+
+
 def _session(source: str = "127.0.0.1", **headers: str) -> aiohttp.ClientSession:
     """HTTP from ``source`` (a 127.x.y.z address stands for another device), trusting our self-signed cert."""
     connector = aiohttp.TCPConnector(ssl=False, local_addr=(source, 0))
@@ -196,10 +204,7 @@ async def test_pages_and_a_vote_through_nginx_with_an_owner_and_an_edge(
             assert pads and all(pad["url"].startswith(f"{desk}/") for pad in pads), pads
         _, _, overlay, phone = await _desk_and_phone(browser, desk, public, TOKEN, "cluster")
         producer = await ViewClient(f"http://127.0.0.1:{owner_port}", "/control", {"token": TOKEN}).connect()
-        steps = [("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {})]
-        steps.append(("set_overlay", {"overlay": "audience", "visible": True}))
-        for event, payload in steps:
-            assert (await producer.call(event, payload))["ok"], event
+        await _air_the_vote(producer)
         await _vote_counts(overlay, phone, "cluster")
         assert (await _handshake(public, public)) == 101 and (await _handshake(desk, desk)) == 101
         assert (await _handshake(public, "https://evil.example.vn")) == 400
@@ -231,10 +236,7 @@ async def test_pages_and_a_vote_through_nginx_with_run_and_its_phones_process(
                 await asyncio.sleep(0.02)
         _, _, overlay, phone = await _desk_and_phone(browser, url, url, TOKEN, "run")
         producer = await ViewClient(f"http://127.0.0.1:{port}", "/control", {"token": TOKEN}).connect()
-        steps = [("start_show", {}), ("goto_segment", {"index": 4}), ("show_question", {}), ("open_answers", {})]
-        steps.append(("set_overlay", {"overlay": "audience", "visible": True}))
-        for event, payload in steps:
-            assert (await producer.call(event, payload))["ok"], event
+        await _air_the_vote(producer)
         await _vote_counts(overlay, phone, "run")
         assert connections(phones, port) == 1  # the phone's websocket, from nginx
         await producer.sio.disconnect()

@@ -103,13 +103,17 @@ class Producer:
         assert ack["ok"], ack
         return ack
 
-    async def open_a_poll(self, crowd: list[Phone]) -> list[str]:
-        """The demo show's audience round, its question shown and open on every phone; the poll's options."""
+    async def open_poll(self) -> None:
+        """The demo show's audience round, its question shown and open."""
         await self.command("start_show")
         rundown = (await self.sio.call("sync", {}, namespace="/control"))["view"]["rundown"]
         await self.command("goto_segment", {"index": next(s["index"] for s in rundown if s["round"] == "audience")})
         await self.command("show_question")
         await self.command("open_answers")
+
+    async def open_a_poll(self, crowd: list[Phone]) -> list[str]:
+        """``open_poll``, seen open on every phone; the poll's options."""
+        await self.open_poll()
         await asyncio.gather(*(phone.until(lambda p: p.poll and p.poll.get("open")) for phone in crowd))
         return sorted(crowd[0].poll["options"])  # type: ignore[index]
 
