@@ -97,8 +97,14 @@ def client_address(peer: str, forwarded_for: str, trusted: TrustedProxies) -> st
     return address
 
 
+ADDRESS = "showcaller.address"  # a connection's environ: its network address, once aiohttp's request is let go
+
+
 def network_address(environ: dict[str, Any]) -> str:
     """The phone's network address; behind a trusted proxy (``--trusted-proxy``), the one it forwarded."""
+    known = environ.get(ADDRESS)
+    if isinstance(known, str):
+        return known
     request = environ.get("aiohttp.request")
     if request is None:
         return ""

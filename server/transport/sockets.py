@@ -1,14 +1,17 @@
-"""Engine.IO's websockets, made cheap per phone: no permessage-deflate, written to directly, and closed
-as the server stops.
+"""Engine.IO's websockets, made cheap per phone: no permessage-deflate, no task per connection, written to
+directly, and closed as the server stops.
 
 python-engineio gives every websocket a queue and a writer task that waits on it (through
 ``asyncio.wait_for``, itself a task), and a reader that makes two more tasks per frame received: a
 broadcast to 5,000 phones was 5,000 queue puts and over 10,000 task wake-ups before the last phone got
-a byte, and each idle phone kept its tasks in memory. Here a socket whose websocket is open
-(``DirectSocket``) writes each packet at once, as a websocket frame built once per packet and shared by
-every recipient of a broadcast (``frame``); it reads with a plain timeout and pings on a timer. What
-was queued before the websocket opened (long-polling, the upgrade) is written first, so order is kept.
-Long-polling clients are python-engineio's own path, unchanged.
+a byte, and each idle phone kept its tasks in memory, with aiohttp's request, websocket and writers.
+Here the connection leaves aiohttp once the handshake is answered (``server/transport/websocket.py``),
+and a socket whose websocket is open (``DirectSocket``) writes each packet at once, as a websocket
+frame built once per packet and shared by every recipient of a broadcast (``frame``). What the client
+sends is handed to engine.io in order by a task that lives only while there is something to hand; pings
+come from a timer, and a ping not answered in time closes the connection. What was queued before the
+websocket opened (long-polling, the upgrade) is written first, so order is kept. Long-polling clients
+are python-engineio's own path, unchanged.
 
 python-engineio's aiohttp driver also accepts the deflate extension every browser offers: about
 120 KiB of zlib state per connection and about 30 % fewer messages a second. Our messages are small
@@ -24,22 +27,21 @@ import asyncio
 import logging
 import struct
 import time
+from collections import deque
 from typing import Any
 
 import socketio
-from aiohttp import WSCloseCode, WSMsgType
-from aiohttp.web import WebSocketResponse
+from aiohttp import web
 from engineio import exceptions
 from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as driver
 from engineio.async_socket import AsyncSocket
 
-log = logging.getLogger(__name__)
+from server.transport import websocket
+from server.transport.limits import ADDRESS, network_address
+from server.transport.websocket import CLOSE_WAIT, GOING_AWAY, Gone, Refused, WebSocket, take_over
 
-CLOSE_WAIT = 2.0  # seconds a closing websocket waits for the client's goodbye
-# Bytes a websocket may have waiting to be sent before it is cut off: a phone that stopped reading
-# (out of range, asleep) must not grow the server's memory; it reconnects and gets a fresh snapshot.
-BACKLOG_MOST = 1 << 20
+log = logging.getLogger(__name__)
 
 
 def frame(pkt: eio_packet.Packet) -> bytes:
@@ -60,44 +62,29 @@ def frame(pkt: eio_packet.Packet) -> bytes:
     return cached
 
 
-class PlainWebSocket(driver.WebSocket):
-    """python-engineio's aiohttp websocket, without deflate, with a synchronous ``write`` of whole frames."""
+class Upgrade(driver.WebSocket):
+    """python-engineio's hook for a websocket: the handshake answered, then the connection is ours
+    (``server/transport/websocket.py``), with no deflate."""
 
-    sockets: set[WebSocketResponse]  # the open ones (each server its own set: ``plain_websockets``)
+    sockets: set[WebSocket]  # the open ones (each server its own set: ``plain_websockets``)
 
-    async def __call__(self, environ):
+    async def __call__(self, environ: dict[str, Any]) -> web.StreamResponse:
         request = environ["aiohttp.request"]
-        self._sock = WebSocketResponse(
-            max_msg_size=self.server.max_http_buffer_size, compress=False, timeout=CLOSE_WAIT
-        )
-        await self._sock.prepare(request)
-        self.transport = request.transport
-        self.environ = environ
-        self.sockets.add(self._sock)
+        environ[ADDRESS] = network_address(environ)  # the request is let go: what the namespaces ask of it
         try:
-            await self.handler(self)
-        finally:
-            self.sockets.discard(self._sock)
-        return self._sock
+            ws = await take_over(request, self.server.max_http_buffer_size, self.sockets)
+        except Refused as refused:
+            return refused.response()
+        for key in [key for key in environ if key not in KEPT]:
+            del environ[key]  # python-socketio keeps it for the connection's life
+        if ws is not None:
+            await self.handler(ws)
+            ws.start()
+        return Gone()
 
-    def write(self, data: bytes) -> None:
-        """Hand a whole frame to the connection now. A closing connection drops it (its reader ends the
-        socket); one that has stopped reading is cut off."""
-        transport = self.transport
-        if transport is None or transport.is_closing():
-            return
-        if transport.get_write_buffer_size() > BACKLOG_MOST:
-            log.info("a websocket read nothing while %d bytes waited for it: cut off", BACKLOG_MOST)
-            transport.abort()
-            return
-        transport.write(data)
 
-    async def receive(self, timeout: float) -> str | bytes | None:
-        """The next text or binary frame; None once the connection is closed or closing."""
-        message = await self._sock.receive(timeout=timeout)
-        if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-            return message.data
-        return None
+# What a websocket's environ keeps of its handshake: what the namespaces read at their connect.
+KEPT = frozenset({ADDRESS, "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "HTTP_COOKIE", "HTTP_ORIGIN"})
 
 
 class _NoQueue:
@@ -118,9 +105,14 @@ NO_QUEUE = _NoQueue()
 
 
 class DirectSocket(AsyncSocket):
-    """An engine.io socket that, once its websocket is open, writes each packet straight to it."""
+    """An engine.io socket that, once its websocket is open, writes each packet straight to it, and hands
+    what the client sends to engine.io from one task that lives only while there is something to hand."""
 
-    ws: PlainWebSocket | None = None
+    ws: WebSocket | None = None  # the open websocket, once packets go through it
+    _wire: WebSocket | None = None  # the websocket read, the upgrade's included
+    _probed = False  # an upgrade's probe answered: its UPGRADE packet comes next
+    _inbox: deque[eio_packet.Packet] | None = None
+    _handing: asyncio.Task[None] | None = None
 
     async def send(self, pkt: eio_packet.Packet) -> None:
         ws = self.ws
@@ -138,65 +130,105 @@ class DirectSocket(AsyncSocket):
     def _ping(self) -> None:
         if self.closing or self.closed:
             return
-        self.last_ping = time.time()
+        self.last_ping = sent = time.time()
         if self.ws is not None:
             self.ws.write(PING)
+            asyncio.get_running_loop().call_later(self.server.ping_timeout, self._pong_due, sent)
         else:
             self.server.start_background_task(self.send, eio_packet.Packet(eio_packet.PING))
 
-    async def _websocket_handler(self, ws: PlainWebSocket) -> None:
-        if self.connected:  # it was long-polling: engine.io's upgrade
-            if not await self._upgraded(ws):
-                return
+    def _pong_due(self, sent: float) -> None:
+        """A client that did not answer the ping in time is gone: its websocket is closed."""
+        if self.last_ping == sent and self.ws is not None and not self.closed:
+            asyncio.ensure_future(self.ws.close())
+
+    async def _websocket_handler(self, ws: WebSocket) -> None:
+        """Start reading ``ws``; a long-polling client's upgrade first, as engine.io's protocol has it."""
+        self._wire = ws
+        ws.on_message, ws.on_lost = self._heard, self._lost
+        if self.connected:
+            self.upgrading = True  # the long poll returns nothing more meanwhile
+        else:
+            self._open(ws)
+
+    def _open(self, ws: WebSocket) -> None:
         self.connected = self.upgraded = True
+        self.upgrading = False
         while not self.queue.empty():  # what was queued before the websocket opened leaves first
             pkt = self.queue.get_nowait()
             self.queue.task_done()
             if pkt is not None:
                 ws.write(frame(pkt))
         self.ws, self.queue = ws, NO_QUEUE
-        await self._read(ws)
-        await ws.close()
-        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
 
-    async def _upgraded(self, ws: PlainWebSocket) -> bool:
+    def _heard(self, data: str | bytes) -> None:
+        """One message from the client: an engine.io packet, or the connection ends (as the library ends it)."""
+        wire = self._wire
+        assert wire is not None
+        try:
+            pkt = eio_packet.Packet(encoded_packet=data)
+        except (ValueError, IndexError, TypeError):
+            wire.fail(websocket.INVALID_DATA, "not an engine.io packet")
+            return
+        if self.ws is None:
+            self._upgrade(wire, pkt)
+            return
+        inbox = self._inbox
+        if inbox is None:
+            inbox = self._inbox = deque()
+        inbox.append(pkt)
+        if len(inbox) >= INBOX_MOST:  # engine.io is behind: the client waits in the kernel's buffers
+            wire.pause_reading()
+        if self._handing is None:
+            self._handing = asyncio.ensure_future(self._hand_over(inbox, wire))
+
+    def _upgrade(self, wire: WebSocket, pkt: eio_packet.Packet) -> None:
         """The probe and the UPGRADE packet of a long-polling client moving to this websocket."""
-        self.upgrading = True  # the long poll returns nothing more meanwhile
-        try:
-            probe = await self._next(ws)
-            if probe is None or probe.packet_type != eio_packet.PING or probe.data != "probe":
-                return False
-            ws.write(frame(eio_packet.Packet(eio_packet.PONG, data="probe")))
-            await self.queue.put(eio_packet.Packet(eio_packet.NOOP))  # ends the poll the client holds
-            upgrade = await self._next(ws)
-            return upgrade is not None and upgrade.packet_type == eio_packet.UPGRADE
-        finally:
+        if not self._probed and pkt.packet_type == eio_packet.PING and pkt.data == "probe":
+            self._probed = True
+            wire.write(frame(eio_packet.Packet(eio_packet.PONG, data="probe")))
+            self.queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))  # ends the poll the client holds
+        elif self._probed and pkt.packet_type == eio_packet.UPGRADE:
+            self._open(wire)
+        else:
             self.upgrading = False
+            wire.fail(websocket.NORMAL, "a failed upgrade")
 
-    async def _read(self, ws: PlainWebSocket) -> None:
-        """Hand each packet the client sends to engine.io until it leaves, falls silent or sends garbage."""
-        while (pkt := await self._next(ws)) is not None:
-            try:
-                await self.receive(pkt)
-            except exceptions.UnknownPacketError:  # a packet type no client sends: ignored
-                pass
-            except exceptions.SocketIsClosedError:
-                return
-            except Exception:  # a fault of ours: logged, and the connection carries on (as the library does)
-                log.exception("%s: error handling an engine.io packet", self.sid)
-
-    async def _next(self, ws: PlainWebSocket) -> eio_packet.Packet | None:
-        """The client's next engine.io packet; None once it left, fell silent past the ping timeout,
-        or sent something too big or not engine.io at all (the socket is then dropped, as the library
-        drops it). aiohttp cancels the handler when the connection is lost: that ends the socket too,
-        as the library's reader does, so it does not linger until its ping times out."""
+    async def _hand_over(self, inbox: deque[eio_packet.Packet], wire: WebSocket) -> None:
+        """Hand each packet the client sent to engine.io, in order, then end."""
         try:
-            data = await ws.receive(self.server.ping_interval + self.server.ping_timeout)
-            if data is None or len(data) > self.server.max_http_buffer_size:
-                return None
-            return eio_packet.Packet(encoded_packet=data)
-        except (TimeoutError, OSError, ValueError, IndexError, TypeError, asyncio.CancelledError):
-            return None
+            while inbox:
+                pkt = inbox.popleft()
+                if len(inbox) == INBOX_MOST // 2:
+                    wire.resume_reading()
+                try:
+                    await self.receive(pkt)
+                except exceptions.UnknownPacketError:  # a packet type no client sends: ignored
+                    pass
+                except exceptions.SocketIsClosedError:
+                    inbox.clear()
+                    await wire.close()
+                except Exception:  # a fault of ours: logged, and the connection carries on (as the library does)
+                    log.exception("%s: error handling an engine.io packet", self.sid)
+        finally:
+            self._handing = None
+            if wire.transport is None:  # it was lost meanwhile: the socket ends after its last packet
+                await self._end()
+
+    def _lost(self) -> None:
+        if self._handing is None:
+            asyncio.ensure_future(self._end())
+
+    async def _end(self) -> None:
+        if self.upgrading:
+            self.upgrading = False  # an upgrade that never finished: the client goes on long-polling
+            return
+        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+        if self.server.sockets.get(self.sid) is self:
+            del self.server.sockets[self.sid]
+
+
+INBOX_MOST = 64  # packets a connection may have waiting for engine.io before the server stops reading it
 
 
 PING = frame(eio_packet.Packet(eio_packet.PING))
@@ -212,11 +244,11 @@ def written(socket: AsyncSocket, pkt: eio_packet.Packet) -> bool:
     return True
 
 
-def plain_websockets(sio: socketio.AsyncServer) -> set[WebSocketResponse]:
-    """Make ``sio`` (this server only) answer websocket upgrades with ``PlainWebSocket`` and serve its
-    engine.io connections with ``DirectSocket``; the set of its open websockets, for ``hang_up``."""
-    sockets: set[WebSocketResponse] = set()
-    plain = type("PlainWebSocket", (PlainWebSocket,), {"sockets": sockets})
+def plain_websockets(sio: socketio.AsyncServer) -> set[WebSocket]:
+    """Make ``sio`` (this server only) answer websocket upgrades with ``Upgrade`` and serve its engine.io
+    connections with ``DirectSocket``; the set of its open websockets, for ``hang_up``."""
+    sockets: set[WebSocket] = set()
+    plain = type("Upgrade", (Upgrade,), {"sockets": sockets})
     sio.eio._async = {**sio.eio._async, "websocket": plain}
     connected = sio.eio.handlers["connect"]
 
@@ -239,14 +271,14 @@ async def end(socket: AsyncSocket) -> None:
         await socket.queue.put(None)  # python-engineio's writer closes the websocket as it stops
 
 
-async def hang_up(sio: socketio.AsyncServer, sockets: set[WebSocketResponse]) -> None:
+async def hang_up(sio: socketio.AsyncServer, sockets: set[WebSocket]) -> None:
     """Close every connection as the server stops: aiohttp would wait up to a minute for clients to
     leave. Overlays, pads, controllers and phones see the close and reconnect once the server is back."""
     # Websockets just close, as when the network drops: every socket.io client reconnects after that
     # (python-socketio's client would not after engine.io's own goodbye). Long-polling clients get
     # the goodbye, which ends the poll they hold open.
     polling = [socket for socket in sio.eio.sockets.values() if not socket.upgraded]
-    closing = [asyncio.ensure_future(ws.close(code=WSCloseCode.GOING_AWAY)) for ws in list(sockets)]
+    closing = [asyncio.ensure_future(ws.close(GOING_AWAY)) for ws in list(sockets)]
     closing += [asyncio.ensure_future(socket.close(wait=False)) for socket in polling]
     if closing:
         # A client that reads nothing (its buffers full) would hold a close forever: it is cut off.

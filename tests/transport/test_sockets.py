@@ -12,9 +12,10 @@ import aiohttp
 import socketio
 from engineio import packet as eio_packet
 
-from server.transport import sockets
+from server.transport import websocket
 from server.transport.keys import HUB
-from server.transport.sockets import DirectSocket, PlainWebSocket
+from server.transport.sockets import DirectSocket
+from server.transport.websocket import WebSocket
 from tests.transport.conftest import ViewClient
 
 ADJUST = {"team": "tam-ky", "points": 1, "reason": "sockets"}
@@ -75,13 +76,13 @@ async def test_a_broadcast_writes_one_frame_to_every_recipient(live, monkeypatch
     await producer.call("start_show")
     overlays = [await live.overlay() for _ in range(5)]
     written: list[tuple[int, bytes]] = []
-    original = PlainWebSocket.write
+    original = WebSocket.write
 
-    def write(self: PlainWebSocket, data: bytes) -> None:
+    def write(self: WebSocket, data: bytes) -> None:
         written.append((id(data), data))
         original(self, data)
 
-    monkeypatch.setattr(PlainWebSocket, "write", write)
+    monkeypatch.setattr(WebSocket, "write", write)
     assert (await producer.call("adjust_score", ADJUST))["ok"]
     for overlay in overlays:
         await overlay.wait_for(lambda o=overlay: o.rev == live.service.revision)
@@ -97,9 +98,9 @@ async def test_an_idle_phone_keeps_no_task_of_its_own(live) -> None:
         before = len(asyncio.all_tasks())
         connected = [await raw_phone(http, live) for _ in range(phones)]
         grown = len(asyncio.all_tasks()) - before
-        # aiohttp's two are all: the connection's and its request's (python-engineio's own websockets kept
-        # 4 more each: a writer, its wait on the queue, a reader's wait and a sleeping ping).
-        assert grown <= 2 * phones, f"{grown} tasks for {phones} idle phones"
+        # None at all once their websockets are open (python-engineio's own websockets kept 4 each: a
+        # writer, its wait on the queue, a reader's wait and a sleeping ping; aiohttp 2 more).
+        assert grown <= 2, f"{grown} tasks for {phones} idle phones"
         for ws in [first, *connected]:
             await ws.close()
 
@@ -121,7 +122,7 @@ async def test_pings_come_from_a_timer_and_a_silent_client_is_dropped(live) -> N
 
 
 async def test_a_client_that_stops_reading_is_cut_off(live, monkeypatch) -> None:
-    monkeypatch.setattr(sockets, "BACKLOG_MOST", 256 * 1024)
+    monkeypatch.setattr(websocket, "BACKLOG_MOST", 256 * 1024)
     eio = engine(live)
     reader, writer = await asyncio.open_connection("127.0.0.1", live.server.port)
     writer.write(
