@@ -134,6 +134,7 @@ class PhonesLink:
     def __init__(self, service: ShowService, hub: Hub, secret: bytes, handoff: Handoff) -> None:
         self.service, self.hub, self.secret, self.handoff = service, hub, secret, handoff
         self._writer: asyncio.StreamWriter | None = None
+        self._held: list[Message] = []  # this turn's packets, sent once the desk's work is done (``relay``)
         self._servers: list[asyncio.AbstractServer] = []
         self._hands: asyncio.Task | None = None
 
@@ -158,15 +159,16 @@ class PhonesLink:
             self._writer.close()
 
     async def _take_hands(self, hand: socket.socket) -> None:
-        hand.setblocking(False)
-        loop = asyncio.get_running_loop()
-        while True:
-            channel, _ = await loop.sock_accept(hand)
-            if not same_user(channel):
-                log.warning("a process of another user knocked on the phones' channel: refused")
-                channel.close()
-                continue
-            self.handoff.attach(channel)  # the phones process's new channel replaces its last one
+        with hand:  # closed when ``stop`` cancels this
+            hand.setblocking(False)
+            loop = asyncio.get_running_loop()
+            while True:
+                channel, _ = await loop.sock_accept(hand)
+                if not same_user(channel):
+                    log.warning("a process of another user knocked on the phones' channel: refused")
+                    channel.close()
+                    continue
+                self.handoff.attach(channel)  # the phones process's new channel replaces its last one
 
     def _send(self, message: Message) -> None:
         writer = self._writer
@@ -188,10 +190,20 @@ class PhonesLink:
 
     def relay(self, namespace: str, room: str, encoded: str) -> None:
         """A packet for the phones' namespace, to the phones process too (the hub's ``relay``), after the
-        audience's snapshot as of now, for the phones that join meanwhile (the overlays' patch is out)."""
+        audience's snapshot as of now, for the phones that join meanwhile.
+
+        Both leave at the event loop's next turn: a producer's command syncs the log and sends its ACK
+        first, and only then does the phones process wake to write thousands of frames, on the core the
+        desk's own clients would otherwise wait for (the overlays' patch is already out)."""
         if self._writer is not None and namespace == PHONES_NAMESPACE:
-            self._send(Snapshot(self.service.snapshot("audience")))
-            self._send(Packet(namespace, room, encoded))
+            if not self._held:
+                asyncio.get_running_loop().call_soon(self._release)
+            self._held += (Snapshot(self.service.snapshot("audience")), Packet(namespace, room, encoded))
+
+    def _release(self) -> None:
+        held, self._held = self._held, []
+        for message in held:
+            self._send(message)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not same_user(writer.get_extra_info("socket")):
