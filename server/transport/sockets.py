@@ -211,7 +211,7 @@ class DirectSocket(AsyncSocket):
                 except Exception:  # a fault of ours: logged, and the connection carries on (as the library does)
                     log.exception("%s: error handling an engine.io packet", self.sid)
         finally:
-            self._handing = None
+            self._handing, self._inbox = None, None  # an empty deque is 624 bytes a phone
             if wire.transport is None:  # it was lost meanwhile: the socket ends after its last packet
                 await self._end()
 
