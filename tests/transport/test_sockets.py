@@ -107,7 +107,7 @@ async def test_an_idle_phone_keeps_no_task_of_its_own(live) -> None:
 
 async def test_pings_come_from_a_timer_and_a_silent_client_is_dropped(live) -> None:
     eio = engine(live)
-    eio.ping_interval, eio.ping_timeout = 0.2, 0.3
+    eio.ping_interval, eio.ping_timeout = 0.2, 1.0  # a pong is due within the timeout of its ping
     async with aiohttp.ClientSession() as http:
         ws = await raw_phone(http, live)
         for _ in range(3):  # answered pings keep it

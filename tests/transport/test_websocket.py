@@ -261,10 +261,9 @@ def test_a_clients_goodbye_is_answered_and_the_connection_ends(run) -> None:
 
 
 def test_the_servers_goodbye_waits_for_the_clients_and_cuts_off_one_that_never_answers(run, monkeypatch) -> None:
-    monkeypatch.setattr(websocket, "CLOSE_WAIT", 0.3)
-
     async def main() -> None:
         async with echo_server() as echo:
+            monkeypatch.setattr(websocket, "CLOSE_WAIT", 30.0)  # it waits for the client's goodbye
             async with connected(echo) as (reader, writer):
                 (ws,) = echo.open
                 closing = asyncio.ensure_future(ws.close(websocket.GOING_AWAY))
@@ -275,6 +274,7 @@ def test_the_servers_goodbye_waits_for_the_clients_and_cuts_off_one_that_never_a
                 async with asyncio.timeout(5):
                     await closing
                     assert await reader.read() == b""
+            monkeypatch.setattr(websocket, "CLOSE_WAIT", 0.3)
             async with connected(echo) as (reader, writer):
                 (ws,) = echo.open
                 async with asyncio.timeout(5):
