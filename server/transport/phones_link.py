@@ -169,6 +169,7 @@ class PhonesLink:
                     channel.close()
                     continue
                 self.handoff.attach(channel)  # the phones process's new channel replaces its last one
+                log.info("the phones process's channel is attached")
 
     def _send(self, message: Message) -> None:
         writer = self._writer

@@ -24,7 +24,7 @@ from tests.deploy.conftest import Nginx
 from tests.processes import RedisServer, free_port, printed_urls, run_server, server_pid, stop
 from tests.transport.conftest import ViewClient
 from tests.transport.phones import RawPhone
-from tests.transport.test_phones_process import LINKED, connections
+from tests.transport.test_phones_process import ATTACHED, LINKED, connections
 
 TOKEN = "deploy-test-producer"
 TEAM_TOKEN = "deploy-test-team-tam-ky"
@@ -232,7 +232,9 @@ async def test_pages_and_a_vote_through_nginx_with_run_and_its_phones_process(
         url = nginx.url()
         log = tmp_path / "show.log"
         async with asyncio.timeout(10):  # the phones process linked: the phones go to it from now on
-            while (phones := server_pid(proc, "phones")) is None or LINKED not in log.read_text():
+            while (phones := server_pid(proc, "phones")) is None or not all(
+                line in log.read_text() for line in (LINKED, ATTACHED)
+            ):
                 await asyncio.sleep(0.02)
         _, _, overlay, phone = await _desk_and_phone(browser, url, url, TOKEN, "run")
         producer = await ViewClient(f"http://127.0.0.1:{port}", "/control", {"token": TOKEN}).connect()

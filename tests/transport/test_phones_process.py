@@ -22,6 +22,7 @@ from tests.processes import ServerProcess, server_pid, until_healthy
 from tests.transport.conftest import RUN_TOKEN as TOKEN
 
 LINKED = "the phones process is linked"  # the owner's log
+ATTACHED = "the phones process's channel is attached"  # from then on the owner hands phones over
 
 
 class Phone:
@@ -158,12 +159,18 @@ def connections(pid: int, port: int) -> int:
 
 
 async def the_phones_process(server: ServerProcess, old: int | None = None, links: int = 1) -> int:
-    """The phones process's pid (a new one after ``old``), once the owner says it is linked ``links`` times
-    (the phones that come before are the owner's own)."""
+    """The phones process's pid (a new one after ``old``), once the owner says it is linked and its channel
+    attached ``links`` times: the phones that come before are the owner's own (a long-polling phone's
+    next request would go to a process that never heard of its session)."""
     assert server.proc is not None
     log = server.db.with_suffix(".log")
+
+    def ready() -> bool:
+        text = log.read_text()
+        return text.count(LINKED) >= links and text.count(ATTACHED) >= links
+
     async with asyncio.timeout(10):
-        while (pid := server_pid(server.proc, "phones")) in (None, old) or log.read_text().count(LINKED) < links:
+        while (pid := server_pid(server.proc, "phones")) in (None, old) or not ready():
             await asyncio.sleep(0.02)
     return pid  # type: ignore[return-value]
 
