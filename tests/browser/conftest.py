@@ -74,16 +74,7 @@ class Studio:
         return self.app[ACCESS].token(role, subject)
 
     async def open(self, path: str, size: str = "desktop", context=None):
-        width, height = SIZES[size]
-        if context is None:
-            context = await self.browser.new_context(viewport={"width": width, "height": height})
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        # A CSP refusal (an inline style, a script from elsewhere) is an error of the page too.
-        page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-        page.errors = errors
-        await page.goto(f"{self.url}{path}")
+        page = await open_page(self.browser, f"{self.url}{path}", size, context)
         self.pages.append(page)
         return page
 
@@ -101,6 +92,21 @@ class Studio:
         page = await self.open(f"/judge?token={self.token('judge', judge)}", size)
         await page.wait_for_selector("body[data-status=live]")
         return page
+
+
+async def open_page(browser, url: str, size: str = "desktop", context=None):
+    """``url`` in a new page of ``context`` (a fresh one at ``size`` if None); its errors in ``page.errors``."""
+    width, height = SIZES[size]
+    if context is None:
+        context = await browser.new_context(viewport={"width": width, "height": height})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A CSP refusal (an inline style, a script from elsewhere) is an error of the page too.
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.errors = errors
+    await page.goto(url)
+    return page
 
 
 async def screenshot(page, name: str) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import open_page, screenshot
 from tests.processes import ServerProcess
 from tests.transport.conftest import RUN_TOKEN
 from tests.transport.test_phones_process import Producer, connections, tally, the_phones_process
@@ -24,11 +24,7 @@ async def test_a_phone_votes_through_the_phones_process_and_comes_back_when_it_d
         phones = await the_phones_process(server)
         await producer.connect()
         await producer.open_poll()
-        context = await browser.new_context(viewport={"width": 390, "height": 844})
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(f"{server.url}/audience")
+        page = await open_page(browser, f"{server.url}/audience", "phone")
         await page.wait_for_selector("body[data-status=live]", state="attached")
         assert connections(phones, server.port) == 1  # the page's websocket; the page came from the show's
         button = page.locator('#options button[data-option="B"]')
@@ -41,7 +37,7 @@ async def test_a_phone_votes_through_the_phones_process_and_comes_back_when_it_d
         await page.wait_for_selector("body[data-status=live]", state="attached", timeout=10_000)
         await expect(page.locator("#options button.mine")).to_have_attribute("data-option", "B")
         assert await tally(server, producer) == {"B": 1}
-        assert errors == []
+        assert page.errors == []
     finally:
         await producer.sio.disconnect()
         server.stop()
