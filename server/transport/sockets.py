@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import time
 from collections import deque
 from typing import Any
@@ -39,7 +38,17 @@ from engineio.async_socket import AsyncSocket
 
 from server.transport import websocket
 from server.transport.limits import ADDRESS, network_address
-from server.transport.websocket import CLOSE_WAIT, GOING_AWAY, Gone, Refused, WebSocket, take_over
+from server.transport.websocket import (
+    BINARY,
+    CLOSE_WAIT,
+    GOING_AWAY,
+    TEXT,
+    Gone,
+    Refused,
+    WebSocket,
+    server_frame,
+    take_over,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +59,8 @@ def frame(pkt: eio_packet.Packet) -> bytes:
     cached: bytes | None = pkt.__dict__.get("ws_frame")
     if cached is None:
         encoded = pkt.encode()
-        payload, opcode = (encoded.encode(), 0x1) if isinstance(encoded, str) else (bytes(encoded), 0x2)
-        size = len(payload)
-        if size < 126:
-            head = struct.pack("!BB", 0x80 | opcode, size)
-        elif size < 1 << 16:
-            head = struct.pack("!BBH", 0x80 | opcode, 126, size)
-        else:
-            head = struct.pack("!BBQ", 0x80 | opcode, 127, size)
-        cached = pkt.ws_frame = head + payload
+        text = isinstance(encoded, str)
+        cached = pkt.ws_frame = server_frame(TEXT if text else BINARY, encoded.encode() if text else bytes(encoded))
     return cached
 
 

@@ -32,7 +32,7 @@ CLOSE_WAIT = 2.0  # seconds a closing websocket waits for the client's goodbye
 BACKLOG_MOST = 1 << 20
 
 NORMAL, GOING_AWAY, PROTOCOL_ERROR, INVALID_DATA, TOO_BIG = 1000, 1001, 1002, 1007, 1009
-_CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+_CONTINUATION, TEXT, BINARY, _CLOSE, _PING, _PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 
 
 class Refused(Exception):
@@ -64,8 +64,20 @@ def accept_key(headers: Any) -> str:
     return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
 
 
+def server_frame(opcode: int, payload: bytes) -> bytes:
+    """One whole, unmasked frame as a server sends it (RFC 6455, 5.2: the shortest length form)."""
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", 0x80 | opcode, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", 0x80 | opcode, 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 127, size)
+    return head + payload
+
+
 def close_frame(code: int) -> bytes:
-    return struct.pack("!BBH", 0x80 | _CLOSE, 2, code)
+    return server_frame(_CLOSE, code.to_bytes(2, "big"))
 
 
 def _unmask(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
@@ -195,7 +207,7 @@ class WebSocket(asyncio.Protocol):
             if not fin or len(payload) > 125:
                 return self.fail(PROTOCOL_ERROR, "a control frame must be whole and at most 125 bytes")
             if opcode == _PING:
-                self.write(struct.pack("!BB", 0x80 | _PONG, len(payload)) + payload)
+                self.write(server_frame(_PONG, payload))
             elif opcode == _CLOSE:  # the client's goodbye: ours in answer, then the connection ends
                 code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else NORMAL
                 self._send_close(code if 1000 <= code < 5000 and code not in (1004, 1005, 1006, 1015) else NORMAL)
@@ -212,7 +224,7 @@ class WebSocket(asyncio.Protocol):
                 return
             opcode, *parts = self._parts  # type: ignore[assignment]
             self._parts, payload = None, b"".join(parts)  # type: ignore[arg-type]
-        elif opcode in (_TEXT, _BINARY):
+        elif opcode in (TEXT, BINARY):
             if self._parts is not None:
                 return self.fail(PROTOCOL_ERROR, "a new message before the last one ended")
             if not fin:
@@ -220,7 +232,7 @@ class WebSocket(asyncio.Protocol):
                 return
         else:
             return self.fail(PROTOCOL_ERROR, f"unknown opcode {opcode}")
-        if opcode == _TEXT:
+        if opcode == TEXT:
             try:
                 text = payload.decode()
             except UnicodeDecodeError:

@@ -22,7 +22,7 @@ import uvloop
 from aiohttp import web
 
 from server.transport import websocket
-from server.transport.websocket import Gone, Refused, WebSocket, take_over
+from server.transport.websocket import Gone, Refused, WebSocket, server_frame, take_over
 
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "asyncio": asyncio.new_event_loop,
@@ -48,15 +48,6 @@ class Echo:
     open: set[WebSocket] = field(default_factory=set)
     lost: list[WebSocket] = field(default_factory=list)
     requests: list[weakref.ref[web.BaseRequest]] = field(default_factory=list)
-
-
-def server_frame(opcode: int, payload: bytes) -> bytes:
-    size = len(payload)
-    if size < 126:
-        return struct.pack("!BB", 0x80 | opcode, size) + payload
-    if size < 1 << 16:
-        return struct.pack("!BBH", 0x80 | opcode, 126, size) + payload
-    return struct.pack("!BBQ", 0x80 | opcode, 127, size) + payload
 
 
 def client_frame(opcode: int, payload: bytes, fin: bool = True, masked: bool = True, reserved: int = 0) -> bytes:
