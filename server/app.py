@@ -13,13 +13,18 @@ from typing import Any
 import redis.asyncio as aioredis
 from aiohttp import web
 from msgspec import Struct
+from msgspec.structs import replace
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from server.configs import load_show
+from server.configs.quiz import load_quiz
 from server.core.config import ShowConfig
+from server.log.quiz_log import QuizLog
 from server.log.store import EventLog
 from server.obs.link import ObsLink
+from server.online.otp import ConsoleSender, Sender
+from server.online.quiz_service import QuizService
 from server.season.book import SeasonBook
 from server.season.live import SeasonDesk, season_show_config
 from server.show.service import ShowService, now_ms
@@ -41,6 +46,8 @@ from server.transport.pads import add_pads
 from server.transport.pages import add_pages
 from server.transport.phones_link import PHONES_PATH, PhonesLink
 from server.transport.phones_process import OwnerLine
+from server.transport.quiz_api import QUIZ, QuizApi, add_quiz_routes
+from server.transport.quiz_pages import add_quiz_pages
 from server.transport.rooms import RedisRooms, Rooms
 from server.transport.screen import add_screen
 from server.transport.sockets import hang_up, plain_websockets
@@ -268,3 +275,40 @@ def _obs_link(config, settings: Settings, hub: Hub) -> ObsLink | None:
     password = os.environ.get("SHOWCALLER_OBS_PASSWORD") or config.obs.password
     hub.obs = ObsLink(config, config.obs, password, on_status=lambda _: hub.presence_changed())
     return hub.obs
+
+
+def create_quiz_app(
+    config_path: Path,
+    db_path: Path,
+    sender: Sender | None = None,
+    clock: Callable[[], int] = now_ms,
+    rehearsal: bool = False,
+) -> web.Application:
+    """A ready-to-run application for an online quiz stage (``python -m server quiz run``); a ``rehearsal``
+    opens the quiz now, for as long as its window lasts (the file's own window is for the real thing)."""
+    config = load_quiz(config_path)
+    if rehearsal:
+        config = replace(config, opens=clock(), closes=clock() + config.closes - config.opens)
+    app = web.Application(client_max_size=MAX_BODY)
+    app[TRUSTED_PROXIES] = TrustedProxies(())
+    app.middlewares.append(proxy_headers)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        quiz_log = QuizLog(db_path)
+        service = QuizService(config, quiz_log, clock)
+        holders = ["organizer"] + [f"judge:{j.id}" for j in config.judges]
+        api = QuizApi(service, sender or ConsoleSender(), quiz_log.secret(), quiz_log.tokens(holders))
+        app[QUIZ] = api
+        service.start_clock()
+        try:
+            yield
+        finally:
+            service.stop()
+            await service.drain()
+            quiz_log.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    add_security_headers(app)
+    add_quiz_routes(app)
+    add_quiz_pages(app)
+    return app

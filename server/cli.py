@@ -28,7 +28,7 @@ STOP_GRACE_S = 2.0  # seconds a stopping server gives requests in flight before 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description="showcaller: live quiz-show scoring")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="validate a show config (or a *.season.yaml) and summarise it")
+    check = sub.add_parser("check", help="validate a show config (or a *.season.yaml, *.quiz.yaml) and summarise it")
     check.add_argument("file", type=Path)
     rep = sub.add_parser("replay", help="replay a show database and print the scoreboards")
     rep.add_argument("db", type=Path)
@@ -89,6 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
     setup.add_argument("--url", default="http://127.0.0.1:8080", help="where OBS reaches this server's overlay pages")
     season_cli.add_parsers(sub)
+    quiz = sub.add_parser("quiz", help="an online quiz stage: check its file, run its server, export its results")
+    quiz.add_argument("action", choices=("check", "run", "export"))
+    quiz.add_argument("file", type=Path, help="the quiz file (show_configs/*.quiz.yaml)")
+    quiz.add_argument("--db", type=Path, default=None, help="quiz database (default: beside the quiz file)")
+    quiz.add_argument("--host", default=DEFAULT_HOST, help=f"where to listen (default {DEFAULT_HOST})")
+    quiz.add_argument("--port", type=int, default=8090)
+    quiz.add_argument("--rehearsal", action="store_true", help="open the quiz now, whatever its window says")
+    quiz.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")
     docs = sub.add_parser("docs", help="write docs/schema/ and docs/openapi.yaml from the wire contract")
     docs.add_argument("--out", type=Path, default=DOCS, help="the docs folder to write into (default: docs/)")
     args = parser.parse_args(argv)
@@ -97,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return season_cli.run(args)
         if args.command == "docs":
             return _docs(args.out)
+        if args.command == "quiz":
+            return _quiz(args)
         if args.command == "check":
             return _check(args.file)
         if args.command == "replay":
@@ -160,6 +170,8 @@ def _check(path: Path) -> int:
         stages = ", ".join(f"{s.title} ({s.shows} show(s))" for s in season.stages)
         print(f"{season.title} ({season.id}): {len(season.teams)} teams; {stages}")
         return 0
+    if path.name.endswith(".quiz.yaml"):
+        return _quiz_check(path)
     warnings: list[str] = []
     config = load_show(path, warnings)
     warnings += name_warnings(config, path)
@@ -308,6 +320,84 @@ def phones_first(sockets: list) -> None:
     for sock in sockets:
         sock.close()
     os.nice(PHONES_NICE)
+
+
+def _quiz_check(path: Path) -> int:
+    from server.configs.quiz import load_quiz
+
+    config = load_quiz(path)
+    essay = "an essay" if config.essay else "no essay"
+    print(
+        f"{path}: OK — {config.title}: {config.draw} of {len(config.bank)} questions, {essay}, "
+        f"{len(config.units)} units, {config.duration // 60_000} min each"
+    )
+    return 0
+
+
+def _quiz_export(config, db: Path, out: Path) -> int:
+    from server.core.quiz.book import QuizBook
+    from server.log.quiz_log import QuizLog
+    from server.season.quiz_export import export_quiz
+    from server.show.service import now_ms
+
+    if not db.is_file():
+        print(f"{db}: no such database", file=sys.stderr)
+        return 1
+    log = QuizLog(db)
+    try:
+        book = QuizBook(config)
+        book.replay(log.events(config.id))
+    finally:
+        log.close()
+    for path in export_quiz(book, out, now_ms()):
+        print(path)
+    return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    """``quiz check``: the file's summary; ``quiz run``: its server, until Ctrl-C."""
+    from server.configs.quiz import load_quiz
+
+    if args.action == "check":
+        return _quiz_check(args.file)
+    config = load_quiz(args.file)
+    db = args.db or args.file.with_suffix(".db")
+    if args.action == "export":
+        return _quiz_export(config, db, args.out)
+    import logging
+
+    import uvloop
+    from aiohttp import web
+
+    from server.app import create_quiz_app
+    from server.transport.address import local_base
+    from server.transport.keeper import listen
+    from server.transport.quiz_api import QUIZ
+    from server.transport.serving import serve as serve_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    app = create_quiz_app(args.file, db, rehearsal=args.rehearsal)
+    base = local_base(args.host, args.port)
+
+    async def announce(app: web.Application) -> None:
+        lines = [
+            f"showcaller online quiz: {config.title}",
+            f"  entrants:    {base}/quiz/",
+            f"  hall screen: {base}/quiz/board",
+        ]
+        for token, holder in app[QUIZ].tokens.items():
+            lines.append(f"  {holder + ':':<12} {base}/quiz/{holder.partition(':')[0]}?token={token}")
+        print("\n".join(lines + [f"  database:    {db}"]), flush=True)
+
+    app.on_startup.append(announce)
+    try:
+        sockets = listen(args.host, args.port)
+    except OSError as exc:
+        print(listen_refusal(exc), file=sys.stderr)
+        return 1
+    serve_app(app, sockets, uvloop.new_event_loop(), STOP_GRACE_S)
+    return 0
 
 
 def listen_refusal(exc: OSError) -> str:

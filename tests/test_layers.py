@@ -14,7 +14,7 @@ SERVER = ROOT / "server"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("server.core", "server.format", "server.i18n"),
     ("server.log", "server.configs"),
-    ("server.show", "server.obs"),
+    ("server.show", "server.obs", "server.online"),
     ("server.season",),
     ("server.transport",),
     ("server.app", "server.cli", "server.__main__"),

@@ -121,10 +121,10 @@ def export_season(book: SeasonBook, out_dir: Path, show: str | None = None) -> l
         f"{name}.html": render_html(season, sheets, view, book.clock()).encode("utf-8"),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [_write(out_dir / filename, data) for filename, data in files.items()]
+    return [write_whole(out_dir / filename, data) for filename, data in files.items()]
 
 
-def _write(path: Path, data: bytes) -> Path:
+def write_whole(path: Path, data: bytes) -> Path:
     """Whole or not at all: a half-written file is never left under the final name."""
     part = path.with_name(path.name + ".part")
     part.write_bytes(data)
@@ -256,7 +256,7 @@ def points_rows(sheet: ShowSheet) -> list[list[Any]]:
 def changes_rows(sheets: list[ShowSheet]) -> list[list[Any]]:
     head = ["Mã trận", "Trận", "Loại", "Đội", "Phần thi", "Điểm", "Lúc", "Lý do"]
     rows = [
-        [s.id, s.title, CHANGE[c.kind], c.team, c.segment, c.points, _when(c.at) if c.at else "", c.reason]
+        [s.id, s.title, CHANGE[c.kind], c.team, c.segment, c.points, when(c.at) if c.at else "", c.reason]
         for s in sheets
         for c in s.changes
     ]
@@ -277,11 +277,11 @@ def judges_rows(sheets: list[ShowSheet]) -> list[list[Any]]:
     return [head, *rows]
 
 
-def _when(ms: int) -> str:
+def when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000).strftime("%d/%m/%Y %H:%M")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A CSV cell: decimals without exponent or locale."""
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
@@ -306,7 +306,7 @@ def render_csv(sheets: list[ShowSheet], view: dict[str, Any] | None) -> str:
         if n:
             writer.writerow([])
         writer.writerow([title])
-        writer.writerows([[_plain(v) for v in row] for row in rows])
+        writer.writerows([[plain(v) for v in row] for row in rows])
     return out.getvalue()
 
 
@@ -319,8 +319,8 @@ def render_xlsx(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
     wb.properties.title = season.title
     wb.properties.creator = "showcaller"
     if view is not None:
-        _sheet(wb, "Bảng xếp hạng", standings_rows(view))
-        _sheet(wb, "Sơ đồ thi đấu", bracket_rows(view))
+        add_sheet(wb, "Bảng xếp hạng", standings_rows(view))
+        add_sheet(wb, "Sơ đồ thi đấu", bracket_rows(view))
     for s in sheets:
         changes = [row[2:] for row in changes_rows([s])]  # the show's id and title are the sheet's
         notes = [
@@ -328,31 +328,31 @@ def render_xlsx(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
             [],
             ["Đội thắng", ", ".join(s.winners)],
             ["Mã trận", s.id],
-            ["Kết thúc lúc", _when(s.ended_at)],
+            ["Kết thúc lúc", when(s.ended_at)],
         ]
-        _sheet(wb, _sheet_name(wb, s.title), points_rows(s), notes)
-    judges = _sheet(wb, "Giám khảo", judges_rows(sheets))
+        add_sheet(wb, _sheet_name(wb, s.title), points_rows(s), notes)
+    judges = add_sheet(wb, "Giám khảo", judges_rows(sheets))
     judges.auto_filter.ref = judges.dimensions
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def _sheet(wb: Workbook, title: str, rows: list[list[Any]], notes: list[list[Any]] | None = None) -> Worksheet:
+def add_sheet(wb: Workbook, title: str, rows: list[list[Any]], notes: list[list[Any]] | None = None) -> Worksheet:
     """A table (its header bold and frozen), then ``notes`` under it after a blank row: a second table
     whose header is bold too, whose last cells (a reason, a name) may run on over the empty cells."""
     ws = wb.create_sheet(title)
     for row in rows:
-        ws.append([_cell(v) for v in row])
-    _bold(ws[1])
+        ws.append([xlsx_cell(v) for v in row])
+    bold(ws[1])
     widths = [max(len(str(v)) for v in column if v is not None) for column in zip(*rows, strict=True)]
     if notes:
         ws.append([])
         for row in notes:
-            ws.append([_cell(v) for v in row])
+            ws.append([xlsx_cell(v) for v in row])
             for n, value in enumerate(row[:-1]):
                 widths[n] = max(widths[n], len(str(value)))
-        _bold(ws[len(rows) + 2])
+        bold(ws[len(rows) + 2])
     for n, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(n)].width = min(max(width, 6), 60) + 2
     ws.freeze_panes = "A2"
@@ -362,12 +362,12 @@ def _sheet(wb: Workbook, title: str, rows: list[list[Any]], notes: list[list[Any
     return ws
 
 
-def _bold(cells: Any) -> None:
-    for cell in cells:
-        cell.font = Font(bold=True)
+def bold(cells: Any) -> None:
+    for c in cells:
+        c.font = Font(bold=True)
 
 
-def _cell(value: Any) -> Any:
+def xlsx_cell(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
@@ -394,7 +394,7 @@ def render_html(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
     decimals = max((stage.show.decimals for stage in season.stages), default=0)
     env.filters["vi"] = lambda v: fmt.points(v, decimals, "vi")
     env.filters["signed"] = lambda v: fmt.signed(v, decimals, "vi")
-    env.filters["when"] = _when
+    env.filters["when"] = when
     env.filters["css_string"] = _css_string
     return env.get_template("results.html").render(
         season=season,
@@ -404,8 +404,8 @@ def render_html(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
         result=RESULT,
         show_status=SHOW_STATUS,
         change=CHANGE,
-        generated=_when(now_ms),
-        fonts=Markup(_font_faces()),
+        generated=when(now_ms),
+        fonts=Markup(font_faces()),
     )
 
 
@@ -414,7 +414,7 @@ def _css_string(text: str) -> Markup:
     return Markup('"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text) + '"')
 
 
-def _font_faces() -> str:
+def font_faces() -> str:
     """Be Vietnam Pro as installed, else the copy showcaller ships inlined (the page loads nothing)."""
     css = FONTS / "fonts.css"
     if not css.exists():

@@ -33,16 +33,12 @@ def _no_token() -> dict[str, Any]:
     return p.error("unauthorized", "wire.bearer_missing")
 
 
-def _too_large() -> dict[str, Any]:
-    return p.error("too_large", "wire.body_too_large", max_payload=p.MAX_PAYLOAD)
-
-
 def reply(body: dict[str, Any], status: int | None = None) -> web.Response:
     if status is None:
         status = (
             200
             if body["ok"]
-            else _STATUS.get(body["error"]["code"], 409 if body["error"]["code"] in ("phase", "rule") else 400)
+            else _STATUS.get(body["error"]["code"], 409 if body["error"]["code"] in ("phase", "rule", "quiz") else 400)
         )
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
@@ -74,23 +70,9 @@ async def post_command(request: web.Request) -> web.Response:
     if not _producer(request):
         return reply(_no_token())
     name = request.match_info["name"]
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        return reply(_too_large())
-    if len(raw) > p.MAX_PAYLOAD:
-        return reply(_too_large())
-    try:
-        payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-        json.dumps(payload, ensure_ascii=False).encode()  # "\ud800" is valid JSON, but not valid text
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return reply(p.error("bad_request", "wire.body_not_json", exc=exc))
-    except UnicodeEncodeError:
-        return reply(p.error("bad_request", "wire.body_not_unicode"))
-    except RecursionError:
-        return reply(p.error("bad_request", "wire.body_too_deep"))
     service = request.app[SERVICE]
     try:
+        payload = await json_body(request)
         producer = request.app[ACCESS].actor(request.headers["Authorization"].partition(" ")[2].strip())
         command = p.parse_command("control", name, payload, producer)
         async with service.gate():
@@ -101,6 +83,26 @@ async def post_command(request: web.Request) -> web.Response:
         log.exception("HTTP command %s failed", name)
         return reply(p.error("internal", "wire.command_failed"))
     return reply(p.ok(rev=action.seq, label=action.label, label_words=words_of(action).wire()))
+
+
+async def json_body(request: web.Request, most: int = p.MAX_PAYLOAD) -> Any:
+    """The request's JSON body (``{}`` if empty), or ``ProtocolError`` saying what is wrong with it."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > most:
+        raise p.ProtocolError("too_large", "wire.body_too_large", max_payload=most)
+    try:
+        payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        json.dumps(payload, ensure_ascii=False).encode()  # "\ud800" is valid JSON, but not valid text
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise p.ProtocolError("bad_request", "wire.body_not_json", exc=exc) from None
+    except UnicodeEncodeError:
+        raise p.ProtocolError("bad_request", "wire.body_not_unicode") from None
+    except RecursionError:
+        raise p.ProtocolError("bad_request", "wire.body_too_deep") from None
+    return payload
 
 
 async def get_awards(request: web.Request) -> web.Response:

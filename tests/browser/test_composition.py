@@ -11,9 +11,10 @@ from server.configs import load_show
 from server.core.zones import OVERLAY_ZONES, ZONES, collisions
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_overlays import FULL, LAYERS_ON, POLL, SETTLE, WAIT, open_overlay
+from tests.conftest import SHIPPED_SHOWS
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOWS = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name.endswith(".season.yaml"))
+SHOWS = SHIPPED_SHOWS
 
 # Each visible layer: its box, its panel's box (what is drawn), and whether the panel was scaled into it.
 BOXES = """() => [...document.querySelectorAll('.layer[data-on="1"]')].map((layer) => {

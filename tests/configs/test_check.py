@@ -10,9 +10,10 @@ import pytest
 
 from server.cli import main
 from server.configs import ConfigError, load_show
+from tests.conftest import SHIPPED_SHOWS
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name.endswith(".season.yaml"))
+SHIPPED = SHIPPED_SHOWS
 
 VALID = """\
 show:

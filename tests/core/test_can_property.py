@@ -27,9 +27,10 @@ from server.core.possible import SIMPLE, Can, judge_can, judges_can, producer_ca
 from server.core.show import execute
 from server.core.standings import standings, ties
 from server.core.state import ShowState
+from tests.conftest import SHIPPED_SHOWS
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOWS = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name.endswith(".season.yaml"))
+SHOWS = SHIPPED_SHOWS
 START = 1_718_000_000_000
 Ask = Callable[[ShowConfig, ShowState, int], Can]  # what a role can do, at a time
 

@@ -14,10 +14,11 @@ from server.core.config import OVERLAYS
 from server.core.errors import NotFound
 from server.core.zones import OVERLAY_ZONES, SAFE, ZONES, collide, collisions, fitting, zone_of
 from server.show.views import producer_view, public_view
+from tests.conftest import SHIPPED_SHOWS
 from tests.core.play import Play, exact, make_show
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name.endswith(".season.yaml"))
+SHIPPED = SHIPPED_SHOWS
 
 RUNDOWN = """
   - id: greet

@@ -24,9 +24,10 @@ from server.show.preview import Preview, sample_season
 from server.show.service import ShowService
 from server.show.sim import Simulator
 from server.transport.contract import views, wire
+from tests.conftest import SHIPPED_SHOWS
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name.endswith(".season.yaml"))
+CONFIGS = SHIPPED_SHOWS
 SEASON = ROOT / "show_configs" / "quang-nam-2024.season.yaml"
 
 

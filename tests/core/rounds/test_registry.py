@@ -20,10 +20,11 @@ from server.core.config import ShowConfig
 from server.core.rounds import BY_NAME, NAMES, ROUNDS, RoundType, capabilities, round_of
 from server.core.rounds.base import Capabilities, Settings, read
 from server.show.views import producer_view, public_view
+from tests.conftest import SHIPPED_SHOWS
 from tests.core.play import Play, make_config
 
 ROOT = Path(__file__).resolve().parents[3]
-SHIPPED = sorted(p for p in (ROOT / "show_configs").glob("*.yaml") if not p.name.endswith(".season.yaml"))
+SHIPPED = SHIPPED_SHOWS
 
 
 def test_every_round_is_listed_once_and_its_settings_are_tagged_with_its_name() -> None:

@@ -1,0 +1,106 @@
+"""An online quiz's results as the organizers keep them: ``<id>.csv``, ``<id>.xlsx`` and ``<id>.html``
+(printable), each with the ranking, the participation by unit and the judges' essay marks; the contact
+details are in the CSV and the xlsx (to reach the winners), never on the printable page (it goes up on a
+notice board)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from openpyxl import Workbook
+
+from server import format as fmt
+from server.core.quiz.book import QuizBook
+from server.season.export import add_sheet, font_faces, plain, when, write_whole
+
+
+def export_quiz(book: QuizBook, out_dir: Path, now_ms: int) -> list[Path]:
+    """Write the three files for ``book``'s quiz into ``out_dir``; returns their paths."""
+    name = book.config.id
+    tables = quiz_tables(book)
+    files = {
+        f"{name}.csv": render_csv(tables).encode("utf-8-sig"),
+        f"{name}.xlsx": render_xlsx(book, tables),
+        f"{name}.html": render_html(book, now_ms).encode("utf-8"),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write_whole(out_dir / filename, data) for filename, data in files.items()]
+
+
+def clock(ms: int) -> str:
+    seconds = round(ms / 1000)
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def quiz_tables(book: QuizBook) -> dict[str, list[list[Any]]]:
+    """Title -> rows (the first a header), bilingual headers."""
+    config = book.config
+    results = [["Hạng / Rank", "Mã / Id", "Họ tên / Name", "Đơn vị / Unit", "Liên hệ / Contact", "Câu đúng / Correct",
+                "Thời gian / Time", "Điểm trắc nghiệm / Points", "Tự luận / Essay", "Tổng / Total",
+                "Hết giờ / Timed out", "Bắt đầu / Started", "Nộp / Handed in"]]  # fmt: skip
+    for s in book.standings():
+        attempt = book.attempts[s.entrant]
+        results.append([
+            s.rank, s.entrant, s.name, s.unit, book.entrants[s.entrant].contact, s.correct, clock(s.used), s.points,
+            s.essay, s.total, "x" if attempt.timed_out else "", when(attempt.started), when(attempt.finished or 0),
+        ])  # fmt: skip
+    units = [["Đơn vị / Unit", "Đăng ký / Registered", "Bắt đầu / Started", "Nộp bài / Handed in"]]
+    units += [[u["unit"], u["registered"], u["started"], u["finished"]] for u in book.participation()]
+    criteria = config.essay.criteria if config.essay is not None else ()
+    marks = [["Mã / Id", "Họ tên / Name", "Giám khảo / Judge", *(c.title for c in criteria), "Cộng / Sum"]]
+    judges = {j.id: j.name for j in config.judges}
+    for entrant, by_judge in sorted(book.marks.items()):
+        for judge, given in sorted(by_judge.items()):
+            row = [given[c.id] for c in criteria]
+            marks.append([entrant, book.entrants[entrant].name, judges.get(judge, judge), *row, sum(row, Decimal(0))])
+    return {"Kết quả / Results": results, "Tham gia / Participation": units, "Chấm tự luận / Essay marks": marks}
+
+
+def render_csv(tables: dict[str, list[list[Any]]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for n, (title, rows) in enumerate(tables.items()):
+        if n:
+            writer.writerow([])
+        writer.writerow([title])
+        writer.writerows([[plain(v) for v in row] for row in rows])
+    return out.getvalue()
+
+
+def render_xlsx(book: QuizBook, tables: dict[str, list[list[Any]]]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = book.config.title
+    wb.properties.creator = "showcaller"
+    for title, rows in tables.items():
+        ws = add_sheet(wb, title.split(" / ")[0], rows)
+        ws.auto_filter.ref = ws.dimensions
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def render_html(book: QuizBook, now_ms: int) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["vi"] = lambda v: fmt.points(v, 2, "vi")
+    env.filters["clock"] = clock
+    standings = book.standings()
+    return env.get_template("quiz_results.html").render(
+        quiz=book.config,
+        standings=standings,
+        participation=book.participation(),
+        registered=len(book.entrants),
+        finished=len(standings),
+        generated=when(now_ms),
+        fonts=Markup(font_faces()),
+    )
