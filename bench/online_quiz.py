@@ -164,12 +164,12 @@ class Workers:
                 sys.executable,
                 __file__,
                 WORKER_FLAG,
-                json.dumps(job),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 preexec_fn=die_with_parent,
                 limit=2**26,
             )
+            proc.stdin.write((json.dumps(job) + "\n").encode())  # too long for an argument
             procs.append(proc)
         for proc in procs:
             json.loads(await proc.stdout.readline())
@@ -324,8 +324,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == WORKER_FLAG:
-        asyncio.run(worker(json.loads(sys.argv[2])))
+    if len(sys.argv) > 1 and sys.argv[1] == WORKER_FLAG:
+        asyncio.run(worker(json.loads(sys.stdin.readline())))
         raise SystemExit(0)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

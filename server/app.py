@@ -299,7 +299,7 @@ def create_quiz_app(
         holders = ["organizer"] + [f"judge:{j.id}" for j in config.judges]
         api = QuizApi(service, sender or ConsoleSender(), quiz_log.secret(), quiz_log.tokens(holders))
         app[QUIZ] = api
-        service.start_clock()
+        service.start()
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -146,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refused(exc)
 
 
+GC_THRESHOLDS = (50_000, 20, 100)  # young-generation pauses rarer: a server's heap is mostly long-lived
 REFUSALS = (ConfigError, LogError, ShowError)  # what a command says in words, with exit code 1
 
 
@@ -250,7 +252,6 @@ def _run(
     obs: bool = True,
     cluster: dict | None = None,
 ) -> int:
-    import gc
     import logging
 
     from aiohttp import web
@@ -267,7 +268,7 @@ def _run(
     settings = Settings(
         config_path, db_path or config_path.with_suffix(".db"), host, port, public_url, obs, **(cluster or {})
     )
-    gc.set_threshold(50_000, 20, 100)  # young-generation pauses rarer; the heap is mostly long-lived
+    gc.set_threshold(*GC_THRESHOLDS)
     where = reach(host, port, public_url)
     notes = network_text(host, port, where)
     if settings.redis and not public_url:
@@ -377,6 +378,7 @@ def _quiz(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    gc.set_threshold(*GC_THRESHOLDS)
     app = create_quiz_app(args.file, db, rehearsal=args.rehearsal)
     base = local_base(args.host, args.port)
 

@@ -37,10 +37,14 @@ class QuizLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._checkpointer: sqlite3.Connection | None = None
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
+            # The writer never checkpoints (its commits would wait behind the copy); ``checkpoint`` does, from
+            # a connection of its own, beside the writes.
+            self.db.execute("PRAGMA wal_autocheckpoint=0")
             self.db.executescript(_SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE key='quiz_schema'").fetchone()
             if row is None:
@@ -52,6 +56,16 @@ class QuizLog:
 
     def close(self) -> None:
         self.db.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the database, without holding up the writer (SQLite's PASSIVE
+        checkpoint: the pages a commit is writing meanwhile wait for the next one)."""
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._checkpointer.execute("PRAGMA synchronous=FULL")
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def append(self, quiz_id: str, first_seq: int, events: Sequence[Event]) -> None:
         """Store ``events`` as seq ``first_seq`` onwards, in one transaction; returns once they are on disk."""

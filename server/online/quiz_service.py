@@ -32,6 +32,7 @@ from server.show.service import StorageError, now_ms
 
 log = logging.getLogger(__name__)
 RETRY_MS = 1000  # after the disk refused to end an attempt, try again this much later
+CHECKPOINT_EVERY = 1.0  # seconds between two copies of the WAL into the database, while answers come in
 
 
 class QuizService:
@@ -50,6 +51,7 @@ class QuizService:
         heapq.heapify(self._deadlines)
         self._timer: asyncio.TimerHandle | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._checkpoints: asyncio.Task[None] | None = None
 
     def _replay(self) -> QuizBook:
         book = QuizBook(self.config)
@@ -68,7 +70,8 @@ class QuizService:
         await self.record(Registered(at=self.clock(), entrant=entrant, name=name, unit=unit, contact=contact))
         return self.book.entrants[entrant]
 
-    async def start(self, entrant: str) -> Attempt:
+    async def begin(self, entrant: str) -> Attempt:
+        """Start ``entrant``'s attempt now: their paper drawn, its deadline set."""
         await self.record(Started(at=self.clock(), entrant=entrant, seed=secrets.randbits(32)))
         attempt = self.book.attempts[entrant]
         heapq.heappush(self._deadlines, (attempt.deadline, entrant))
@@ -123,14 +126,30 @@ class QuizService:
 
     # -- the clock ----------------------------------------------------------------------------------
 
-    def start_clock(self) -> None:
-        """End the attempts whose time ran out while the server was down, and every other one at its deadline."""
+    def start(self) -> None:
+        """End the attempts whose time ran out while the server was down, and every other one at its
+        deadline; keep the database's WAL short (``QuizLog.checkpoint``)."""
         self._arm()
+        self._checkpoints = asyncio.get_running_loop().create_task(self._checkpoint_forever())
 
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            self._checkpoints = None
+
+    async def _checkpoint_forever(self) -> None:
+        done = self.on_disk
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            if self.on_disk != done:
+                done = self.on_disk
+                try:
+                    await asyncio.to_thread(self.log.checkpoint)
+                except Exception:  # the next one tries again; the log itself is whole
+                    log.exception("could not checkpoint the quiz's log")
 
     async def drain(self) -> None:
         """Wait until every event recorded so far is on disk (or refused)."""

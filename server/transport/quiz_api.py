@@ -22,6 +22,7 @@ from server.core.quiz.book import QuizBook
 from server.online.otp import Codes, Sender, Sessions, masked
 from server.online.quiz_service import QuizService
 from server.transport import protocol as p
+from server.transport.heap import JoinWaves
 from server.transport.http import json_body, reply
 from server.transport.limits import AddressBuckets, TokenBucket, network_address
 
@@ -31,6 +32,7 @@ BASE = "/quiz/api/"
 BODY_MOST = 64 * 1024  # an essay and then some
 BOARD_ROWS = 100  # the leaderboard's rows on the page and the overlay
 SAVES_PER_SECOND, SAVES_BURST = 5.0, 20  # one entrant's saves: a quick clicker, not a script
+SEEN_MOST = 100_000  # connections remembered as counted
 CODES_PER_ADDRESS = (0.5, 60)  # a hall's Wi-Fi shares an address: a burst of sixty, then one every 2 s
 
 
@@ -78,9 +80,28 @@ ROUTES = (  # method, path under BASE, handler
 
 def add_quiz_routes(app: web.Application) -> None:
     """The API's routes, answered by the app's ``QuizApi`` (made when the app starts, its log open)."""
+    app.middlewares.append(_new_connections(JoinWaves()))
     for method, path, name in ROUTES:
         app.router.add_route(method, BASE + path, _handler(name))
     app.router.add_get("/healthz", _handler("health"))
+
+
+def _new_connections(waves: JoinWaves) -> Callable:
+    """Count each new connection as a join: once a wave of entrants has connected, the heap they made is
+    frozen (``server.transport.heap``), so that collections stop re-scanning thousands of connections."""
+    seen: set[int] = set()  # the connections' ids (one reused by a later connection merely is not counted)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
+        connection = id(request.protocol)
+        if connection not in seen:
+            if len(seen) > SEEN_MOST:
+                seen.clear()
+            seen.add(connection)
+            waves.joined()
+        return await handler(request)
+
+    return middleware
 
 
 def _handler(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -219,7 +240,7 @@ class QuizApi:
 
     async def start(self, request: web.Request) -> dict[str, Any]:
         entrant = self._entrant(request)
-        await self.service.start(entrant)
+        await self.service.begin(entrant)
         return p.ok(**self._me(entrant))
 
     async def answer(self, request: web.Request) -> dict[str, Any]:

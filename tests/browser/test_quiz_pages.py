@@ -125,7 +125,7 @@ async def test_the_hall_sees_the_leaders_and_the_judges_mark_blind(quiz_site: Qu
     api = quiz_site.api
     for n, unit in enumerate(["Xã Hòa Xá", "Xã Viên An", "Xã Hòa Xá"]):
         entrant = await api.service.register(f"Thí sinh {n + 1}", unit, f"090000000{n}")
-        await api.service.start(entrant.id)
+        await api.service.begin(entrant.id)
         for item in range(n + 2):
             await api.service.answer(entrant.id, item, 0)
         await api.service.write_essay(entrant.id, f"Bài viết của thí sinh số {n + 1}: chuyển đổi số ở xã.")

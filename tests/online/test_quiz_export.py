@@ -20,7 +20,7 @@ async def _played(quiz, db: Path) -> None:
     service = QuizService(quiz, QuizLog(db), lambda: OPENS + 60_000)
     for n, unit in enumerate(["Xã Hòa Xá", "Xã Viên An"]):
         entrant = await service.register(f"Thí sinh {n + 1}", unit, f"090000000{n}")
-        attempt = await service.start(entrant.id)
+        attempt = await service.begin(entrant.id)
         for item in range(n + 1):
             right = attempt.paper[item].order.index(quiz.bank[attempt.paper[item].question].answer)
             await service.answer(entrant.id, item, right)

@@ -44,7 +44,7 @@ async def test_answers_of_many_entrants_share_commits_and_are_all_on_disk_when_a
     quiz_log.append = counting  # type: ignore[method-assign]
     entrants = [await service.register(f"Người {n}", quiz.units[n % 5], f"09000000{n:02d}") for n in range(50)]
     for e in entrants:
-        await service.start(e.id)
+        await service.begin(e.id)
     commits = 0
     await asyncio.gather(*(service.answer(e.id, item, 1) for e in entrants for item in range(20)))
     assert commits < 1000 / 10, commits  # 1,000 answers in far fewer commits
@@ -60,7 +60,7 @@ async def test_a_refused_disk_is_an_error_and_the_book_stays_as_the_log_says(qui
     quiz_log = QuizLog(log_path)
     service = QuizService(quiz, quiz_log, Clock(OPENS + 1000))
     entrant = await service.register("An", quiz.units[0], "0900000001")
-    await service.start(entrant.id)
+    await service.begin(entrant.id)
     await service.answer(entrant.id, 0, 1)
 
     def refuse(*args):
@@ -81,7 +81,7 @@ async def test_a_refused_event_is_not_written(quiz, log_path) -> None:
     service = QuizService(quiz, QuizLog(log_path), Clock(OPENS - 1))
     entrant = await service.register("An", quiz.units[0], "0900000001")
     with pytest.raises(QuizError, match="not open yet"):
-        await service.start(entrant.id)
+        await service.begin(entrant.id)
     assert service.on_disk == 1 and service.book.attempts == {}
 
 
@@ -89,7 +89,7 @@ async def test_the_server_ends_an_attempt_at_its_deadline_with_no_page_open(quiz
     short = replace(quiz, duration=300, opens=0, closes=2**62)  # 0.3 s, open now (the real clock)
     service = QuizService(short, QuizLog(log_path))
     entrant = await service.register("An", quiz.units[0], "0900000001")
-    attempt = await service.start(entrant.id)
+    attempt = await service.begin(entrant.id)
     async with asyncio.timeout(5):
         while service.book.attempts[entrant.id].open:
             await service.changed.wait()
@@ -102,12 +102,12 @@ async def test_attempts_whose_time_ran_out_while_the_server_was_down_end_when_it
     clock = Clock(OPENS + 1000)
     service = QuizService(quiz, QuizLog(log_path), clock)
     entrant = await service.register("An", quiz.units[0], "0900000001")
-    attempt = await service.start(entrant.id)
+    attempt = await service.begin(entrant.id)
     service.stop()
     service.log.close()
     clock.now = attempt.deadline + 3_600_000  # back an hour after its deadline
     again = QuizService(quiz, QuizLog(log_path), clock)
-    again.start_clock()
+    again.start()
     async with asyncio.timeout(5):
         while again.book.attempts[entrant.id].open:
             await again.changed.wait()

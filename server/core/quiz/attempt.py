@@ -20,7 +20,9 @@ class QuizError(ShowError):
     code = "quiz"
 
 
-class Item(Struct, frozen=True, array_like=True):
+# Items and attempts hold only numbers, text and tuples of them: they can never be in a reference cycle,
+# so the garbage collector need not track them (thousands of entrants' papers, re-scanned otherwise).
+class Item(Struct, frozen=True, array_like=True, gc=False):
     """A question on a paper: its index in the bank, and its choices' order as shown (``order[k]`` is
     the bank's index of the choice shown k-th)."""
 
@@ -28,7 +30,7 @@ class Item(Struct, frozen=True, array_like=True):
     order: tuple[int, ...]
 
 
-class Attempt(Struct, frozen=True):
+class Attempt(Struct, frozen=True, gc=False):
     entrant: str
     started: int
     deadline: int

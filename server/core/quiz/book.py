@@ -55,7 +55,7 @@ class Marked(QuizEvent, frozen=True):
 Event = Registered | Started | Answered | EssayWritten | Finished | Marked
 
 
-class Entrant(Struct, frozen=True):
+class Entrant(Struct, frozen=True, gc=False):
     id: str
     name: str
     unit: str
