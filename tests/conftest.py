@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 SHOW_CONFIGS = Path(__file__).resolve().parents[1] / "show_configs"
 DEMO = SHOW_CONFIGS / "quang-nam-2024-qualifier.yaml"
 # Every show file that ships (not the seasons, not the online stages).
-SHIPPED_SHOWS = sorted(p for p in SHOW_CONFIGS.glob("*.yaml") if not p.name.endswith((".season.yaml", ".quiz.yaml", ".initiatives.yaml")))
+SHIPPED_SHOWS = sorted(
+    p for p in SHOW_CONFIGS.glob("*.yaml") if not p.name.endswith((".season.yaml", ".quiz.yaml", ".initiatives.yaml"))
+)
 
 
 @pytest.fixture

@@ -192,4 +192,3 @@ class InitiativesBook:
             rank = previous.rank if previous and previous.score == score and previous.judges == judged else n + 1
             out.append(Ranked(rank, i.id, i.title, i.unit, votes, share, community, judged, score))
         return out
-
