@@ -20,11 +20,10 @@ from redis.backoff import NoBackoff
 from server.configs import load_show
 from server.configs.quiz import load_quiz
 from server.core.config import ShowConfig
-from server.log.quiz_log import QuizLog
 from server.log.store import EventLog
 from server.obs.link import ObsLink
 from server.online.otp import ConsoleSender, Sender
-from server.online.quiz_service import QuizService
+from server.online.quiz_service import QuizService, quiz_log
 from server.season.book import SeasonBook
 from server.season.live import SeasonDesk, season_show_config
 from server.show.service import ShowService, now_ms
@@ -294,10 +293,10 @@ def create_quiz_app(
     app.middlewares.append(proxy_headers)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        quiz_log = QuizLog(db_path)
-        service = QuizService(config, quiz_log, clock)
+        stage_log = quiz_log(db_path)
+        service = QuizService(config, stage_log, clock)
         holders = ["organizer"] + [f"judge:{j.id}" for j in config.judges]
-        api = QuizApi(service, sender or ConsoleSender(), quiz_log.secret(), quiz_log.tokens(holders))
+        api = QuizApi(service, sender or ConsoleSender(), stage_log.secret(), stage_log.tokens(config.id, holders))
         app[QUIZ] = api
         service.start()
         try:
@@ -305,7 +304,7 @@ def create_quiz_app(
         finally:
             service.stop()
             await service.drain()
-            quiz_log.close()
+            stage_log.close()
 
     app.cleanup_ctx.append(lifecycle)
     add_security_headers(app)

@@ -337,14 +337,14 @@ def _quiz_check(path: Path) -> int:
 
 def _quiz_export(config, db: Path, out: Path) -> int:
     from server.core.quiz.book import QuizBook
-    from server.log.quiz_log import QuizLog
+    from server.online.quiz_service import quiz_log
     from server.season.quiz_export import export_quiz
     from server.show.service import now_ms
 
     if not db.is_file():
         print(f"{db}: no such database", file=sys.stderr)
         return 1
-    log = QuizLog(db)
+    log = quiz_log(db)
     try:
         book = QuizBook(config)
         book.replay(log.events(config.id))

@@ -11,13 +11,12 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from server.cli import main
-from server.log.quiz_log import QuizLog
-from server.online.quiz_service import QuizService
+from server.online.quiz_service import QuizService, quiz_log
 from tests.online.conftest import OPENS, QUIZ_FILE
 
 
 async def _played(quiz, db: Path) -> None:
-    service = QuizService(quiz, QuizLog(db), lambda: OPENS + 60_000)
+    service = QuizService(quiz, quiz_log(db), lambda: OPENS + 60_000)
     for n, unit in enumerate(["Xã Hòa Xá", "Xã Viên An"]):
         entrant = await service.register(f"Thí sinh {n + 1}", unit, f"090000000{n}")
         attempt = await service.begin(entrant.id)
