@@ -8,32 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 from msgspec import Struct
 
-from server.core.errors import ShowError
 from server.core.quiz import attempt as a
 from server.core.quiz.book import QuizBook
-from server.online.otp import Codes, Sender, Sessions, masked
+from server.online.otp import Sender
 from server.online.quiz_service import QuizService
 from server.transport import protocol as p
-from server.transport.heap import JoinWaves
-from server.transport.http import json_body, reply
-from server.transport.limits import AddressBuckets, TokenBucket, network_address
-
-log = logging.getLogger(__name__)
+from server.transport.http import reply
+from server.transport.limits import TokenBucket
+from server.transport.stage_http import Verifier, add_routes, holder, read_body
 
 BASE = "/quiz/api/"
 BODY_MOST = 64 * 1024  # an essay and then some
 BOARD_ROWS = 100  # the leaderboard's rows on the page and the overlay
 SAVES_PER_SECOND, SAVES_BURST = 5.0, 20  # one entrant's saves: a quick clicker, not a script
-SEEN_MOST = 100_000  # connections remembered as counted
-CODES_PER_ADDRESS = (0.5, 60)  # a hall's Wi-Fi shares an address: a burst of sixty, then one every 2 s
 
 
 class Ask(Struct, forbid_unknown_fields=True):
@@ -80,42 +73,12 @@ ROUTES = (  # method, path under BASE, handler
 
 def add_quiz_routes(app: web.Application) -> None:
     """The API's routes, answered by the app's ``QuizApi`` (made when the app starts, its log open)."""
-    app.middlewares.append(_new_connections(JoinWaves()))
-    for method, path, name in ROUTES:
-        app.router.add_route(method, BASE + path, _handler(name))
-    app.router.add_get("/healthz", _handler("health"))
+    add_routes(app, QUIZ, BASE, ROUTES)
+    app.router.add_get("/healthz", _health)
 
 
-def _new_connections(waves: JoinWaves) -> Callable:
-    """Count each new connection as a join: once a wave of entrants has connected, the heap they made is
-    frozen (``server.transport.heap``), so that collections stop re-scanning thousands of connections."""
-    seen: set[int] = set()  # the connections' ids (one reused by a later connection merely is not counted)
-
-    @web.middleware
-    async def middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
-        connection = id(request.protocol)
-        if connection not in seen:
-            if len(seen) > SEEN_MOST:
-                seen.clear()
-            seen.add(connection)
-            waves.joined()
-        return await handler(request)
-
-    return middleware
-
-
-def _handler(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handle(request: web.Request) -> web.Response:
-        try:
-            answer = await getattr(request.app[QUIZ], name)(request)
-            return answer if isinstance(answer, web.Response) else reply(answer)
-        except ShowError as exc:
-            return reply(p.error_of(exc))
-        except Exception:  # never a traceback to a user
-            log.exception("%s failed", request.path)
-            return reply(p.error("internal", "wire.event_failed"))
-
-    return handle
+async def _health(request: web.Request) -> web.Response:
+    return reply(await request.app[QUIZ].health(request))
 
 
 class QuizApi:
@@ -123,13 +86,9 @@ class QuizApi:
 
     def __init__(self, service: QuizService, sender: Sender, secret: bytes, tokens: dict[str, str]) -> None:
         self.service = service
-        self.sender = sender
-        self.codes = Codes()
-        self.sessions = Sessions(secret)
         self.tokens = tokens  # token -> "organizer" or "judge:<id>"
         self._secret = secret
-        self.cookie = f"showcaller-quiz-{service.config.id}"
-        self.buckets = AddressBuckets()
+        self.verifier = Verifier(sender, secret, f"showcaller-quiz-{service.config.id}", "/quiz/", service.config.title)
         self.entrant_buckets: dict[str, TokenBucket] = {}
 
     @property
@@ -139,11 +98,10 @@ class QuizApi:
     # -- reading requests -------------------------------------------------------------------------
 
     async def _body(self, request: web.Request, kind: type[Any]) -> Any:
-        payload = await json_body(request, BODY_MOST)
-        return p.parse_payload(request.path.removeprefix(BASE), payload, kind)
+        return await read_body(request, BASE, kind, BODY_MOST)
 
     def _entrant(self, request: web.Request) -> str:
-        entrant = self.sessions.entrant(request.cookies.get(self.cookie))
+        entrant = self.verifier.subject(request)
         if entrant is None or entrant not in self.book.entrants:
             raise p.ProtocolError("unauthorized", "quiz.signed_out")
         bucket = self.entrant_buckets.get(entrant)
@@ -152,16 +110,6 @@ class QuizApi:
         if not bucket.take():
             raise p.ProtocolError("rate_limited", "wire.events_limited")
         return entrant
-
-    def _holder(self, request: web.Request, role: str) -> str:
-        """The subject of a judge's or the organizer's token (``Authorization: Bearer`` or ``?token=``)."""
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        token = given.strip() if scheme.lower() == "bearer" else request.query.get("token", "")
-        holder = self.tokens.get(token, "")
-        kind, _, subject = holder.partition(":")
-        if kind != role:
-            raise p.ProtocolError("unauthorized", "quiz.wrong_token", role=role)
-        return subject
 
     async def health(self, request: web.Request) -> dict[str, Any]:
         """Whether the quiz is up, and how far its log is on disk."""
@@ -188,9 +136,7 @@ class QuizApi:
 
     async def ask_code(self, request: web.Request) -> dict[str, Any]:
         ask = await self._body(request, Ask)
-        identity = a.identity(ask.contact)
-        if identity is None:
-            raise p.ProtocolError("bad_request", "quiz.contact_invalid")
+        identity = self.verifier.identity(ask.contact)
         known = identity in self.book.by_contact
         details: dict[str, Any] = {}
         if not known:  # a new entrant; one registered already signs in on this device with the code
@@ -202,38 +148,20 @@ class QuizApi:
             if not ask.consent:
                 raise p.ProtocolError("bad_request", "quiz.consent_needed")
             details = {"name": name, "unit": unit}
-        address = network_address({"aiohttp.request": request})
-        if not self.buckets.bucket("quiz-code", address, *CODES_PER_ADDRESS).take():
-            raise p.ProtocolError("rate_limited", "quiz.codes_limited")
-        code = self.codes.issue(identity, self.service.clock(), details)
-        await self.sender.send(identity, code, self.service.config.title)
-        return p.ok(to=masked(identity), registered=known)
+        to = await self.verifier.send(request, identity, self.service.clock(), details)
+        return p.ok(to=to, registered=known)
 
     async def verify(self, request: web.Request) -> web.Response:
         ask = await self._body(request, Verify)
-        identity = a.identity(ask.contact)
-        if identity is None:
-            raise p.ProtocolError("bad_request", "quiz.contact_invalid")
-        details = self.codes.check(identity, ask.code, self.service.clock())
+        identity = self.verifier.identity(ask.contact)
+        details = self.verifier.codes.check(identity, ask.code, self.service.clock())
         entrant_id = self.book.by_contact.get(identity)
         if entrant_id is None:
             entrant_id = (await self.service.register(details["name"], details["unit"], identity)).id
-        response = reply(p.ok(**self._me(entrant_id)))
-        response.set_cookie(
-            self.cookie,
-            self.sessions.token(entrant_id),
-            max_age=30 * 24 * 3600,
-            path="/quiz/",
-            httponly=True,
-            samesite="Strict",
-            secure=request.secure,
-        )
-        return response
+        return self.verifier.sign_in(request, reply(p.ok(**self._me(entrant_id))), entrant_id)
 
     async def signout(self, request: web.Request) -> web.Response:
-        response = reply(p.ok())
-        response.del_cookie(self.cookie, path="/quiz/")
-        return response
+        return self.verifier.sign_out(reply(p.ok()))
 
     async def me(self, request: web.Request) -> dict[str, Any]:
         return p.ok(**self._me(self._entrant(request)))
@@ -333,7 +261,7 @@ class QuizApi:
         return {self.essay_code(e): e for e, t in self.book.attempts.items() if not t.open and t.essay}
 
     async def essays(self, request: web.Request) -> dict[str, Any]:
-        judge = self._holder(request, "judge")
+        judge = holder(request, self.tokens, "judge")
         config = self.service.config
         essay = config.essay
         if essay is None:
@@ -352,7 +280,7 @@ class QuizApi:
         return p.ok(judge=judge, prompt=essay.prompt, criteria=criteria, essays=out)
 
     async def mark(self, request: web.Request) -> dict[str, Any]:
-        judge = self._holder(request, "judge")
+        judge = holder(request, self.tokens, "judge")
         marks = await self._body(request, Marks)
         entrant = self._essays().get(marks.essay.strip().upper())
         if entrant is None:
