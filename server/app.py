@@ -18,10 +18,15 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from server.configs import load_show
+from server.configs.initiatives import load_initiatives
 from server.configs.quiz import load_quiz
 from server.core.config import ShowConfig
+from server.core.initiatives.config import Window
+from server.log.stage_log import StageLog
 from server.log.store import EventLog
 from server.obs.link import ObsLink
+from server.online.files import FileStore
+from server.online.initiatives_service import InitiativesService, initiatives_log
 from server.online.otp import ConsoleSender, Sender
 from server.online.quiz_service import QuizService, quiz_log
 from server.season.book import SeasonBook
@@ -37,6 +42,7 @@ from server.transport.handoff import Handoff
 from server.transport.headers import add_security_headers
 from server.transport.hub import Hub
 from server.transport.identity import PHONES_PER_ADDRESS, Phones, load_secret
+from server.transport.initiatives_api import FORM_MOST, INITIATIVES, InitiativesApi, add_initiatives_routes
 from server.transport.keys import ACCESS, HANDOFF, HUB, OWNER_LINE, SERVICE
 from server.transport.limits import TRUSTED_PROXIES, TrustedProxies, proxy_headers
 from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
@@ -46,10 +52,10 @@ from server.transport.pages import add_pages
 from server.transport.phones_link import PHONES_PATH, PhonesLink
 from server.transport.phones_process import OwnerLine
 from server.transport.quiz_api import QUIZ, QuizApi, add_quiz_routes
-from server.transport.quiz_pages import add_quiz_pages
 from server.transport.rooms import RedisRooms, Rooms
 from server.transport.screen import add_screen
 from server.transport.sockets import hang_up, plain_websockets
+from server.transport.stage_pages import add_initiatives_pages, add_quiz_pages
 
 MAX_BODY = 64 * 1024
 
@@ -276,28 +282,56 @@ def _obs_link(config, settings: Settings, hub: Hub) -> ObsLink | None:
     return hub.obs
 
 
-def create_quiz_app(
+def create_stage_app(
     config_path: Path,
     db_path: Path,
     sender: Sender | None = None,
     clock: Callable[[], int] = now_ms,
     rehearsal: bool = False,
 ) -> web.Application:
-    """A ready-to-run application for an online quiz stage (``python -m server quiz run``); a ``rehearsal``
-    opens the quiz now, for as long as its window lasts (the file's own window is for the real thing)."""
-    config = load_quiz(config_path)
-    if rehearsal:
-        config = replace(config, opens=clock(), closes=clock() + config.closes - config.opens)
-    app = web.Application(client_max_size=MAX_BODY)
+    """A ready-to-run application for an online stage (``python -m server quiz|initiatives run``), the
+    quiz's or the initiatives', by its file's name. A ``rehearsal`` opens it now, for as long as its own
+    windows last (the file's windows are for the real thing)."""
+    initiatives = config_path.name.endswith(".initiatives.yaml")
+    app = web.Application(client_max_size=FORM_MOST if initiatives else MAX_BODY)
     app[TRUSTED_PROXIES] = TrustedProxies(())
     app.middlewares.append(proxy_headers)
+    add_security_headers(app)
+    if initiatives:
+        stage = load_initiatives(config_path)
+        if rehearsal:
+            now = clock()
+            submissions = Window(now, now + stage.submissions.closes - stage.submissions.opens)
+            voting = Window(now, now + stage.voting.closes - stage.voting.opens)
+            stage = replace(stage, submissions=submissions, voting=voting)
+
+        def open_stage(stage_log: StageLog[Any]) -> tuple[Any, Any]:
+            service = InitiativesService(stage, stage_log, FileStore(db_path.with_suffix(".files")), clock)
+            return service, InitiativesApi(service, sender or ConsoleSender(), stage_log.secret(), tokens(stage_log))
+
+        key, judges, log_of = INITIATIVES, stage.judges, initiatives_log
+        add_initiatives_routes(app)
+        add_initiatives_pages(app)
+    else:
+        quiz = load_quiz(config_path)
+        if rehearsal:
+            quiz = replace(quiz, opens=clock(), closes=clock() + quiz.closes - quiz.opens)
+
+        def open_stage(stage_log: StageLog[Any]) -> tuple[Any, Any]:
+            service = QuizService(quiz, stage_log, clock)
+            return service, QuizApi(service, sender or ConsoleSender(), stage_log.secret(), tokens(stage_log))
+
+        key, judges, log_of = QUIZ, quiz.judges, quiz_log
+        add_quiz_routes(app)
+        add_quiz_pages(app)
+    stage_id = stage.id if initiatives else quiz.id
+
+    def tokens(stage_log: StageLog[Any]) -> dict[str, str]:
+        return stage_log.tokens(stage_id, ["organizer"] + [f"judge:{j.id}" for j in judges])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        stage_log = quiz_log(db_path)
-        service = QuizService(config, stage_log, clock)
-        holders = ["organizer"] + [f"judge:{j.id}" for j in config.judges]
-        api = QuizApi(service, sender or ConsoleSender(), stage_log.secret(), stage_log.tokens(config.id, holders))
-        app[QUIZ] = api
+        stage_log = log_of(db_path)
+        service, app[key] = open_stage(stage_log)
         service.start()
         try:
             yield
@@ -307,7 +341,4 @@ def create_quiz_app(
             stage_log.close()
 
     app.cleanup_ctx.append(lifecycle)
-    add_security_headers(app)
-    add_quiz_routes(app)
-    add_quiz_pages(app)
     return app

@@ -90,14 +90,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup.add_argument("config", type=Path, nargs="?", default=DEMO_CONFIG)
     setup.add_argument("--url", default="http://127.0.0.1:8080", help="where OBS reaches this server's overlay pages")
     season_cli.add_parsers(sub)
-    quiz = sub.add_parser("quiz", help="an online quiz stage: check its file, run its server, export its results")
-    quiz.add_argument("action", choices=("check", "run", "export"))
-    quiz.add_argument("file", type=Path, help="the quiz file (show_configs/*.quiz.yaml)")
-    quiz.add_argument("--db", type=Path, default=None, help="quiz database (default: beside the quiz file)")
-    quiz.add_argument("--host", default=DEFAULT_HOST, help=f"where to listen (default {DEFAULT_HOST})")
-    quiz.add_argument("--port", type=int, default=8090)
-    quiz.add_argument("--rehearsal", action="store_true", help="open the quiz now, whatever its window says")
-    quiz.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")
+    for name, what, actions in (
+        (
+            "quiz",
+            "an online quiz stage: check its file, run its server, export its results",
+            ("check", "run", "export"),
+        ),
+        ("initiatives", "an initiatives stage: check its file, run its gallery and desk", ("check", "run")),
+    ):
+        stage = sub.add_parser(name, help=what)
+        stage.add_argument("action", choices=actions)
+        stage.add_argument("file", type=Path, help=f"the stage's file (show_configs/*.{name}.yaml)")
+        stage.add_argument("--db", type=Path, default=None, help="its database (default: beside its file)")
+        stage.add_argument("--host", default=DEFAULT_HOST, help=f"where to listen (default {DEFAULT_HOST})")
+        stage.add_argument("--port", type=int, default=8090)
+        stage.add_argument("--rehearsal", action="store_true", help="open it now, whatever its windows say")
+        if name == "quiz":
+            stage.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")
     docs = sub.add_parser("docs", help="write docs/schema/ and docs/openapi.yaml from the wire contract")
     docs.add_argument("--out", type=Path, default=DOCS, help="the docs folder to write into (default: docs/)")
     args = parser.parse_args(argv)
@@ -106,8 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return season_cli.run(args)
         if args.command == "docs":
             return _docs(args.out)
-        if args.command == "quiz":
-            return _quiz(args)
+        if args.command in ("quiz", "initiatives"):
+            return _stage(args)
         if args.command == "check":
             return _check(args.file)
         if args.command == "replay":
@@ -172,8 +181,8 @@ def _check(path: Path) -> int:
         stages = ", ".join(f"{s.title} ({s.shows} show(s))" for s in season.stages)
         print(f"{season.title} ({season.id}): {len(season.teams)} teams; {stages}")
         return 0
-    if path.name.endswith(".quiz.yaml"):
-        return _quiz_check(path)
+    if path.name.endswith((".quiz.yaml", ".initiatives.yaml")):
+        return _stage_check(path)
     warnings: list[str] = []
     config = load_show(path, warnings)
     warnings += name_warnings(config, path)
@@ -323,7 +332,17 @@ def phones_first(sockets: list) -> None:
     os.nice(PHONES_NICE)
 
 
-def _quiz_check(path: Path) -> int:
+def _stage_check(path: Path) -> int:
+    if path.name.endswith(".initiatives.yaml"):
+        from server.configs.initiatives import load_initiatives
+
+        stage = load_initiatives(path)
+        print(
+            f"{path}: OK — {stage.title}: {len(stage.units)} units, {len(stage.criteria)} criteria, "
+            f"{len(stage.judges)} judges, judges {stage.judges_weight} / community {stage.community_weight}, "
+            f"{stage.finalists} finalists"
+        )
+        return 0
     from server.configs.quiz import load_quiz
 
     config = load_quiz(path)
@@ -355,23 +374,23 @@ def _quiz_export(config, db: Path, out: Path) -> int:
     return 0
 
 
-def _quiz(args: argparse.Namespace) -> int:
-    """``quiz check``: the file's summary; ``quiz run``: its server, until Ctrl-C."""
-    from server.configs.quiz import load_quiz
-
+def _stage(args: argparse.Namespace) -> int:
+    """``check``: the file's summary; ``export``: the quiz's results; ``run``: its server, until Ctrl-C."""
     if args.action == "check":
-        return _quiz_check(args.file)
-    config = load_quiz(args.file)
+        return _stage_check(args.file)
     db = args.db or args.file.with_suffix(".db")
     if args.action == "export":
-        return _quiz_export(config, db, args.out)
+        from server.configs.quiz import load_quiz
+
+        return _quiz_export(load_quiz(args.file), db, args.out)
     import logging
 
     import uvloop
     from aiohttp import web
 
-    from server.app import create_quiz_app
+    from server.app import create_stage_app
     from server.transport.address import local_base
+    from server.transport.initiatives_api import INITIATIVES
     from server.transport.keeper import listen
     from server.transport.quiz_api import QUIZ
     from server.transport.serving import serve as serve_app
@@ -379,17 +398,22 @@ def _quiz(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     gc.set_threshold(*GC_THRESHOLDS)
-    app = create_quiz_app(args.file, db, rehearsal=args.rehearsal)
+    app = create_stage_app(args.file, db, rehearsal=args.rehearsal)
     base = local_base(args.host, args.port)
+    quiz = args.command == "quiz"
 
     async def announce(app: web.Application) -> None:
-        lines = [
-            f"showcaller online quiz: {config.title}",
-            f"  entrants:    {base}/quiz/",
-            f"  hall screen: {base}/quiz/board",
-        ]
-        for token, holder in app[QUIZ].tokens.items():
-            lines.append(f"  {holder + ':':<12} {base}/quiz/{holder.partition(':')[0]}?token={token}")
+        api = app[QUIZ] if quiz else app[INITIATIVES]
+        lines = [f"showcaller {args.command} stage: {api.service.config.title}"]
+        if quiz:
+            lines += [f"  entrants:    {base}/quiz/", f"  hall screen: {base}/quiz/board"]
+        else:
+            lines += [f"  gallery:     {base}/initiatives/"]
+        for token, holder in api.tokens.items():
+            if quiz and holder == "organizer":
+                continue  # the quiz's organizers export from the command line
+            page = holder.partition(":")[0] if quiz else "desk"
+            lines.append(f"  {holder + ':':<12} {base}/{args.command}/{page}?token={token}")
         print("\n".join(lines + [f"  database:    {db}"]), flush=True)
 
     app.on_startup.append(announce)

@@ -106,7 +106,7 @@ class Sessions:
         """Whose session ``token`` is, or None."""
         if not token or "." not in token:
             return None
-        entrant, _, signature = token.partition(".")
+        entrant, _, signature = token.rpartition(".")  # an email has dots; the signature has none
         return entrant if hmac.compare_digest(signature, self._sign(entrant)) else None
 
     def _sign(self, entrant: str) -> str:

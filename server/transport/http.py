@@ -38,7 +38,9 @@ def reply(body: dict[str, Any], status: int | None = None) -> web.Response:
         status = (
             200
             if body["ok"]
-            else _STATUS.get(body["error"]["code"], 409 if body["error"]["code"] in ("phase", "rule", "quiz") else 400)
+            else _STATUS.get(
+                body["error"]["code"], 409 if body["error"]["code"] in ("phase", "rule", "quiz", "initiative") else 400
+            )
         )
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from msgspec.structs import replace
 
-from server.app import create_quiz_app
+from server.app import create_stage_app
 from server.online.otp import ConsoleSender
 from server.transport.quiz_api import QUIZ
 from tests.browser.conftest import screenshot
@@ -52,7 +52,7 @@ class QuizSite:
 @pytest.fixture
 async def quiz_site(aiohttp_server, tmp_path, browser) -> AsyncIterator[QuizSite]:
     sender = ConsoleSender()
-    app = create_quiz_app(QUIZ_FILE, tmp_path / "quiz.db", sender=sender, rehearsal=True)
+    app = create_stage_app(QUIZ_FILE, tmp_path / "quiz.db", sender=sender, rehearsal=True)
     server = await aiohttp_server(app, host="127.0.0.1")
     yield QuizSite(server, sender, browser)
 

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from server.app import create_quiz_app
+from server.app import create_stage_app
 from server.core.quiz.attempt import identity
 from server.online.otp import ConsoleSender
 from server.transport.quiz_api import QUIZ
@@ -54,7 +54,7 @@ class Site:
 @pytest.fixture
 async def site(aiohttp_server, tmp_path) -> AsyncIterator[Site]:
     sender = ConsoleSender()
-    app = create_quiz_app(QUIZ_FILE, tmp_path / "quiz.db", sender=sender, rehearsal=True)
+    app = create_stage_app(QUIZ_FILE, tmp_path / "quiz.db", sender=sender, rehearsal=True)
     server = await aiohttp_server(app, host="127.0.0.1")
     site = Site(server, sender)
     yield site

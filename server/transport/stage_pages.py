@@ -1,11 +1,14 @@
-"""The online quiz's pages: the entrant's (``/quiz/``), the hall screen's leaderboard (``/quiz/board``)
-and the judges' marking (``/quiz/judge``), in Vietnamese first and English with ``?lang=en``. Light on
-purpose (a phone on a commune's 3G): no framework, the strings they use only, fonts served from here."""
+"""The online stages' pages, in Vietnamese first and English with ``?lang=en``. The quiz: the entrant's
+(``/quiz/``), the hall screen's leaderboard (``/quiz/board``) and the judges' marking (``/quiz/judge``).
+The initiatives: the public gallery where units submit and the community votes (``/initiatives/``) and
+the desk where the organizers review and the judges score (``/initiatives/desk``). Light on purpose (a
+phone on a commune's 3G): no framework, the strings they use only, fonts served from here."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from aiohttp import web
@@ -13,14 +16,24 @@ from aiohttp import web
 from server.i18n import LANGUAGES, strings
 from server.transport.assets import add_assets
 from server.transport.headers import style_nonce
+from server.transport.initiatives_api import INITIATIVES
 from server.transport.quiz_api import QUIZ
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = {"/quiz/": "quiz.html", "/quiz/board": "board.html", "/quiz/judge": "judge.html"}
-STRINGS = ("quiz.", "wire.")  # the pages' own words and the refusals they may show
+STRINGS = ("quiz.", "initiative.", "wire.")  # the pages' own words and the refusals they may show
 
 
 def add_quiz_pages(app: web.Application) -> None:
+    _add_pages(app, QUIZ, {"/quiz/": "quiz.html", "/quiz/board": "board.html", "/quiz/judge": "judge.html"})
+    app.router.add_get("/quiz", _to("/quiz/"))
+
+
+def add_initiatives_pages(app: web.Application) -> None:
+    _add_pages(app, INITIATIVES, {"/initiatives/": "gallery.html", "/initiatives/desk": "desk.html"})
+    app.router.add_get("/initiatives", _to("/initiatives/"))
+
+
+def _add_pages(app: web.Application, key: web.AppKey[Any], pages: dict[str, str]) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ROOT / "online" / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
@@ -29,7 +42,7 @@ def add_quiz_pages(app: web.Application) -> None:
 
     def page(template: str):
         async def handler(request: web.Request) -> web.Response:
-            config = request.app[QUIZ].service.config
+            config = request.app[key].service.config
             lang = request.query.get("lang", config.language)
             lang = lang if lang in LANGUAGES else "vi"
             t = {k: v for k, v in strings(lang).items() if k.startswith(STRINGS)}
@@ -47,12 +60,14 @@ def add_quiz_pages(app: web.Application) -> None:
 
         return handler
 
-    for path, template in PAGES.items():
+    for path, template in pages.items():
         app.router.add_get(path, page(template))
-    app.router.add_get("/quiz", _to_quiz)
-    add_assets(app, "/quiz/static/", ROOT / "online" / "static")
+    add_assets(app, f"{next(iter(pages))}static/", ROOT / "online" / "static")
     add_assets(app, "/static/fonts/", ROOT / "static" / "fonts")
 
 
-async def _to_quiz(request: web.Request) -> web.Response:
-    raise web.HTTPFound("/quiz/" + (f"?{request.query_string}" if request.query_string else ""))
+def _to(path: str):
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(path + (f"?{request.query_string}" if request.query_string else ""))
+
+    return redirect
