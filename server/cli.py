@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage.add_argument("file", type=Path, help=f"the stage's file (show_configs/*.{name}.yaml)")
         stage.add_argument("--db", type=Path, default=None, help="its database (default: beside its file)")
         stage.add_argument("--host", default=DEFAULT_HOST, help=f"where to listen (default {DEFAULT_HOST})")
-        stage.add_argument("--port", type=int, default=8090)
+        stage.add_argument("--port", type=int, default=8090 if name == "quiz" else 8091)
         stage.add_argument("--rehearsal", action="store_true", help="open it now, whatever its windows say")
         if name == "quiz":
             stage.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")

@@ -1,10 +1,10 @@
 // The hall screen's leaderboard: asks the server every few seconds (a projector page, not a phone), shows
 // the top entrants and each unit's participation, and says so when the server cannot be reached.
-const strings = JSON.parse(document.getElementById("strings").textContent);
-const $ = (id) => document.getElementById(id);
-const t = (key, params = {}) =>
-  (strings[key] ?? key).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
-const ROWS = Number(new URLSearchParams(location.search).get("rows")) || 10;
+import { $, t } from "./stage.js";
+
+const query = new URLSearchParams(location.search);
+const ROWS = Number(query.get("rows")) || (query.has("overlay") ? 5 : 10);
+document.body.classList.toggle("overlay", query.has("overlay"));
 const EVERY = 3000;
 let version = -1;
 

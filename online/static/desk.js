@@ -1,18 +1,9 @@
 // The initiatives' desk: the organizers approve or reject what units submitted; the judges score what
 // was approved, against the criteria. Which of the two the token is decides what the page shows. The
 // ranking (judges' and community's weights) is below, live.
-const strings = JSON.parse(document.getElementById("strings").textContent);
-const $ = (id) => document.getElementById(id);
-const t = (key, params = {}) =>
-  (strings[key] ?? key).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+import { $, saying, t, takeToken } from "./stage.js";
 
-const given = new URLSearchParams(location.search).get("token");
-if (given) {
-  sessionStorage.setItem("initiatives-desk-token", given);
-  history.replaceState(null, "", location.pathname + (location.search.includes("lang=en") ? "?lang=en" : ""));
-}
-const headers = { Authorization: `Bearer ${sessionStorage.getItem("initiatives-desk-token") || ""}`, "Content-Type": "application/json" };
-const saying = (error) => (error && error.key ? t(error.key, error.params || {}) : t("quiz.page.network"));
+const headers = { Authorization: `Bearer ${takeToken("initiatives-desk-token")}`, "Content-Type": "application/json" };
 
 async function call(path, body) {
   try {

@@ -1,16 +1,13 @@
 // The initiatives' gallery: every approved initiative with its votes and share, live; a verified phone
 // or email votes once for each; a unit submits its own with pictures and a document.
-const strings = JSON.parse(document.getElementById("strings").textContent);
-const $ = (id) => document.getElementById(id);
-const t = (key, params = {}) =>
-  (strings[key] ?? key).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+import { $, saying, t } from "./stage.js";
+
 const lang = document.documentElement.lang;
 const EVERY = 5000;
 let info = null;
 let me = null; // {voted, submitted} once signed in
 let version = -1;
 
-const saying = (error) => (error && error.key ? t(error.key, error.params || {}) : t("quiz.page.network"));
 const when = (ms) => new Date(ms).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", { dateStyle: "short", timeStyle: "short" });
 
 async function api(path, body) {

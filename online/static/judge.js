@@ -1,18 +1,9 @@
 // The judges' page: every handed-in essay by its code (never its author), the criteria, a judge's own
 // marks; saved one essay at a time. The token comes in the address and is kept for this tab only.
-const strings = JSON.parse(document.getElementById("strings").textContent);
-const $ = (id) => document.getElementById(id);
-const t = (key, params = {}) =>
-  (strings[key] ?? key).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+import { $, saying, t, takeToken } from "./stage.js";
 
-const given = new URLSearchParams(location.search).get("token");
-if (given) {
-  sessionStorage.setItem("quiz-judge-token", given);
-  history.replaceState(null, "", location.pathname + (location.search.includes("lang=en") ? "?lang=en" : ""));
-}
-const token = sessionStorage.getItem("quiz-judge-token") || "";
+const token = takeToken("quiz-judge-token");
 const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
-const saying = (error) => (error && error.key ? t(error.key, error.params || {}) : t("quiz.page.network"));
 
 async function call(path, body) {
   try {

@@ -1,10 +1,8 @@
 // The entrant's page: register with a one-time code, take the quiz against the server's clock, resume
 // after a reload or on another device, see the result. Every answer is saved as it is chosen; one that
 // could not be saved is kept and sent again, and the page says so.
-const strings = JSON.parse(document.getElementById("strings").textContent);
-const $ = (id) => document.getElementById(id);
-const t = (key, params = {}) =>
-  (strings[key] ?? key).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+import { $, saying, t } from "./stage.js";
+
 const LETTERS = "ABCDEF";
 const lang = document.documentElement.lang;
 
@@ -21,10 +19,6 @@ let ticker = null;
 function show(view) {
   document.body.dataset.view = view;
   for (const id of ["loading", "register", "code", "ready", "attempt", "done"]) $(id).hidden = id !== view;
-}
-
-function saying(error) {
-  return error && error.key ? t(error.key, error.params || {}) : t("quiz.page.network");
 }
 
 async function api(path, body) {

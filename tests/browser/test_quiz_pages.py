@@ -136,6 +136,12 @@ async def test_the_hall_sees_the_leaders_and_the_judges_mark_blind(quiz_site: Qu
     assert "Xã Hòa Xá" in await board.text_content("#units")
     await screenshot(board, "quiz-board-laptop")
     assert board.errors == [] and board.bytes < FIRST_LOAD_MOST
+    overlay = await quiz_site.open("/quiz/board?overlay", "laptop")  # an OBS browser source over the programme
+    await overlay.wait_for_selector("#leaders tr >> nth=2")
+    background = await overlay.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    head = await overlay.eval_on_selector(".head", "node => getComputedStyle(node).display")
+    assert (background, head) == ("rgba(0, 0, 0, 0)", "none")
+    await screenshot(overlay, "quiz-board-overlay-laptop")
 
     token = next(t for t, holder in api.tokens.items() if holder == "judge:gk-1")
     judge = await quiz_site.open(f"/quiz/judge?token={token}", "laptop")

@@ -25,7 +25,12 @@ async def start(db: Path, port: int) -> subprocess.Popen:
     argv = [sys.executable, "-m", "server", "quiz", "run", str(QUIZ_FILE), "--db", str(db), "--rehearsal"]
     with log.open("a") as out:
         proc = subprocess.Popen([*argv, "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, stdout=out, stderr=out)
-    await until_healthy(f"http://127.0.0.1:{port}", proc, log, timeout=20)
+    try:
+        await until_healthy(f"http://127.0.0.1:{port}", proc, log, timeout=20)
+    except BaseException:
+        proc.kill()  # never left behind by a failing test
+        proc.wait()
+        raise
     return proc
 
 

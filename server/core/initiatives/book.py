@@ -4,7 +4,6 @@ scores, and the ranking they make. One owner runs events through ``run`` (checke
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 from msgspec import Struct
@@ -12,6 +11,7 @@ from msgspec.structs import replace
 
 from server.core.errors import ShowError
 from server.core.initiatives.config import InitiativesConfig
+from server.core.stage import StageBook, check_marks
 
 HUNDRED = Decimal(100)
 
@@ -83,23 +83,13 @@ class Ranked(Struct, frozen=True):
     score: Decimal  # the weighted total, 0-100
 
 
-class InitiativesBook:
+class InitiativesBook(StageBook):
     def __init__(self, config: InitiativesConfig) -> None:
+        super().__init__()
         self.config = config
         self.initiatives: dict[str, Initiative] = {}
         self.votes: dict[str, set[str]] = {}  # initiative -> voters
         self.marks: dict[str, dict[str, dict[str, Decimal]]] = {}  # initiative -> judge -> criterion -> points
-        self.version = 0
-        self._replaying = False
-
-    def replay(self, events: Iterable[Event]) -> None:
-        """Events read back from the log: their windows are not asked again; every other rule is."""
-        self._replaying = True
-        try:
-            for event in events:
-                self.run(event)
-        finally:
-            self._replaying = False
 
     def run(self, event: Event) -> None:
         if isinstance(event, Submitted):
@@ -147,16 +137,8 @@ class InitiativesBook:
         found = self.initiative(event.initiative)
         if found.status != "approved":
             raise InitiativeError("initiative.not_approved")
-        if event.judge not in {j.id for j in self.config.judges}:
-            raise InitiativeError("quiz.no_such_judge", judge=event.judge)
-        criteria = {c.id: c for c in self.config.criteria}
-        if set(event.marks) != set(criteria):
-            raise InitiativeError("quiz.marks_criteria", criteria=", ".join(criteria))
-        for cid, points in event.marks.items():
-            if not Decimal(0) <= points <= criteria[cid].max:
-                raise InitiativeError(
-                    "quiz.mark_out_of_range", criterion=criteria[cid].title, max=str(criteria[cid].max)
-                )
+        judges = (j.id for j in self.config.judges)
+        check_marks(self.config.criteria, event.marks, event.judge, judges, InitiativeError)
         self.marks.setdefault(found.id, {})[event.judge] = dict(event.marks)
 
     # -- the ranking --------------------------------------------------------------------------------

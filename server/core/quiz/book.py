@@ -5,7 +5,6 @@ book of thousands of entrants is not copied per answer); only its owner touches 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 from msgspec import Struct
@@ -13,6 +12,7 @@ from msgspec import Struct
 from server.core.quiz import attempt as a
 from server.core.quiz.attempt import Attempt, QuizError
 from server.core.quiz.config import QuizConfig
+from server.core.stage import StageBook, check_marks
 
 
 class QuizEvent(Struct, frozen=True, tag=True):
@@ -75,25 +75,14 @@ class Standing(Struct, frozen=True):
     total: Decimal
 
 
-class QuizBook:
+class QuizBook(StageBook):
     def __init__(self, config: QuizConfig) -> None:
+        super().__init__()
         self.config = config
         self.entrants: dict[str, Entrant] = {}
         self.by_contact: dict[str, str] = {}
         self.attempts: dict[str, Attempt] = {}
         self.marks: dict[str, dict[str, dict[str, Decimal]]] = {}  # entrant -> judge -> criterion -> points
-        self.version = 0  # bumped by every event run
-        self._replaying = False
-
-    def replay(self, events: Iterable[Event]) -> None:
-        """Events read back from the log: the window they started in is not asked again (a rehearsal, or
-        an organizer who moved the window since); every other rule is."""
-        self._replaying = True
-        try:
-            for event in events:
-                self.run(event)
-        finally:
-            self._replaying = False
 
     def run(self, event: Event) -> None:
         """Check ``event`` against the rules and apply it, or raise ``QuizError``."""
@@ -148,17 +137,9 @@ class QuizBook:
         essay = self.config.essay
         if essay is None:
             raise QuizError("quiz.no_essay")
-        if event.judge not in {j.id for j in self.config.judges}:
-            raise QuizError("quiz.no_such_judge", judge=event.judge)
-        attempt = self.attempt(event.entrant)
-        if attempt.finished is None:
+        if self.attempt(event.entrant).finished is None:
             raise QuizError("quiz.not_finished")
-        criteria = {c.id: c for c in essay.criteria}
-        if set(event.marks) != set(criteria):
-            raise QuizError("quiz.marks_criteria", criteria=", ".join(criteria))
-        for cid, points in event.marks.items():
-            if not Decimal(0) <= points <= criteria[cid].max:
-                raise QuizError("quiz.mark_out_of_range", criterion=criteria[cid].title, max=str(criteria[cid].max))
+        check_marks(essay.criteria, event.marks, event.judge, (j.id for j in self.config.judges), QuizError)
         self.marks.setdefault(event.entrant, {})[event.judge] = dict(event.marks)
 
     # -- what it adds up to -------------------------------------------------------------------
