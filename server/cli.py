@@ -96,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "an online quiz stage: check its file, run its server, export its results",
             ("check", "run", "export"),
         ),
-        ("initiatives", "an initiatives stage: check its file, run its gallery and desk", ("check", "run")),
+        (
+            "initiatives",
+            "an initiatives stage: check its file, run its gallery and desk, export",
+            ("check", "run", "export"),
+        ),
     ):
         stage = sub.add_parser(name, help=what)
         stage.add_argument("action", choices=actions)
@@ -105,8 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage.add_argument("--host", default=DEFAULT_HOST, help=f"where to listen (default {DEFAULT_HOST})")
         stage.add_argument("--port", type=int, default=8090 if name == "quiz" else 8091)
         stage.add_argument("--rehearsal", action="store_true", help="open it now, whatever its windows say")
-        if name == "quiz":
-            stage.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")
+        stage.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")
     docs = sub.add_parser("docs", help="write docs/schema/ and docs/openapi.yaml from the wire contract")
     docs.add_argument("--out", type=Path, default=DOCS, help="the docs folder to write into (default: docs/)")
     args = parser.parse_args(argv)
@@ -354,23 +357,43 @@ def _stage_check(path: Path) -> int:
     return 0
 
 
-def _quiz_export(config, db: Path, out: Path) -> int:
-    from server.core.quiz.book import QuizBook
-    from server.online.quiz_service import quiz_log
-    from server.season.quiz_export import export_quiz
+def _stage_export(path: Path, db: Path, out: Path) -> int:
+    """The stage's results, read back from its database, as the organizers keep them."""
     from server.show.service import now_ms
 
     if not db.is_file():
         print(f"{db}: no such database", file=sys.stderr)
         return 1
-    log = quiz_log(db)
-    try:
+    if path.name.endswith(".initiatives.yaml"):
+        from server.configs.initiatives import load_initiatives
+        from server.core.initiatives.book import InitiativesBook
+        from server.online.initiatives_service import initiatives_log
+        from server.season.online_export import export_initiatives
+
+        stage = load_initiatives(path)
+        log = initiatives_log(db)
+        initiatives = InitiativesBook(stage)
+        try:
+            initiatives.replay(log.events(stage.id))
+        finally:
+            log.close()
+        written = export_initiatives(initiatives, out, now_ms())
+    else:
+        from server.configs.quiz import load_quiz
+        from server.core.quiz.book import QuizBook
+        from server.online.quiz_service import quiz_log
+        from server.season.online_export import export_quiz
+
+        config = load_quiz(path)
+        log = quiz_log(db)
         book = QuizBook(config)
-        book.replay(log.events(config.id))
-    finally:
-        log.close()
-    for path in export_quiz(book, out, now_ms()):
-        print(path)
+        try:
+            book.replay(log.events(config.id))
+        finally:
+            log.close()
+        written = export_quiz(book, out, now_ms())
+    for written_path in written:
+        print(written_path)
     return 0
 
 
@@ -380,9 +403,7 @@ def _stage(args: argparse.Namespace) -> int:
         return _stage_check(args.file)
     db = args.db or args.file.with_suffix(".db")
     if args.action == "export":
-        from server.configs.quiz import load_quiz
-
-        return _quiz_export(load_quiz(args.file), db, args.out)
+        return _stage_export(args.file, db, args.out)
     import logging
 
     import uvloop

@@ -1,7 +1,7 @@
-"""An online quiz's results as the organizers keep them: ``<id>.csv``, ``<id>.xlsx`` and ``<id>.html``
-(printable), each with the ranking, the participation by unit and the judges' essay marks; the contact
-details are in the CSV and the xlsx (to reach the winners), never on the printable page (it goes up on a
-notice board)."""
+"""The online stages' results as the organizers keep them. The quiz: ``<id>.csv``, ``<id>.xlsx`` and
+``<id>.html`` (printable), each with the ranking, the participation by unit and the judges' essay marks.
+The initiatives: the ranking, what was submitted and the judges' scores, as CSV and xlsx. The contacts
+are in the CSV and the xlsx (to reach the winners), never on the printable page (a notice board's)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from markupsafe import Markup
 from openpyxl import Workbook
 
 from server import format as fmt
+from server.core.initiatives.book import InitiativesBook
 from server.core.quiz.book import QuizBook
 from server.season.export import add_sheet, font_faces, plain, when, write_whole
 
@@ -74,12 +75,16 @@ def render_csv(tables: dict[str, list[list[Any]]]) -> str:
 
 
 def render_xlsx(book: QuizBook, tables: dict[str, list[list[Any]]]) -> bytes:
+    return _xlsx(book.config.title, tables)
+
+
+def _xlsx(title: str, tables: dict[str, list[list[Any]]]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    wb.properties.title = book.config.title
+    wb.properties.title = title
     wb.properties.creator = "showcaller"
-    for title, rows in tables.items():
-        ws = add_sheet(wb, title.split(" / ")[0], rows)
+    for name, rows in tables.items():
+        ws = add_sheet(wb, name.split(" / ")[0], rows)
         ws.auto_filter.ref = ws.dimensions
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -104,3 +109,36 @@ def render_html(book: QuizBook, now_ms: int) -> str:
         generated=when(now_ms),
         fonts=Markup(font_faces()),
     )
+
+
+def export_initiatives(book: InitiativesBook, out_dir: Path, now_ms: int) -> list[Path]:
+    """Write ``<id>.csv`` and ``<id>.xlsx`` for an initiatives stage: the ranking (its finalists marked),
+    what was submitted and reviewed (with the contacts, for the organizers), the judges' scores."""
+    config = book.config
+    ranking = [["Hạng / Rank", "Mã / Id", "Mô hình / Initiative", "Đơn vị / Unit", "Phiếu / Votes", "% phiếu / Share",
+                "Cộng đồng / Community", "Giám khảo / Judges", "Điểm / Score", "Chung kết / Final"]]  # fmt: skip
+    ranking += [
+        [r.rank, r.initiative, r.title, r.unit, r.votes, r.vote_share, r.community, r.judges, r.score,
+         "x" if r.rank <= config.finalists else ""]
+        for r in book.ranking()
+    ]  # fmt: skip
+    submitted = [["Mã / Id", "Đơn vị / Unit", "Mô hình / Initiative", "Liên hệ / Contact", "Trạng thái / Status",
+                  "Ghi chú / Note", "Gửi lúc / Submitted"]]  # fmt: skip
+    submitted += [
+        [i.id, i.unit, i.title, i.contact, i.status, i.note, when(i.submitted)] for i in book.initiatives.values()
+    ]
+    criteria = config.criteria
+    judges = {j.id: j.name for j in config.judges}
+    scores = [["Mã / Id", "Mô hình / Initiative", "Giám khảo / Judge", *(c.title for c in criteria), "Cộng / Sum"]]
+    for initiative, by_judge in sorted(book.marks.items()):
+        for judge, given in sorted(by_judge.items()):
+            row = [given[c.id] for c in criteria]
+            title = book.initiatives[initiative].title
+            scores.append([initiative, title, judges.get(judge, judge), *row, sum(row, Decimal(0))])
+    tables = {"Xếp hạng / Ranking": ranking, "Đã gửi / Submitted": submitted, "Giám khảo / Judges": scores}
+    files = {
+        f"{config.id}.csv": render_csv(tables).encode("utf-8-sig"),
+        f"{config.id}.xlsx": _xlsx(config.title, tables),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write_whole(out_dir / filename, data) for filename, data in files.items()]
