@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from server.configs import ConfigError, load_show
 from server.configs.typeset import name_warnings
@@ -364,34 +365,26 @@ def _stage_export(path: Path, db: Path, out: Path) -> int:
     if not db.is_file():
         print(f"{db}: no such database", file=sys.stderr)
         return 1
+    from server.configs.initiatives import load_initiatives
+    from server.configs.quiz import load_quiz
+    from server.core.initiatives.book import InitiativesBook
+    from server.core.quiz.book import QuizBook
+    from server.online.initiatives_service import initiatives_log
+    from server.online.quiz_service import quiz_log
+    from server.season.online_export import export_initiatives, export_quiz
+
+    book: Any
     if path.name.endswith(".initiatives.yaml"):
-        from server.configs.initiatives import load_initiatives
-        from server.core.initiatives.book import InitiativesBook
-        from server.online.initiatives_service import initiatives_log
-        from server.season.online_export import export_initiatives
-
-        stage = load_initiatives(path)
-        log = initiatives_log(db)
-        initiatives = InitiativesBook(stage)
-        try:
-            initiatives.replay(log.events(stage.id))
-        finally:
-            log.close()
-        written = export_initiatives(initiatives, out, now_ms())
+        stage: Any = load_initiatives(path)
+        book, log, export = InitiativesBook(stage), initiatives_log(db), export_initiatives
     else:
-        from server.configs.quiz import load_quiz
-        from server.core.quiz.book import QuizBook
-        from server.online.quiz_service import quiz_log
-        from server.season.online_export import export_quiz
-
-        config = load_quiz(path)
-        log = quiz_log(db)
-        book = QuizBook(config)
-        try:
-            book.replay(log.events(config.id))
-        finally:
-            log.close()
-        written = export_quiz(book, out, now_ms())
+        stage = load_quiz(path)
+        book, log, export = QuizBook(stage), quiz_log(db), export_quiz
+    try:
+        book.replay(log.events(stage.id))
+    finally:
+        log.close()
+    written = export(book, out, now_ms())
     for written_path in written:
         print(written_path)
     return 0

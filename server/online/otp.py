@@ -93,24 +93,24 @@ class Codes:
 
 
 class Sessions:
-    """An entrant's session: their id signed with the quiz database's key (nothing to store, nothing lost
-    in a restart; the same entrant on a second device signs in with a new code)."""
+    """A session: its subject (an entrant's id, a voter's identity) signed with the stage database's key;
+    nothing to store, nothing lost in a restart; a second device signs in with a new code."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def token(self, entrant: str) -> str:
-        return f"{entrant}.{self._sign(entrant)}"
+    def token(self, subject: str) -> str:
+        return f"{subject}.{self._sign(subject)}"
 
-    def entrant(self, token: str | None) -> str | None:
+    def subject(self, token: str | None) -> str | None:
         """Whose session ``token`` is, or None."""
         if not token or "." not in token:
             return None
-        entrant, _, signature = token.rpartition(".")  # an email has dots; the signature has none
-        return entrant if hmac.compare_digest(signature, self._sign(entrant)) else None
+        subject, _, signature = token.rpartition(".")  # an email has dots; the signature has none
+        return subject if hmac.compare_digest(signature, self._sign(subject)) else None
 
-    def _sign(self, entrant: str) -> str:
-        return hmac.new(self._secret, entrant.encode(), hashlib.sha256).hexdigest()[:32]
+    def _sign(self, subject: str) -> str:
+        return hmac.new(self._secret, subject.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def masked(contact: str) -> str:

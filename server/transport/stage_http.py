@@ -125,4 +125,4 @@ class Verifier:
 
     def subject(self, request: web.Request) -> str | None:
         """Whose session the request carries, or None."""
-        return self.sessions.entrant(request.cookies.get(self.cookie))
+        return self.sessions.subject(request.cookies.get(self.cookie))

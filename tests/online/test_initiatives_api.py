@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from server.app import create_stage_app
-from server.online.otp import ConsoleSender
+from server.online.otp import ConsoleSender, Sessions
 from server.transport.initiatives_api import INITIATIVES
 from tests.online.conftest import ROOT
 
@@ -155,3 +155,11 @@ async def test_a_file_name_that_is_not_ours_is_never_a_path(gallery: Gallery) ->
     for name in ("..%2F..%2Fstages.db", "stages.db", "x" * 50 + ".png"):
         async with session.get(f"/initiatives/api/files/{name}") as response:
             assert response.status == 404, name
+
+
+def test_a_session_reads_back_its_subject_and_nothing_forged() -> None:
+    sessions = Sessions(b"the database's key")
+    assert sessions.subject(sessions.token("ten.nguoi@email.vn")) == "ten.nguoi@email.vn"  # dots in an email
+    assert sessions.subject(sessions.token("e00001")) == "e00001"
+    forged = sessions.token("e00001").replace("e00001", "e00002")
+    assert sessions.subject(forged) is None and sessions.subject("") is None and sessions.subject(None) is None
