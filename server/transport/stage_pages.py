@@ -34,6 +34,7 @@ def add_initiatives_pages(app: web.Application) -> None:
 
 
 def _add_pages(app: web.Application, key: web.AppKey[Any], pages: dict[str, str]) -> None:
+    static = f"{next(iter(pages))}static/"  # the stage's own address for online/static
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ROOT / "online" / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
@@ -55,6 +56,7 @@ def _add_pages(app: web.Application, key: web.AppKey[Any], pages: dict[str, str]
                 theme=config.theme,
                 title=config.title,
                 organizer=config.organizer,
+                static=static,
             )
             return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
 
@@ -62,7 +64,7 @@ def _add_pages(app: web.Application, key: web.AppKey[Any], pages: dict[str, str]
 
     for path, template in pages.items():
         app.router.add_get(path, page(template))
-    add_assets(app, f"{next(iter(pages))}static/", ROOT / "online" / "static")
+    add_assets(app, static, ROOT / "online" / "static")
     add_assets(app, "/static/fonts/", ROOT / "static" / "fonts")
 
 
