@@ -90,6 +90,7 @@ class QuizApi:
         self._secret = secret
         self.verifier = Verifier(sender, secret, f"showcaller-quiz-{service.config.id}", "/quiz/", service.config.title)
         self.entrant_buckets: dict[str, TokenBucket] = {}
+        self._board: tuple[QuizBook | None, int, dict[str, Any]] = (None, -1, {})  # the book and version ranked
 
     @property
     def book(self) -> QuizBook:
@@ -226,7 +227,14 @@ class QuizApi:
     # -- everyone ------------------------------------------------------------------------------
 
     async def board(self, request: web.Request) -> dict[str, Any]:
-        """The leaderboard's top rows and the participation by unit."""
+        """The leaderboard's top rows and the participation by unit. Ranked once per change of the book:
+        every hall screen and every entrant's result page asks every few seconds."""
+        book = self.book  # a new one after a refused write: ranked afresh
+        if self._board[:2] != (book, book.version):
+            self._board = (book, book.version, self._rank())
+        return p.ok(**self._board[2], server_time=self.service.clock())
+
+    def _rank(self) -> dict[str, Any]:
         rows = [
             {
                 "rank": s.rank,
@@ -241,14 +249,14 @@ class QuizApi:
             for s in self.book.standings()[:BOARD_ROWS]
         ]
         counts = self.book.participation()
-        return p.ok(
-            version=self.book.version,
-            standings=rows,
-            participation=counts,
-            registered=len(self.book.entrants),
-            finished=sum(c["finished"] for c in counts),  # type: ignore[misc]
-            server_time=self.service.clock(),
-        )
+        finished = sum(int(c["finished"]) for c in counts)
+        return {
+            "version": self.book.version,
+            "standings": rows,
+            "participation": counts,
+            "registered": len(self.book.entrants),
+            "finished": finished,
+        }
 
     # -- the judges ------------------------------------------------------------------------------
 
