@@ -182,7 +182,8 @@ def _check(path: Path) -> int:
         from server.season.parse import load_season
 
         season = load_season(path)
-        stages = ", ".join(f"{s.title} ({s.shows} show(s))" for s in season.stages)
+        online = [f"{s.title} (online {s.kind})" for s in season.online]
+        stages = ", ".join(online + [f"{s.title} ({s.shows} show(s))" for s in season.stages])
         print(f"{season.title} ({season.id}): {len(season.teams)} teams; {stages}")
         return 0
     if path.name.endswith((".quiz.yaml", ".initiatives.yaml")):

@@ -58,7 +58,7 @@ export function seasonPanel({ $, cmd, view }) {
   function bracketShow(show) {
     const teams = show.teams.length ? `<ul>${show.teams.map((x) => `
       <li class="${x.result ? `res-${esc(x.result)}` : ""}" title="${x.result ? esc(t(`control.season_result.${x.result}`)) : ""}">
-        <span>${esc(x.name)}</span><span class="pts">${pts(x.points)}</span></li>`).join("")}</ul>`
+        <span>${esc(x.name)}${x.title ? ` <small class="muted">${esc(x.title)}</small>` : ""}</span><span class="pts">${pts(x.points)}</span></li>`).join("")}</ul>`
       : `<p class="muted small">${esc(t("control.season_tbd"))}</p>`;
     const proposed = !show.confirmed && show.teams.length ? `<p class="muted small">${esc(t("control.season_unconfirmed"))}</p>` : "";
     return `<div class="season-show ${esc(show.status)} ${show.confirmed ? "" : "proposed"}" data-show="${esc(show.id)}">
@@ -83,6 +83,10 @@ export function seasonPanel({ $, cmd, view }) {
         body = `<p>${esc(t("control.season_draw", { teams: next.draw.map((g) => g.join(", ")).join(" · ") }))}</p>`;
         summary = t("control.season_to_confirm", { stage: title });
         can = true;
+      } else if (next.rankings.length) {
+        const stages = next.rankings.map(stageTitle).join(", ");
+        body = `<p class="muted">${esc(t("control.season_waiting_ranking", { stages }))}</p>`;
+        summary = t("control.season_waiting_for", { stage: title });
       } else if (next.waiting.length) {
         const shows = next.waiting.map((id) => (seasonShow(id) || { title: id }).title).join(", ");
         body = `<p class="muted">${esc(t("control.season_waiting", { shows }))}</p>`;

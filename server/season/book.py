@@ -23,6 +23,7 @@ from server.core.season.results import show_result
 from server.core.state import ShowPhase, ShowState
 from server.log.store import EventLog
 from server.season.lineup import season_show
+from server.season.online_ranking import read_ranking
 from server.season.parse import load_season
 from server.season.view import season_view
 
@@ -108,6 +109,18 @@ class SeasonBook:
         if held is not None and msgspec.structs.replace(held, ended_at=result.ended_at) == result:
             return None  # the same result (what happened after the end changes no points)
         return self._commit(lambda s: rules.record(self.season, s, stage, index, result, self.clock(), "system"))
+
+    def rank(self, stage: str, by: str = "organizers", db: Path | None = None) -> SeasonEvent | None:
+        """Take an online stage's ranking from its server's database (``db``: not the one the season
+        file names) into the season; None if the season holds that ranking already."""
+        spec = self.season.online_stage(stage)
+        if spec is None:
+            return self._commit(lambda s: rules.rank(self.season, s, stage, (), self.clock(), by))  # says why not
+        rows = read_ranking(spec, db or Path(spec.db))
+        held = self.state.rankings.get(stage)
+        if held is not None and held.rows == rows:
+            return None
+        return self._commit(lambda s: rules.rank(self.season, s, stage, rows, self.clock(), by))
 
     def sync(self) -> list[SeasonEvent]:
         """Record every ended season show in the database whose result the season lacks."""

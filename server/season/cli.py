@@ -24,6 +24,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     confirm.add_argument("--lineups", help='by hand: teams per show, shows separated by "/", e.g. "a,b,c/d,e,f"')
     confirm.add_argument("--reason", default="", help="why the line-ups are fixed by hand")
     confirm.add_argument("--seed", type=int, default=None, help="seed of the draw (default: a fresh random one)")
+    rank = act.add_parser("rank", help="take an online stage's ranking (quiz, initiatives) from its database")
+    rank.add_argument("stage")
+    rank.add_argument("--from", dest="source", type=Path, default=None, help="its database, if not the one named")
     correct = act.add_parser("correct", help="correct a played show's points, with the reason")
     correct.add_argument("show", help="the show, e.g. bk-1")
     correct.add_argument("team")
@@ -58,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
                 else None
             )
             book.confirm(args.stage, "cli", lineups, args.reason, args.seed)
+        elif args.action == "rank":
+            book.rank(args.stage, "cli", args.source)
         elif args.action == "correct":
             where = book.locate(_show_id(book, args.show))
             assert where is not None
@@ -92,6 +97,12 @@ def status_text(book: SeasonBook) -> str:
     season, state = book.season, book.state
     view = book.view()
     lines = [f"{season.title} ({season.id})", ""]
+    for spec in season.online:
+        ranking = state.rankings.get(spec.id)
+        lines.append(f"{spec.title} (online{'' if ranking else ', ranking not taken yet'})")
+        for row in ranking.rows[:10] if ranking else ():
+            title = f" — {row.title}" if row.title else ""
+            lines.append(f"  {row.place:>3}. {row.unit}{title}: {row.points}")
     for stage in view["bracket"]:
         confirmed = stage["id"] in state.lineups
         lines.append(f"{stage['title']}{'' if confirmed else ' (not confirmed)'}")
@@ -113,7 +124,9 @@ def status_text(book: SeasonBook) -> str:
             continue
         proposal = propose(season, state, stage.id)
         lines.append("")
-        if proposal.waiting:
+        if proposal.rankings:
+            lines.append(f"Next: {stage.title} waits for the ranking of {', '.join(proposal.rankings)} (rank it)")
+        elif proposal.waiting:
             lines.append(f"Next: {stage.title} waits for {', '.join(show_id(season, *w) for w in proposal.waiting)}")
         elif proposal.problem:
             lines.append(f"Next: {stage.title}: {proposal.problem}")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from server.core.season.config import SeasonConfig, show_id
-from server.core.season.events import SeasonState
+from server.core.season.config import OnlineSpec, SeasonConfig, show_id
+from server.core.season.events import Placed, SeasonState
 from server.core.season.rules import Proposal, Row, propose, show_title, table
 
 
@@ -21,7 +21,8 @@ def season_view(season: SeasonConfig, state: SeasonState, live: str | None = Non
         "id": season.id,
         "title": season.title,
         "standings": _standings(season, state, through),
-        "bracket": [_stage(season, state, s.id, proposals.get(s.id), through, live) for s in season.stages],
+        "bracket": [_online(season, state, spec, through) for spec in season.online]
+        + [_stage(season, state, s.id, proposals.get(s.id), through, live) for s in season.stages],
         "next": [_proposal(season, p) for p in proposals.values()],
         "conflicts": _conflicts(season, state),
     }
@@ -50,7 +51,7 @@ def _conflicts(season: SeasonConfig, state: SeasonState) -> list[dict[str, Any]]
 
 
 def _through(season: SeasonConfig, state: SeasonState, proposals: dict[str, Proposal]) -> dict[str, int]:
-    """Team -> the index of the furthest stage it is in (confirmed, or proposed by the rules)."""
+    """Team -> the index of the furthest stage on air it is in (confirmed, or proposed by the rules)."""
     out: dict[str, int] = {}
     for index, stage in enumerate(season.stages):
         confirmed = state.lineups.get(stage.id)
@@ -75,13 +76,14 @@ def _standings(season: SeasonConfig, state: SeasonState, through: dict[str, int]
                 last[row.team] = (s_index, row.place, row.points)
     final = len(season.stages) - 1
     out = []
+    before = 0 if season.stages[0].drawn else -1  # where a team no line-up names is: the draw, or online
     for team in season.teams:
-        reached = through.get(team.id, 0)
+        reached = through.get(team.id, before)
         stage_index, place, last_points = last.get(team.id, (-1, 99, Decimal(0)))
         if stage_index == final and place == 1 and season.stages[final].shows == 1:
             status = "champion"
         elif reached > stage_index:
-            status = "qualified" if stage_index >= 0 else ""
+            status = "qualified" if stage_index >= 0 or before < 0 else ""  # through online, too
         elif stage_index == reached and _decided(season, state, reached):
             status = "out" if reached < final else ""
         else:
@@ -174,12 +176,39 @@ def _stage(
     return {"id": stage.id, "title": stage.title, "shows": shows}
 
 
+def _online(season: SeasonConfig, state: SeasonState, spec: OnlineSpec, through: dict[str, int]) -> dict[str, Any]:
+    """An online stage as one card of the bracket: the top of its ranking once it is taken ("ranked"), each
+    unit once at its best place, as many as a later stage takes from it (5 if none does), those that go
+    on marked. A unit no team stands for is named by its unit."""
+    ranking = state.rankings.get(spec.id)
+    shown = max((s.top or 0 for stage in season.stages for s in stage.entrants if s.stage == spec.id), default=0)
+    best: dict[str, Placed] = {}  # unit -> its first row
+    for row in ranking.rows if ranking else ():
+        best.setdefault(row.unit, row)
+    teams = []
+    for row in list(best.values())[: shown or 5]:
+        team = season.team_of_unit(row.unit)
+        teams.append(
+            {
+                "team": team.id if team else row.unit,
+                "name": team.name if team else row.unit,
+                "short_name": (team.short_name or team.name) if team else row.unit,
+                "title": row.title,
+                "points": _number(row.points),
+                "result": "advances" if team and team.id in through else None,
+            }
+        )
+    card = {"id": spec.id, "title": spec.title, "status": "ranked" if ranking else "open", "teams": teams}
+    return {"id": spec.id, "title": spec.title, "online": True, "shows": [card]}
+
+
 def _proposal(season: SeasonConfig, proposal: Proposal) -> dict[str, Any]:
     names = {t.id: t.name for t in season.teams}
     return {
         "stage": proposal.stage,
         "lineups": [list(teams) for teams in proposal.lineups] if proposal.lineups is not None else None,
         "waiting": [show_id(season, *where) for where in proposal.waiting],
+        "rankings": list(proposal.rankings),
         "draw": [[names[t] for t in group] for group in proposal.draw],
         "problem": proposal.problem,
         "problem_words": proposal.problem_words and proposal.problem_words.wire(),

@@ -67,13 +67,15 @@ export class Bracket {
       col.style.setProperty("--shows", String(stage.shows.length));
       keyed(col.shows, stage.shows, (s) => s.id, makeShow, (card, show) => {
         text(card.caption, show.title);
-        text(card.status, show.status === "live" ? this.t("overlay.live") : show.status === "upcoming" ? this.t("overlay.upcoming") : "");
+        const status = { live: "overlay.live", upcoming: "overlay.upcoming", ranked: "overlay.online", open: "overlay.online" }[show.status];
+        text(card.status, status ? this.t(status) : "");
         card.dataset.status = show.status;
         keyed(card.teams, show.teams, (r) => r.team, makeBracketRow, (row, r) => {
           fitName(row.name, r.name, r.short_name);
           text(row.points, r.points === null || r.points === undefined ? "" : points(r.points, view.show.decimals));
           row.dataset.result = r.result || "";
-          text(row.note, r.result === "advances" ? this.t("overlay.best_runner_up") : "");
+          // Through an online ranking is no runner-up's place: its card says it is online.
+          text(row.note, r.result === "advances" && !stage.online ? this.t("overlay.best_runner_up") : "");
         });
       });
     });

@@ -15,11 +15,27 @@ COMPARE_RULES = ("points", "speed_points", "answer_time", "draw")
 
 class Source(Struct, frozen=True):
     """Where some of a stage's teams come from: the team at ``place`` in each show of ``stage``;
-    with ``best``, only the ``best`` of those (compared by the season's ``compare`` rules)."""
+    with ``best``, only the ``best`` of those (compared by the season's ``compare`` rules). From an
+    online stage: the teams of its ranking's ``top`` units."""
 
     stage: str
     place: int = 1
     best: int | None = None
+    top: int | None = None
+
+
+class OnlineSpec(Struct, frozen=True):
+    """A stage played online before the shows (``docs/online-quiz.md``): an online quiz or an
+    initiatives stage, run by its own server. Its ranking of units, recorded in the season when the
+    organizers take it, feeds later stages' line-ups."""
+
+    id: str
+    title: str
+    kind: str  # "quiz" or "initiatives"
+    file: str  # the stage's file
+    db: str  # its server's database, where its ranking is read
+    units: tuple[str, ...]  # the units its file names
+    rank: str = "ranking"  # initiatives: "ranking"; a quiz: "participation" or "score"
 
 
 class StageSpec(Struct, frozen=True):
@@ -47,12 +63,20 @@ class SeasonConfig(Struct, frozen=True):
     season: str = ""
     ranking: tuple[str, ...] = ("points", "sudden_death")  # places inside a show
     compare: tuple[str, ...] = ("points", "draw")  # teams of different shows
+    online: tuple[OnlineSpec, ...] = ()  # stages played online, before the shows
 
     def stage(self, stage_id: str) -> StageSpec | None:
         return next((s for s in self.stages if s.id == stage_id), None)
 
+    def online_stage(self, stage_id: str) -> OnlineSpec | None:
+        return next((s for s in self.online if s.id == stage_id), None)
+
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.id == team_id), None)
+
+    def team_of_unit(self, unit: str) -> Team | None:
+        """The team that stands for ``unit`` (its ``unit``, or its name when it has none)."""
+        return next((t for t in self.teams if (t.unit or t.name) == unit), None)
 
     def stage_index(self, stage_id: str) -> int:
         return next(i for i, s in enumerate(self.stages) if s.id == stage_id)

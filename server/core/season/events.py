@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from msgspec import Struct, field
+from msgspec.structs import replace
 
 from server.core.season.results import ShowResult
 
@@ -44,7 +45,27 @@ class PointsCorrected(Struct, frozen=True, tag="correction"):
     reason: str
 
 
-SeasonEvent = LineupsConfirmed | ResultRecorded | PointsCorrected
+class Placed(Struct, frozen=True, array_like=True):
+    """A unit in an online stage's ranking: its place (shared when tied), what it is ranked by
+    (an initiative's or an entrant's name, or ""), and its points."""
+
+    place: int
+    unit: str
+    title: str
+    points: Decimal
+
+
+class RankingRecorded(Struct, frozen=True, tag="ranking"):
+    """An online stage's ranking as the organizers took it from its server, best first (taken again,
+    it replaces the one before)."""
+
+    at: int
+    by: str
+    stage: str
+    rows: tuple[Placed, ...]
+
+
+SeasonEvent = LineupsConfirmed | ResultRecorded | PointsCorrected | RankingRecorded
 
 
 class SeasonState(Struct, frozen=True):
@@ -52,6 +73,7 @@ class SeasonState(Struct, frozen=True):
     lineups: dict[str, LineupsConfirmed] = field(default_factory=dict)  # stage -> its confirmation
     results: dict[str, ShowResult] = field(default_factory=dict)  # "stage/index" -> result
     corrections: tuple[PointsCorrected, ...] = ()
+    rankings: dict[str, RankingRecorded] = field(default_factory=dict)  # online stage -> its ranking
 
     def result(self, stage: str, index: int) -> ShowResult | None:
         return self.results.get(key(stage, index))
@@ -65,11 +87,12 @@ def apply(state: SeasonState, event: SeasonEvent) -> SeasonState:
     """The state after one event; events were checked before they were logged."""
     seq = state.seq + 1
     if isinstance(event, LineupsConfirmed):
-        return SeasonState(seq, {**state.lineups, event.stage: event}, state.results, state.corrections)
+        return replace(state, seq=seq, lineups={**state.lineups, event.stage: event})
     if isinstance(event, ResultRecorded):
-        results = {**state.results, key(event.stage, event.index): event.result}
-        return SeasonState(seq, state.lineups, results, state.corrections)
-    return SeasonState(seq, state.lineups, state.results, (*state.corrections, event))
+        return replace(state, seq=seq, results={**state.results, key(event.stage, event.index): event.result})
+    if isinstance(event, RankingRecorded):
+        return replace(state, seq=seq, rankings={**state.rankings, event.stage: event})
+    return replace(state, seq=seq, corrections=(*state.corrections, event))
 
 
 def fold(events: list[SeasonEvent]) -> SeasonState:

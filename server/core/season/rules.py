@@ -7,6 +7,7 @@ argument, and the seed is kept in the season's log, so replaying the log gives t
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,14 @@ from msgspec import Struct
 
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
 from server.core.season.config import SeasonConfig, StageSpec
-from server.core.season.events import LineupsConfirmed, PointsCorrected, ResultRecorded, SeasonState
+from server.core.season.events import (
+    LineupsConfirmed,
+    Placed,
+    PointsCorrected,
+    RankingRecorded,
+    ResultRecorded,
+    SeasonState,
+)
 from server.core.season.results import ShowResult
 from server.core.words import Words, say
 
@@ -39,6 +47,7 @@ class Proposal(Struct, frozen=True):
     stage: str
     lineups: tuple[tuple[str, ...], ...] | None  # None: not decided yet (see waiting, problem)
     waiting: tuple[tuple[str, int], ...] = ()  # (stage, index) of shows to be played before the rules decide
+    rankings: tuple[str, ...] = ()  # online stages whose ranking must be recorded before the rules decide
     draw: tuple[tuple[str, ...], ...] = ()  # tied teams a draw decides between (the seed: on confirm)
     problem: str = ""  # something the rules cannot decide: the producer fixes the line-up by hand
     problem_words: Words | None = None  # ``problem`` as a catalogue key and parameters
@@ -123,20 +132,35 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
             return Proposal(stage.id, None, draw=(tuple(everyone),))
         rng.shuffle(everyone)
         return Proposal(stage.id, deal(everyone, stage.shows))
+    sources = dict.fromkeys(s.stage for s in stage.entrants)
     waiting = tuple(
         (source, i)
-        for source in dict.fromkeys(s.stage for s in stage.entrants)
-        for i in range(season.stage(source).shows)  # type: ignore[union-attr]
+        for source in sources
+        if (earlier := season.stage(source)) is not None
+        for i in range(earlier.shows)
         if state.result(source, i) is None
     )
-    if waiting:
-        return Proposal(stage.id, None, waiting=waiting)
+    due = tuple(s for s in sources if season.online_stage(s) is not None and s not in state.rankings)
+    if waiting or due:
+        return Proposal(stage.id, None, waiting=waiting, rankings=due)
     groups = stage.shows if stage.fill == "order" else 1
     picked: list[list[str]] = []
     draws: list[tuple[str, ...]] = []
     for group in range(groups):
         teams: list[str] = []
         for source in stage.entrants:
+            if source.top is not None:  # an online stage's: its groups are one (the season file says so)
+                rows, problem = _ranked(season, state.rankings[source.stage], teams)
+                if problem is not None:
+                    return _unsure(stage.id, problem)
+                chosen, tied = _best(rows, source.top, rng, lambda r: (r.place,))
+                if tied and "draw" not in season.compare:
+                    names = ", ".join(r.name for r in tied)
+                    return _unsure(stage.id, say("season.shared_rank", teams=names, place=tied[0].place))
+                if tied:
+                    draws.append(tuple(r.team for r in tied))
+                teams += [r.team for r in chosen] if chosen is not None else []
+                continue
             earlier = season.stage(source.stage)
             assert earlier is not None
             per = earlier.shows // groups
@@ -152,7 +176,7 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
             if source.best is None:
                 teams += [r.team for r in candidates]
                 continue
-            chosen, tied = _best(season, candidates, source.best, rng)
+            chosen, tied = _best(candidates, source.best, rng, lambda r: compare_key(season, r))
             if tied and "draw" not in season.compare:
                 names = ", ".join(r.name for r in tied)
                 return _unsure(stage.id, say("season.equal", teams=names, rules=", ".join(season.compare)))
@@ -171,19 +195,32 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
     return Proposal(stage.id, tuple(tuple(t) for t in picked))
 
 
+def _ranked(season: SeasonConfig, ranking: RankingRecorded, taken: list[str]) -> tuple[list[Row], Words | None]:
+    """An online stage's ranking as rows of the season's teams, each team once (at its unit's best
+    place) and none already ``taken``; or the problem of a unit no team stands for."""
+    rows: dict[str, Row] = {}
+    for placed in ranking.rows:
+        team = season.team_of_unit(placed.unit)
+        if team is None:
+            return [], say("season.unit_without_team", unit=placed.unit)
+        if team.id not in rows and team.id not in taken:
+            rows[team.id] = Row(team.id, team.name, placed.points, placed.place, Decimal(0), 0)
+    return list(rows.values()), None
+
+
 def _best(
-    season: SeasonConfig, candidates: list[Row], count: int, rng: random.Random | None
+    candidates: list[Row], count: int, rng: random.Random | None, key: Callable[[Row], tuple[Any, ...]]
 ) -> tuple[list[Row] | None, list[Row]]:
-    """The ``count`` best candidates, and the teams tied across the cut (a draw picks among them:
-    with ``rng`` it is made and the list returned complete; without, the list is None)."""
-    ranked = sorted(candidates, key=lambda r: (compare_key(season, r), r.team))
+    """The ``count`` best candidates by ``key``, and the teams tied across the cut (a draw picks among
+    them: with ``rng`` it is made and the list returned complete; without, the list is None)."""
+    ranked = sorted(candidates, key=lambda r: (key(r), r.team))
     if len(ranked) <= count:
         return ranked, []
-    cut = compare_key(season, ranked[count - 1])
-    if compare_key(season, ranked[count]) != cut:
+    cut = key(ranked[count - 1])
+    if key(ranked[count]) != cut:
         return ranked[:count], []
-    tied = [r for r in ranked if compare_key(season, r) == cut]
-    sure = [r for r in ranked if compare_key(season, r) < cut]
+    tied = [r for r in ranked if key(r) == cut]
+    sure = [r for r in ranked if key(r) < cut]
     if rng is None:
         return None, tied
     order = list(tied)
@@ -239,6 +276,9 @@ def confirm(
     if lineups is None:
         proposal = propose(season, state, stage.id, seed)
         if proposal.lineups is None:
+            if proposal.rankings:
+                titles = ", ".join(s.title for s in season.online if s.id in proposal.rankings)
+                raise RuleError("season.waiting_ranking", title=stage.title, titles=titles)
             if proposal.waiting:
                 titles = ", ".join(show_title(season, *where) for where in proposal.waiting)
                 raise RuleError("season.waiting", title=stage.title, titles=titles)
@@ -271,6 +311,23 @@ def _check_lineups(season: SeasonConfig, stage: StageSpec, lineups: tuple[tuple[
     if stage.drawn and seen != {t.id for t in season.teams}:
         missing = sorted({t.id for t in season.teams} - seen)
         raise InvalidCommand("season.draw_incomplete", missing=", ".join(missing))
+
+
+def rank(
+    season: SeasonConfig, state: SeasonState, stage_id: str, rows: tuple[Placed, ...], at: int, by: str
+) -> RankingRecorded:
+    """An online stage's ranking taken into the season; refused once a show it feeds has been played."""
+    spec = season.online_stage(stage_id)
+    if spec is None:
+        stages = ", ".join(s.id for s in season.online) or "—"
+        raise NotFound("season.no_online_stage", stage=quote(stage_id), stages=stages)
+    for later in season.stages:
+        done = played(state, later.id)
+        if done and any(s.stage == stage_id for s in later.entrants):
+            raise RuleError("season.ranking_final", title=spec.title, show=show_title(season, later.id, done[0]))
+    if not rows:
+        raise RuleError("season.ranking_empty", title=spec.title)
+    return RankingRecorded(at, by, stage_id, rows)
 
 
 def record(

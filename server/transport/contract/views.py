@@ -279,6 +279,9 @@ class SeasonShowTeam(Shape, kw_only=True):
     team: str
     name: str
     short_name: str | UnsetType = UNSET
+    title: Annotated[
+        str | UnsetType, Meta(description="An online stage's: the initiative or the entrant the unit is ranked by.")
+    ] = UNSET
     points: Points | None
     result: Annotated[str | None, Meta(description="winner | advances | out | null (undecided)")]
 
@@ -286,14 +289,19 @@ class SeasonShowTeam(Shape, kw_only=True):
 class SeasonShow(Shape, kw_only=True):
     id: str
     title: str
-    status: Annotated[str, Meta(description="done | live | upcoming")]
+    status: Annotated[
+        str, Meta(description="done | live | upcoming; an online stage's: ranked (its ranking taken) | open")
+    ]
     confirmed: Annotated[bool | UnsetType, Meta(description="A live season only.")] = UNSET
     teams: list[SeasonShowTeam]
 
 
-class SeasonStage(Shape):
+class SeasonStage(Shape, kw_only=True):
     id: str
     title: str
+    online: Annotated[
+        bool | UnsetType, Meta(description="A stage played online: one card, the top of its ranking.")
+    ] = UNSET
     shows: list[SeasonShow]
 
 
@@ -301,6 +309,7 @@ class SeasonProposal(Shape):
     stage: str
     lineups: list[Ids] | None
     waiting: Ids
+    rankings: Annotated[Ids, Meta(description="Online stages whose ranking is still to be taken.")]
     draw: list[list[str]]
     problem: str | None
     problem_words: Words | None
