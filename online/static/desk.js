@@ -90,7 +90,11 @@ async function ranking() {
   if (!got.ok || !info.ok) return;
   const pct = (w) => Math.round(Number(w) * 100);
   $("ranking-title").textContent = t("initiative.page.ranking", { judges: pct(info.weights.judges), community: pct(info.weights.community) });
+  const head = document.createElement("tr");
+  head.append(...["#", "initiative.page.col_initiative", "initiative.page.col_votes", "initiative.page.col_judges", "initiative.page.col_score"]
+    .map((key) => text("th", key === "#" ? key : t(key))));
   $("ranking").replaceChildren(
+    head,
     ...got.ranking.map((r) => {
       const tr = document.createElement("tr");
       if (r.rank <= got.finalists) tr.className = "finalist";
