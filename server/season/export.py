@@ -41,7 +41,9 @@ from server.season.view import season_view
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 STATUS = {"champion": "Vô địch", "qualified": "Đi tiếp", "out": "Dừng bước", "": ""}
 RESULT = {"winner": "Thắng", "advances": "Đi tiếp", "out": "Dừng bước", None: ""}
-SHOW_STATUS = {"done": "Đã thi", "live": "Đang thi", "upcoming": "Chưa thi"}
+SHOW_STATUS = {
+    "done": "Đã thi", "live": "Đang thi", "upcoming": "Chưa thi", "ranked": "Đã xếp hạng", "open": "Đang diễn ra",
+}  # fmt: skip
 CHANGE = {"on_air": "Tại trận", "after": "Sau trận"}
 
 
@@ -114,10 +116,11 @@ def export_season(book: SeasonBook, out_dir: Path, show: str | None = None) -> l
     where = [_locate(book, show)] if show is not None else _played(season, state)
     sheets = [show_sheet(season, state, stage, index) for stage, index in where]
     view = season_view(season, state) if show is None else None
+    online = rankings_rows(season, state) if show is None and state.rankings else None
     name = show or season.id
     files = {
-        f"{name}.csv": render_csv(sheets, view).encode("utf-8-sig"),
-        f"{name}.xlsx": render_xlsx(season, sheets, view),
+        f"{name}.csv": render_csv(sheets, view, online).encode("utf-8-sig"),
+        f"{name}.xlsx": render_xlsx(season, sheets, view, online),
         f"{name}.html": render_html(season, sheets, view, book.clock()).encode("utf-8"),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -245,6 +248,30 @@ def bracket_rows(view: dict[str, Any]) -> list[list[Any]]:
     return [head, *rows]
 
 
+def rankings_rows(season: SeasonConfig, state: SeasonState) -> list[list[Any]]:
+    """The online stages' rankings as the season took them, every row; the units that went on marked."""
+    head = ["Vòng", "Hạng", "Đơn vị", "Mô hình / thí sinh", "Điểm", "Mã đội", "Kết quả", "Lấy lúc"]
+    rows = []
+    for spec in season.online:
+        ranking = state.rankings.get(spec.id)
+        if ranking is None:
+            continue
+        fed = {
+            team
+            for stage in season.stages
+            if stage.id in state.lineups and any(s.stage == spec.id for s in stage.entrants)
+            for lineup in state.lineups[stage.id].lineups
+            for team in lineup
+        }
+        for row in ranking.rows:
+            team = season.team_of_unit(row.unit)
+            result = RESULT["advances"] if team is not None and team.id in fed else ""
+            fed.discard(team.id if team else "")  # a unit goes on by its best row
+            rows.append([spec.title, row.place, row.unit, row.title, row.points, team.id if team else "", result,
+                         when(ranking.at)])  # fmt: skip
+    return [head, *rows]
+
+
 def points_rows(sheet: ShowSheet) -> list[list[Any]]:
     head = ["Hạng", "Mã đội", "Đội", *(s.name for s in sheet.segments), "Điều chỉnh tại trận", "Tổng khi thi",
             "Hạng khi thi", "Điều chỉnh sau trận", "Tổng sau điều chỉnh", "Thắng"]  # fmt: skip
@@ -291,13 +318,15 @@ def plain(value: Any) -> Any:
 # -- CSV ------------------------------------------------------------------------------------------
 
 
-def render_csv(sheets: list[ShowSheet], view: dict[str, Any] | None) -> str:
+def render_csv(sheets: list[ShowSheet], view: dict[str, Any] | None, online: list[list[Any]] | None = None) -> str:
     sections: list[tuple[str, list[list[Any]]]] = []
     if view is not None:
         sections += [
             ("Bảng xếp hạng / Standings", standings_rows(view)),
             ("Sơ đồ thi đấu / Bracket", bracket_rows(view)),
         ]
+    if online is not None:
+        sections.append(("Vòng thi trực tuyến / Online stages", online))
     sections += [(f"{s.title} ({s.id}) / Points by round", points_rows(s)) for s in sheets]
     sections += [("Điều chỉnh điểm / Score changes", changes_rows(sheets)), ("Giám khảo / Judges", judges_rows(sheets))]
     out = io.StringIO()
@@ -313,7 +342,9 @@ def render_csv(sheets: list[ShowSheet], view: dict[str, Any] | None) -> str:
 # -- xlsx -----------------------------------------------------------------------------------------
 
 
-def render_xlsx(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, Any] | None) -> bytes:
+def render_xlsx(
+    season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, Any] | None, online: list[list[Any]] | None = None
+) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.title = season.title
@@ -321,6 +352,8 @@ def render_xlsx(season: SeasonConfig, sheets: list[ShowSheet], view: dict[str, A
     if view is not None:
         add_sheet(wb, "Bảng xếp hạng", standings_rows(view))
         add_sheet(wb, "Sơ đồ thi đấu", bracket_rows(view))
+    if online is not None:
+        add_sheet(wb, "Vòng thi trực tuyến", online)
     for s in sheets:
         changes = [row[2:] for row in changes_rows([s])]  # the show's id and title are the sheet's
         notes = [

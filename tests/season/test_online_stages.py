@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from server.cli import main
@@ -175,6 +176,16 @@ def test_the_season_from_the_command_line(tmp_path: Path, capsys) -> None:
     assert main([*season, "confirm", "chung-ket"]) == 0
     assert main([*season, "play"]) == 0
     assert "champion" in capsys.readouterr().out
+    assert main(["export", str(UNG_HOA), "--db", str(tmp_path / "season.db"), "--out", str(tmp_path / "out")]) == 0
+    paths = capsys.readouterr().out.split()
+    sheet = openpyxl.load_workbook(paths[1])["Vòng thi trực tuyến"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == len(ENTRIES) and rows[0][:7] == ["Mô hình, sáng kiến", 1, "Thị trấn Vân Đình", "Chợ 4.0", 89.5,
+                                                        "van-dinh", "Đi tiếp"]  # fmt: skip
+    assert [r[2] for r in rows if r[6] == "Đi tiếp"] == [
+        "Thị trấn Vân Đình", "Xã Hòa Xá", "Xã Phương Tú", "Trường học", "Trung tâm Y tế huyện",
+    ]  # fmt: skip
+    assert "Vòng thi trực tuyến / Online stages" in Path(paths[0]).read_text(encoding="utf-8-sig")
 
 
 @pytest.mark.parametrize(
