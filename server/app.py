@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,14 +22,24 @@ from server.configs import load_show
 from server.configs.initiatives import load_initiatives
 from server.configs.quiz import load_quiz
 from server.core.config import ShowConfig
+from server.core.initiatives.book import Event as InitiativesEvent
+from server.core.initiatives.book import InitiativesBook
 from server.core.initiatives.config import Window
+from server.core.quiz.book import Event as QuizEvent
+from server.core.quiz.book import QuizBook
 from server.log.stage_log import StageLog
 from server.log.store import EventLog
 from server.obs.link import ObsLink
 from server.online.files import FileStore
-from server.online.initiatives_service import InitiativesService, initiatives_log
+from server.online.initiatives_service import (
+    EdgeInitiativesService,
+    InitiativesService,
+    initiatives_log,
+    initiatives_ops,
+)
 from server.online.otp import ConsoleSender, Sender
-from server.online.quiz_service import QuizService, quiz_log
+from server.online.quiz_service import EdgeQuizService, QuizService, quiz_log, quiz_ops
+from server.online.stage_link import EdgeLink, OwnerLink
 from server.season.book import SeasonBook
 from server.season.live import SeasonDesk, season_show_config
 from server.show.service import ShowService, now_ms
@@ -196,22 +207,26 @@ async def _cluster(settings: Settings, config) -> AsyncIterator[tuple[Any, Keys 
     if not settings.redis:
         yield None, None
         return
-    # A bounded pool that makes a burst of votes wait for a connection rather than fail; a Redis that
-    # the network lost fails a call within seconds instead of holding it for TCP's minutes.
-    # One retry on a fresh connection: after Redis restarts, each pooled connection fails once.
+    async with _redis(settings.redis) as redis:
+        yield redis, Keys(config.id)
+
+
+@contextlib.asynccontextmanager
+async def _redis(url: str) -> AsyncIterator[aioredis.Redis]:
+    """A client of the cluster's Redis.
+
+    A bounded pool that makes a burst of votes wait for a connection rather than fail; a Redis that
+    the network lost fails a call within seconds instead of holding it for TCP's minutes.
+    One retry on a fresh connection: after Redis restarts, each pooled connection fails once."""
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis,
-        max_connections=64,
-        timeout=5,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        retry=Retry(NoBackoff(), 1),
+        url, max_connections=64, timeout=5, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1)
     )
     redis = aioredis.Redis(connection_pool=pool)
     try:
-        yield redis, Keys(config.id)
+        yield redis
     finally:
         await redis.aclose()
+        await pool.disconnect()  # a pool given to the client is the giver's to close
 
 
 @contextlib.asynccontextmanager
@@ -288,10 +303,13 @@ def create_stage_app(
     sender: Sender | None = None,
     clock: Callable[[], int] = now_ms,
     rehearsal: bool = False,
+    redis: str | None = None,
+    owner: bool = True,
 ) -> web.Application:
     """A ready-to-run application for an online stage (``python -m server quiz|initiatives run``), the
     quiz's or the initiatives', by its file's name. A ``rehearsal`` opens it now, for as long as its own
-    windows last (the file's windows are for the real thing)."""
+    windows last (the file's windows are for the real thing). With ``redis``, one process of several
+    (``server.online.stage_link``): the ``owner`` writes ``db_path``, an edge has no database."""
     initiatives = config_path.name.endswith(".initiatives.yaml")
     app = web.Application(client_max_size=FORM_MOST if initiatives else MAX_BODY)
     app[TRUSTED_PROXIES] = TrustedProxies(())
@@ -305,11 +323,21 @@ def create_stage_app(
             voting = Window(now, now + stage.voting.closes - stage.voting.opens)
             stage = replace(stage, submissions=submissions, voting=voting)
 
+        files = FileStore(db_path.with_suffix(".files"))  # an edge's: those it fetched from the owner
+
         def open_stage(stage_log: StageLog[Any]) -> tuple[Any, Any]:
-            service = InitiativesService(stage, stage_log, FileStore(db_path.with_suffix(".files")), clock)
+            service = InitiativesService(stage, stage_log, files, clock)
             return service, InitiativesApi(service, sender or ConsoleSender(), stage_log.secret(), tokens(stage_log))
 
+        def owner_ops(service: InitiativesService, api: InitiativesApi) -> dict[str, Any]:
+            return initiatives_ops(service) | {"code": api.verifier.issue, "check": api.verifier.check}
+
+        def open_edge(link: EdgeLink, secret: bytes, held: dict[str, str]) -> tuple[Any, Any]:
+            service = EdgeInitiativesService(stage, link, files, clock)
+            return service, InitiativesApi(service, sender or ConsoleSender(), secret, held)  # type: ignore[arg-type]
+
         key, judges, log_of = INITIATIVES, stage.judges, initiatives_log
+        new_book, events = (lambda: InitiativesBook(stage)), InitiativesEvent
         add_initiatives_routes(app)
         add_initiatives_pages(app)
     else:
@@ -321,7 +349,15 @@ def create_stage_app(
             service = QuizService(quiz, stage_log, clock)
             return service, QuizApi(service, sender or ConsoleSender(), stage_log.secret(), tokens(stage_log))
 
+        def owner_ops(service: QuizService, api: QuizApi) -> dict[str, Any]:
+            return quiz_ops(service) | {"code": api.verifier.issue, "check": api.verifier.check}
+
+        def open_edge(link: EdgeLink, secret: bytes, held: dict[str, str]) -> tuple[Any, Any]:
+            service = EdgeQuizService(quiz, link, clock)
+            return service, QuizApi(service, sender or ConsoleSender(), secret, held)  # type: ignore[arg-type]
+
         key, judges, log_of = QUIZ, quiz.judges, quiz_log
+        new_book, events = (lambda: QuizBook(quiz)), QuizEvent
         add_quiz_routes(app)
         add_quiz_pages(app)
     stage_id = stage.id if initiatives else quiz.id
@@ -330,15 +366,28 @@ def create_stage_app(
         return stage_log.tokens(stage_id, ["organizer"] + [f"judge:{j.id}" for j in judges])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        stage_log = log_of(db_path)
-        service, app[key] = open_stage(stage_log)
-        service.start()
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            client = await stack.enter_async_context(_redis(redis)) if redis is not None else None
+            if client is not None and not owner:  # an edge: the owner's book, read from Redis
+                link = EdgeLink(client, stage_id, new_book, events)
+                meta = await link.start()
+                stack.push_async_callback(link.stop)
+                _, app[key] = open_edge(link, bytes.fromhex(meta["secret"]), json.loads(meta["tokens"]))
+                app[key].verifier.owner = link
+                yield
+                return
+            stage_log = log_of(db_path)
+            stack.callback(stage_log.close)
+            service, app[key] = open_stage(stage_log)
+            service.start()
+            stack.push_async_callback(service.drain)
+            stack.callback(service.stop)
+            if client is not None:
+                meta = {"secret": stage_log.secret().hex(), "tokens": json.dumps(tokens(stage_log))}
+                link = OwnerLink(client, service, owner_ops(service, app[key]), meta)
+                await link.start()
+                stack.push_async_callback(link.stop)
             yield
-        finally:
-            service.stop()
-            await service.drain()
-            stage_log.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

@@ -110,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage.add_argument("--host", default=DEFAULT_HOST, help=f"where to listen (default {DEFAULT_HOST})")
         stage.add_argument("--port", type=int, default=8090 if name == "quiz" else 8091)
         stage.add_argument("--rehearsal", action="store_true", help="open it now, whatever its windows say")
+        stage.add_argument("--redis", default=None, help="run: one of several processes sharing this Redis URL")
+        stage.add_argument("--owner", action="store_true", help="with --redis: the one that writes the database")
         stage.add_argument("--out", type=Path, default=Path("results"), help="export: the folder to write to")
     docs = sub.add_parser("docs", help="write docs/schema/ and docs/openapi.yaml from the wire contract")
     docs.add_argument("--out", type=Path, default=DOCS, help="the docs folder to write into (default: docs/)")
@@ -413,7 +415,7 @@ def _stage(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     gc.set_threshold(*GC_THRESHOLDS)
-    app = create_stage_app(args.file, db, rehearsal=args.rehearsal)
+    app = create_stage_app(args.file, db, rehearsal=args.rehearsal, redis=args.redis, owner=args.owner)
     base = local_base(args.host, args.port)
     quiz = args.command == "quiz"
 
@@ -429,7 +431,8 @@ def _stage(args: argparse.Namespace) -> int:
                 continue  # the quiz's organizers export from the command line
             page = holder.partition(":")[0] if quiz else "desk"
             lines.append(f"  {holder + ':':<12} {base}/{args.command}/{page}?token={token}")
-        print("\n".join(lines + [f"  database:    {db}"]), flush=True)
+        where = f"  database:    {db}" if args.redis is None or args.owner else f"  an edge of:  {args.redis}"
+        print("\n".join([*lines, where]), flush=True)
 
     app.on_startup.append(announce)
     try:

@@ -39,7 +39,7 @@ class FileStore:
         path = self.folder / stored
         if not path.exists():
             self.folder.mkdir(parents=True, exist_ok=True)
-            part = path.with_name(stored + ".part")
+            part = path.with_name(f"{stored}.{os.getpid()}.part")  # a cluster's edge may write it beside the owner
             with part.open("wb") as out:
                 out.write(data)
                 out.flush()
@@ -47,9 +47,14 @@ class FileStore:
             os.replace(part, path)
         return stored
 
+    @staticmethod
+    def valid(stored: str) -> bool:
+        """Whether ``stored`` is a name the store gives (never a path elsewhere)."""
+        return len(stored) <= 40 and all(c.isalnum() or c == "." for c in stored) and stored.count(".") == 1
+
     def path(self, stored: str) -> Path | None:
         """The path of a stored file, or None (a name that is not one of ours is never a path)."""
-        if len(stored) > 40 or not all(c.isalnum() or c == "." for c in stored) or stored.count(".") != 1:
+        if not self.valid(stored):
             return None
         path = self.folder / stored
         return path if path.is_file() else None

@@ -3,7 +3,9 @@ the community votes, the judges score."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import base64
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from server.core.initiatives.config import InitiativesConfig
 from server.log.stage_log import StageLog
 from server.online.files import FileStore
 from server.online.owner import StageOwner
+from server.online.stage_link import EdgeLink
 from server.show.service import now_ms
 
 IMAGES_MOST = 5
@@ -71,3 +74,85 @@ class InitiativesService(StageOwner[InitiativesBook]):
 
     async def score(self, judge: str, initiative: str, marks: dict[str, Decimal]) -> None:
         await self.record(Scored(at=self.clock(), initiative=initiative, judge=judge, marks=marks))
+
+    async def file_path(self, stored: str) -> Path | None:
+        """Where a stored file is (``FileStore.path``)."""
+        return self.files.path(stored)
+
+
+class EdgeInitiativesService:
+    """The initiatives stage as an edge of a cluster serves it (``server.online.stage_link``): its copy of
+    the book, every change done by the owner, the files fetched from it once and kept. The same calls as
+    ``InitiativesService``."""
+
+    def __init__(self, config: InitiativesConfig, link: EdgeLink, files: FileStore, clock: Callable[[], int]) -> None:
+        self.config, self.link, self.files, self.clock = config, link, files, clock
+
+    @property
+    def book(self) -> InitiativesBook:
+        return self.link.book  # type: ignore[return-value]
+
+    @property
+    def on_disk(self) -> int:
+        return self.link.seq
+
+    async def submit(
+        self,
+        unit: str,
+        title: str,
+        summary: str,
+        contact: str,
+        video: str = "",
+        images: tuple[tuple[str, bytes], ...] = (),
+        document: tuple[str, bytes] | None = None,
+    ) -> Initiative:
+        """Its files checked here first (a wrong one refused without a trip to the owner), then sent."""
+        if len(images) > IMAGES_MOST:
+            raise InitiativeError("initiative.too_many_images", most=IMAGES_MOST)
+        for name, data in images:
+            self.files.put(data, "image", name)
+        if document is not None:
+            self.files.put(document[1], "document", document[0])
+        sent = await self.link.ask("submit", unit, title, summary, contact, video, images, document)
+        return self.book.initiatives[sent]
+
+    async def review(self, initiative: str, approved: bool, note: str = "") -> None:
+        await self.link.ask("review", initiative, approved, note)
+
+    async def vote(self, initiative: str, voter: str) -> None:
+        await self.link.ask("vote", initiative, voter)
+
+    async def score(self, judge: str, initiative: str, marks: dict[str, Decimal]) -> None:
+        await self.link.ask("score", judge, initiative, {k: str(v) for k, v in marks.items()})
+
+    async def file_path(self, stored: str) -> Path | None:
+        """A stored file: kept here since it was last asked for, else fetched from the owner."""
+        if not FileStore.valid(stored):
+            return None
+        if self.files.path(stored) is None:
+            data = await self.link.ask("file", stored)
+            if data is None:
+                return None
+            kind = "document" if stored.endswith(".pdf") else "image"
+            self.files.put(base64.b64decode(data), kind, stored)
+        return self.files.path(stored)
+
+
+def initiatives_ops(service: InitiativesService) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """What a cluster's owner does for its edges (``EdgeInitiativesService``), with the answers' JSON."""
+
+    async def submit(
+        unit: str, title: str, summary: str, who: str, video: str, images: list[list[str]], document: list[str] | None
+    ) -> str:
+        pictures = tuple((name, base64.b64decode(data)) for name, data in images)
+        paper = (document[0], base64.b64decode(document[1])) if document else None
+        return (await service.submit(unit, title, summary, who, video, pictures, paper)).id
+
+    async def score(judge: str, initiative: str, marks: dict[str, str]) -> None:
+        await service.score(judge, initiative, {k: Decimal(v) for k, v in marks.items()})
+
+    async def file(stored: str) -> bytes | None:
+        path = service.files.path(stored)
+        return None if path is None else await asyncio.to_thread(path.read_bytes)
+
+    return {"submit": submit, "review": service.review, "vote": service.vote, "score": score, "file": file}

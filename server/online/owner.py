@@ -43,6 +43,7 @@ class StageOwner(Generic[B]):
         self.book = self._replay()
         self.on_disk = stage_log.last_seq(stage_id)  # the last seq written
         self.changed = asyncio.Event()  # set at every batch on disk, for whoever waits for a change
+        self.written: list[Callable[[int, list[Any]], None]] = []  # told each batch on disk: its first seq, events
         self._waiting: list[tuple[Any, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._checkpoints: asyncio.Task[None] | None = None
@@ -80,7 +81,9 @@ class StageOwner(Generic[B]):
                         if not done.done():
                             done.set_exception(StorageError("store.write_refused", exc=exc))
                     continue
-                self.on_disk += len(batch)
+                first, self.on_disk = self.on_disk + 1, self.on_disk + len(batch)
+                for listener in self.written:
+                    listener(first, [e for e, _ in batch])
                 for _, done in batch:
                     if not done.done():
                         done.set_result(None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from server.core.quiz.book import (
 from server.core.quiz.config import QuizConfig
 from server.log.stage_log import StageLog
 from server.online.owner import StageOwner
+from server.online.stage_link import EdgeLink
 from server.show.service import StorageError, now_ms
 
 RETRY_MS = 1000  # after the disk refused to end an attempt, try again this much later
@@ -117,3 +118,64 @@ class QuizService(StageOwner[QuizBook]):
         except StorageError:
             heapq.heappush(self._deadlines, (now + RETRY_MS, entrant))  # the clock tries again
             self._arm()
+
+
+class EdgeQuizService:
+    """The quiz as an edge of a cluster serves it (``server.online.stage_link``): its copy of the book,
+    every change done by the owner. The same calls as ``QuizService``."""
+
+    def __init__(self, config: QuizConfig, link: EdgeLink, clock: Callable[[], int] = now_ms) -> None:
+        self.config, self.link, self.clock = config, link, clock
+
+    @property
+    def book(self) -> QuizBook:
+        return self.link.book  # type: ignore[return-value]
+
+    @property
+    def on_disk(self) -> int:
+        return self.link.seq
+
+    async def register(self, name: str, unit: str, contact: str) -> Entrant:
+        return self.book.entrants[await self.link.ask("register", name, unit, contact)]
+
+    async def begin(self, entrant: str) -> Attempt:
+        await self.link.ask("begin", entrant)
+        return self.book.attempts[entrant]
+
+    async def answer(self, entrant: str, item: int, shown: int | None) -> None:
+        await self.link.ask("answer", entrant, item, shown)
+
+    async def write_essay(self, entrant: str, text: str) -> None:
+        await self.link.ask("write_essay", entrant, text)
+
+    async def finish(self, entrant: str) -> Attempt:
+        await self.link.ask("finish", entrant)
+        return self.book.attempts[entrant]
+
+    async def mark(self, judge: str, entrant: str, marks: dict[str, Decimal]) -> None:
+        await self.link.ask("mark", judge, entrant, {k: str(v) for k, v in marks.items()})
+
+
+def quiz_ops(service: QuizService) -> dict[str, Callable[..., Awaitable[Any]]]:
+    """What a cluster's owner does for its edges (``EdgeQuizService``), with the answers' JSON."""
+
+    async def register(name: str, unit: str, contact: str) -> str:
+        return (await service.register(name, unit, contact)).id
+
+    async def begin(entrant: str) -> None:
+        await service.begin(entrant)
+
+    async def finish(entrant: str) -> None:
+        await service.finish(entrant)
+
+    async def mark(judge: str, entrant: str, marks: dict[str, str]) -> None:
+        await service.mark(judge, entrant, {k: Decimal(v) for k, v in marks.items()})
+
+    return {
+        "register": register,
+        "begin": begin,
+        "answer": service.answer,
+        "write_essay": service.write_essay,
+        "finish": finish,
+        "mark": mark,
+    }

@@ -123,7 +123,7 @@ class InitiativesApi:
     async def verify(self, request: web.Request) -> web.Response:
         ask = await read_body(request, BASE, Verify, BODY_MOST)
         who = self.verifier.identity(ask.contact)
-        self.verifier.codes.check(who, ask.code, self.service.clock())
+        await self.verifier.check(who, ask.code, self.service.clock())
         return self.verifier.sign_in(request, reply(p.ok(**self._me(who))), who)
 
     async def me(self, request: web.Request) -> dict[str, Any]:
@@ -248,7 +248,7 @@ class InitiativesApi:
         return p.ok()
 
     async def file(self, request: web.Request) -> web.Response:
-        path = self.service.files.path(request.match_info["name"])
+        path = await self.service.file_path(request.match_info["name"])
         if path is None:
             raise p.ProtocolError("not_found", "wire.no_such_path", path=request.path[:80])
         return web.Response(

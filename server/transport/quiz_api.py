@@ -155,7 +155,7 @@ class QuizApi:
     async def verify(self, request: web.Request) -> web.Response:
         ask = await self._body(request, Verify)
         identity = self.verifier.identity(ask.contact)
-        details = self.verifier.codes.check(identity, ask.code, self.service.clock())
+        details = await self.verifier.check(identity, ask.code, self.service.clock())
         entrant_id = self.book.by_contact.get(identity)
         if entrant_id is None:
             entrant_id = (await self.service.register(details["name"], details["unit"], identity)).id

@@ -14,6 +14,7 @@ from aiohttp import web
 from server.core.errors import ShowError
 from server.core.quiz.attempt import identity
 from server.online.otp import Codes, Sender, Sessions, masked
+from server.online.stage_link import EdgeLink
 from server.transport import protocol as p
 from server.transport.heap import JoinWaves
 from server.transport.http import json_body, reply
@@ -87,6 +88,7 @@ class Verifier:
     def __init__(self, sender: Sender, secret: bytes, cookie: str, path: str, title: str) -> None:
         self.sender = sender
         self.codes = Codes()
+        self.owner: EdgeLink | None = None  # an edge's: the owner sends and checks the codes
         self.sessions = Sessions(secret)
         self.cookie, self.path, self.title = cookie, path, title
         self.buckets = AddressBuckets()
@@ -104,8 +106,22 @@ class Verifier:
         address = network_address({"aiohttp.request": request})
         if not self.buckets.bucket("code", address, *CODES_PER_ADDRESS).take():
             raise p.ProtocolError("rate_limited", "quiz.codes_limited")
-        await self.sender.send(who, self.codes.issue(who, now, details), self.title)
+        if self.owner is not None:
+            await self.owner.ask("code", who, now, details)
+        else:
+            await self.issue(who, now, details)
         return masked(who)
+
+    async def issue(self, who: str, now: int, details: dict[str, Any]) -> None:
+        """Send ``who`` a new code (this process holds the codes: one alone, or a cluster's owner)."""
+        await self.sender.send(who, self.codes.issue(who, now, details), self.title)
+
+    async def check(self, who: str, code: str, now: int) -> dict[str, Any]:
+        """The details kept with ``who``'s code if ``code`` is it; else the refusal (``Codes.check``)."""
+        if self.owner is not None:
+            details: dict[str, Any] = await self.owner.ask("check", who, code, now)
+            return details
+        return self.codes.check(who, code, now)
 
     def sign_in(self, request: web.Request, response: web.Response, subject: str) -> web.Response:
         response.set_cookie(
