@@ -73,13 +73,8 @@ class OwnerLink:
         self._asks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Publish the whole log (the stream starts again from it), then follow the owner's writes."""
-        events = list(self.owner.log.events(self.owner.stage_id))
-        await self.redis.delete(self.keys.events)
-        for start in range(0, len(events), PUBLISH_CHUNK):
-            chunk = events[start : start + PUBLISH_CHUNK]
-            await self._publish([(start + n + 1, msgspec.json.encode(e)) for n, e in enumerate(chunk)])
-        await self.redis.hset(self.keys.meta, mapping=dict(self.meta))  # type: ignore[arg-type]
+        """Publish the whole log, then follow the owner's writes."""
+        await self._publish_all()
         self.owner.written.append(self._written)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._publish_forever()), loop.create_task(self._answer_forever())]
@@ -92,6 +87,16 @@ class OwnerLink:
         if self._written in self.owner.written:
             self.owner.written.remove(self._written)
 
+    async def _publish_all(self) -> None:
+        """The stream starts again from the whole log (at the start, and after Redis lost it); the key and
+        tokens last, so an edge that finds them finds the log."""
+        events = list(self.owner.log.events(self.owner.stage_id))
+        await self.redis.delete(self.keys.events)
+        for start in range(0, len(events), PUBLISH_CHUNK):
+            chunk = events[start : start + PUBLISH_CHUNK]
+            await self._publish([(start + n + 1, msgspec.json.encode(e)) for n, e in enumerate(chunk)])
+        await self.redis.hset(self.keys.meta, mapping=dict(self.meta))  # type: ignore[arg-type]
+
     def _written(self, first: int, events: list[Any]) -> None:
         self._out.put_nowait([(first + n, msgspec.json.encode(e)) for n, e in enumerate(events)])
 
@@ -102,17 +107,25 @@ class OwnerLink:
         await pipe.execute()
 
     async def _publish_forever(self) -> None:
+        """Each batch on disk to the stream; a Redis that restarted empty (its key and tokens gone) gets
+        the whole log again, checked at least every second."""
+        entries: list[tuple[int, bytes]] = []
         while True:
-            entries = await self._out.get()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1):
+                    entries += await self._out.get()
             while not self._out.empty():
                 entries += self._out.get_nowait()
-            while True:
-                try:
+            try:
+                if not await self.redis.exists(self.keys.meta):
+                    log.warning("Redis lost the stage's stream (restarted?): publishing the whole log again")
+                    await self._publish_all()  # what was waiting is in it: it is on disk
+                elif entries:
                     await self._publish(entries)
-                    break
-                except RedisError:
-                    log.warning("could not publish events to Redis; trying again", exc_info=True)
-                    await asyncio.sleep(0.5)
+                entries = []
+            except RedisError:
+                log.warning("could not publish events to Redis; trying again", exc_info=True)
+                await asyncio.sleep(0.5)
 
     async def _answer_forever(self) -> None:
         while True:
@@ -185,25 +198,28 @@ class EdgeLink:
             got: Any = await self.redis.xread({self.keys.events: self._last_id}, count=PUBLISH_CHUNK, block=block)
             entries = got[0][1] if got else []
             for entry_id, fields in entries:
+                if not self._take(int(fields[b"seq"]), fields[b"body"]):
+                    await asyncio.sleep(0.2)  # the owner is publishing the whole log again: read it from the top
+                    return
                 self._last_id = entry_id
-                self._take(int(fields[b"seq"]), fields[b"body"])
             self._caught_up.set()
             self._caught_up.clear()
             if block is not None or len(entries) < PUBLISH_CHUNK:
                 return
 
-    def _take(self, seq: int, body: bytes) -> None:
+    def _take(self, seq: int, body: bytes) -> bool:
+        """Apply the event ``seq`` (or skip one already held); False on a gap: the copy starts over."""
+        if seq == 1 and self.seq:  # the owner published its log again (it restarted): start over from it
+            self.book, self.seq = self.new_book(), 0
         if seq <= self.seq:
-            if seq == 1:  # the owner published its log again (it restarted): start over from it
-                self.book, self.seq = self.new_book(), 0
-            else:
-                return
+            return True
         if seq != self.seq + 1:
             log.warning("the stage's stream skipped from %s to %s; reading it again", self.seq, seq)
             self.book, self.seq, self._last_id = self.new_book(), 0, "0"
-            return
+            return False
         self.book.replay([self.decoder.decode(body)])
         self.seq = seq
+        return True
 
     async def _follow_forever(self) -> None:
         while True:

@@ -120,6 +120,20 @@ async def test_the_owner_restarting_changes_nothing_and_an_edge_waits_for_it(clu
     assert (await edge.call(cookie, "me"))[0]["attempt"]["answers"][:2] == [None, 3]
 
 
+async def test_redis_restarting_empty_loses_nothing(cluster, redis) -> None:
+    owner = await cluster(QUIZ_FILE, owner=True)
+    edge = await cluster(QUIZ_FILE, owner=False, db="edge.db")
+    cookie = await sign_up(edge, cluster.sender, "0911222333", owner, name="Vũ Hà", unit="Xã Hòa Xá", consent=True)
+    assert (await edge.call(cookie, "start", {}))[0]["ok"]
+    assert (await edge.call(cookie, "answer", {"item": 0, "choice": 1}))[0]["ok"]
+    redis.stop()
+    redis.start()  # empty: the stream, the key and the tokens are gone; the owner publishes them again
+    assert (await edge.call(cookie, "answer", {"item": 1, "choice": 2}))[0]["ok"]
+    late = await cluster(QUIZ_FILE, owner=False, db="late.db")  # an edge that starts after: it finds them
+    for node in (owner, edge, late):
+        assert (await node.call(cookie, "me"))[0]["attempt"]["answers"][:3] == [1, 2, None]
+
+
 async def test_initiatives_files_and_votes_across_processes(cluster, tmp_path: Path) -> None:
     owner = await cluster(INITIATIVES_FILE, owner=True)
     edge = await cluster(INITIATIVES_FILE, owner=False, db="edge.db")
