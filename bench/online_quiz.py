@@ -1,6 +1,7 @@
 """5,000 entrants taking the online quiz at once, on one ``python -m server quiz run`` process.
 
 Run: python bench/online_quiz.py [--entrants 5000] [--answers 10] [--gap 1,3] [--workers 2] [--quick]
+                                 [--redis URL [--edges 1]]
 
 1. Each entrant registers (a code, read from the server's console as the organizers' would be), signs in
    and starts, from one of 100 loopback source addresses (127.2.x.y: a commune's phones come from many).
@@ -10,6 +11,8 @@ Run: python bench/online_quiz.py [--entrants 5000] [--answers 10] [--gap 1,3] [-
    ACKed, for ``--seconds`` each: saves ACKed per second (measured, not asked for).
 4. Memory: the server's RSS before the entrants and with every attempt open, MiB per 1,000 entrants.
 The entrants run in ``--workers`` processes of their own, on bare keep-alive HTTP/1.1 connections.
+With ``--redis``: an owner (``--owner``) and ``--edges`` edges share that Redis; the entrants connect to
+the edges in turn, the owner writes (RSS and CPU are the processes' sum).
 """
 
 from __future__ import annotations
@@ -93,8 +96,9 @@ async def worker(job: dict[str, Any]) -> None:
     """A worker's entrants: one connection each; a phase for each line on stdin, its figures on stdout."""
     loop = asyncio.get_running_loop()
     conns: list[Http] = []
-    for _, address in job["entrants"]:
-        _, conn = await loop.create_connection(Http, "127.0.0.1", job["port"], local_addr=(address, 0))
+    for n, (_, address) in enumerate(job["entrants"]):
+        port = job["ports"][n % len(job["ports"])]
+        _, conn = await loop.create_connection(Http, "127.0.0.1", port, local_addr=(address, 0))
         conns.append(conn)
     print(json.dumps({"ready": len(conns)}), flush=True)
     saves = Saves(conns, [cookie for cookie, _ in job["entrants"]])
@@ -156,10 +160,10 @@ class Workers:
         self.procs = procs
 
     @classmethod
-    async def start(cls, port: int, entrants: list[tuple[str, str]], count: int) -> Workers:
+    async def start(cls, ports: list[int], entrants: list[tuple[str, str]], count: int) -> Workers:
         procs = []
         for w in range(count):
-            job = {"port": port, "entrants": entrants[w::count]}
+            job = {"ports": ports, "entrants": entrants[w::count]}
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 __file__,
@@ -237,18 +241,30 @@ async def bench(args: argparse.Namespace) -> None:
         f"{args.gap[0]}-{args.gap[1]} s, closed loop at {lanes} in flight for {args.seconds} s each"
     )
     tmp = Path(tempfile.mkdtemp(prefix="showcaller-quiz-"))
-    port = free_port()
-    log = tmp / "quiz.log"
-    argv = [sys.executable, "-m", "server", "quiz", "run", str(QUIZ), "--db", str(tmp / "quiz.db"), "--rehearsal"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [*argv, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=out,
-            preexec_fn=die_with_parent,
-        )
-    url = f"http://127.0.0.1:{port}"
+    log = tmp / "quiz.log"  # the owner's: the codes are printed there
+    argv = [sys.executable, "-m", "server", "quiz", "run", str(QUIZ), "--rehearsal", "--host", "127.0.0.1"]
+    roles = [[]] if args.redis is None else [["--redis", args.redis, "--owner"]]
+    roles += [["--redis", args.redis]] * (args.edges if args.redis else 0)
+    procs, ports = [], []
+    for n, role in enumerate(roles):
+        port = free_port()
+        with (log if n == 0 else tmp / f"edge-{n}.log").open("w") as out:
+            procs.append(
+                subprocess.Popen(
+                    [*argv, *role, "--port", str(port), "--db", str(tmp / ("quiz.db" if n == 0 else f"edge-{n}.db"))],
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=out,
+                    preexec_fn=die_with_parent,
+                )
+            )
+        ports.append(port)
+    if args.redis:
+        print(f"  a cluster: an owner and {args.edges} edge(s) sharing {args.redis}; entrants on the edges")
+        ports = ports[1:]
+    proc = procs[0]
+    pids = [p.pid for p in procs]
+    url = f"http://127.0.0.1:{ports[0]}"
     workers = None
     try:
         async with aiohttp.ClientSession() as http:
@@ -261,24 +277,24 @@ async def bench(args: argparse.Namespace) -> None:
                     await asyncio.sleep(0.05)
             else:
                 raise SystemExit(f"the quiz server did not start: {log.read_text()[-2000:]}")
-        rss0 = rss_mib(proc.pid)
+        rss0 = sum(rss_mib(pid) for pid in pids)
         progress(f"registering {args.entrants:,} entrants")
         took = time.perf_counter()
         entrants = await register(url, log, args.entrants, units)
         print(f"  registered, signed in and started {len(entrants):,} entrants in {time.perf_counter() - took:.1f} s")
-        workers = await Workers.start(port, entrants, args.workers)
-        rss1 = rss_mib(proc.pid)
+        workers = await Workers.start(ports, entrants, args.workers)
+        rss1 = sum(rss_mib(pid) for pid in pids)
         per_1000 = (rss1 - rss0) / args.entrants * 1000
         print(f"  server RSS {rss0:.1f} -> {rss1:.1f} MiB with every attempt open and connected", end="")
         print(f": {per_1000:.1f} MiB per 1,000 entrants")
         progress("paced answers")
-        cpu0 = cpu_seconds(proc.pid)
+        cpu0 = sum(cpu_seconds(pid) for pid in pids)
         replies = await workers.ask(phase="paced", answers=args.answers, gap=args.gap)
         wall = max(r["wall"] for r in replies)
         paced = [ms for r in replies for ms in r["latencies"]]
         refused = {k: v for r in replies for k, v in r["refused"].items()}
         report(f"save -> ACK, {args.entrants:,} entrants paced ({len(paced) / wall:,.0f}/s)", paced)
-        cpu = 100 * (cpu_seconds(proc.pid) - cpu0) / wall
+        cpu = 100 * (sum(cpu_seconds(pid) for pid in pids) - cpu0) / wall
         print(f"  {'':<44} refused: {refused or 'none'}; server CPU {cpu:.0f} % of a core")
         rates = {}
         for lanes in args.lanes:
@@ -288,7 +304,7 @@ async def bench(args: argparse.Namespace) -> None:
             got = [ms for r in replies for ms in r["latencies"]]
             rates[lanes] = len(got) / wall
             report(f"closed loop, {lanes} in flight ({rates[lanes]:,.0f} saves/s)", got)
-        rss2 = rss_mib(proc.pid)
+        rss2 = sum(rss_mib(pid) for pid in pids)
         print(f"  server RSS after the answers: {rss2:.1f} MiB")
         print(f"\n== targets ({args.entrants:,} entrants)")
         verdict("save -> ACK p99 while every entrant answers", percentile(sorted(paced), 99), 100, "ms")
@@ -299,11 +315,12 @@ async def bench(args: argparse.Namespace) -> None:
     finally:
         if workers is not None:
             await workers.stop()
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -315,6 +332,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 entrants, 3 answers, 1 s a level")
+    parser.add_argument("--redis", default=None, help="a cluster sharing this Redis URL: an owner and --edges edges")
+    parser.add_argument("--edges", type=int, default=1, help="with --redis: edges the entrants connect to")
     args = parser.parse_args(argv)
     args.gap = [float(x) for x in args.gap.split(",")]
     args.lanes = [int(x) for x in args.lanes.split(",")]

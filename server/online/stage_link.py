@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 ASK_TIMEOUT = 10.0  # seconds an edge waits for the owner before it says the stage is unavailable
 ANSWER_MARGIN = 0.5  # of those, the last seconds in which the owner no longer starts the edge's ask
 PUBLISH_CHUNK = 1000  # events a pipeline carries when the owner publishes its whole log
+POP_MOST = 256  # asks (or answers) taken from Redis at once after the first: a burst costs few round trips
 
 
 class Refused(ShowError):
@@ -130,13 +131,13 @@ class OwnerLink:
     async def _answer_forever(self) -> None:
         while True:
             try:
-                popped: Any = await self.redis.blpop([self.keys.asks], timeout=1)
+                asks = await _pop(self.redis, self.keys.asks)
             except RedisError:
                 log.warning("could not read the edges' asks from Redis; trying again", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
-            if popped is not None:
-                task = asyncio.get_running_loop().create_task(self._answer(popped[1]))
+            for raw in asks:
+                task = asyncio.get_running_loop().create_task(self._answer(raw))
                 self._asks.add(task)
                 task.add_done_callback(self._asks.discard)
 
@@ -232,12 +233,12 @@ class EdgeLink:
     async def _replies_forever(self) -> None:
         while True:
             try:
-                popped: Any = await self.redis.blpop([self.keys.reply(self.edge)], timeout=1)
+                answers = await _pop(self.redis, self.keys.reply(self.edge))
             except RedisError:
                 await asyncio.sleep(0.5)
                 continue
-            if popped is not None:
-                answer = msgspec.json.decode(popped[1])
+            for raw in answers:
+                answer = msgspec.json.decode(raw)
                 waiting = self._waiting.pop(answer["id"], None)
                 if waiting is not None and not waiting.done():
                     waiting.set_result(answer)
@@ -266,3 +267,12 @@ class EdgeLink:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+async def _pop(redis: aioredis.Redis, key: str) -> list[bytes]:
+    """What a list holds, waiting up to a second for its first item; then up to ``POP_MOST`` more at once."""
+    first: Any = await redis.blpop([key], timeout=1)
+    if first is None:
+        return []
+    more: Any = await redis.lpop(key, POP_MOST)
+    return [first[1], *(more or ())]
