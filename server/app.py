@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
 import json
 import os
 from collections.abc import AsyncIterator, Callable
@@ -361,6 +362,7 @@ def create_stage_app(
         add_quiz_routes(app)
         add_quiz_pages(app)
     stage_id = stage.id if initiatives else quiz.id
+    digest = hashlib.sha256(config_path.read_bytes()).hexdigest()  # a cluster's processes: the same file
 
     def tokens(stage_log: StageLog[Any]) -> dict[str, str]:
         return stage_log.tokens(stage_id, ["organizer"] + [f"judge:{j.id}" for j in judges])
@@ -370,7 +372,7 @@ def create_stage_app(
             client = await stack.enter_async_context(_redis(redis)) if redis is not None else None
             if client is not None and not owner:  # an edge: the owner's book, read from Redis
                 link = EdgeLink(client, stage_id, new_book, events)
-                meta = await link.start()
+                meta = await link.start(digest)
                 stack.push_async_callback(link.stop)
                 _, app[key] = open_edge(link, bytes.fromhex(meta["secret"]), json.loads(meta["tokens"]))
                 app[key].verifier.owner = link
@@ -383,7 +385,7 @@ def create_stage_app(
             stack.push_async_callback(service.drain)
             stack.callback(service.stop)
             if client is not None:
-                meta = {"secret": stage_log.secret().hex(), "tokens": json.dumps(tokens(stage_log))}
+                meta = {"secret": stage_log.secret().hex(), "tokens": json.dumps(tokens(stage_log)), "file": digest}
                 link = OwnerLink(client, service, owner_ops(service, app[key]), meta)
                 await link.start()
                 stack.push_async_callback(link.stop)

@@ -27,6 +27,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from server.core.errors import ShowError
+from server.log.store import LogError
 from server.online.owner import Book, StageOwner
 
 log = logging.getLogger(__name__)
@@ -179,14 +180,18 @@ class EdgeLink:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_id = "0"
 
-    async def start(self) -> dict[str, str]:
-        """Wait for the owner's key and tokens, read the stream, and follow it; the stage's meta."""
-        while not (meta := await self.redis.hgetall(self.keys.meta)):
+    async def start(self, file: str) -> dict[str, str]:
+        """Wait for the owner's key and tokens, read the stream, and follow it; the stage's meta. ``file``:
+        the digest of this edge's stage file, which must be the owner's (``LogError`` if not)."""
+        while not (raw := await self.redis.hgetall(self.keys.meta)):
             await asyncio.sleep(0.1)
+        meta = {_text(k): _text(v) for k, v in raw.items()}
+        if meta.get("file") != file:
+            raise LogError("this edge's stage file is not the owner's: give both the same file")
         await self._read(block=None)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._follow_forever()), loop.create_task(self._replies_forever())]
-        return {_text(k): _text(v) for k, v in meta.items()}
+        return meta
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -229,6 +234,10 @@ class EdgeLink:
             except RedisError:
                 log.warning("could not read the stage's stream from Redis; trying again", exc_info=True)
                 await asyncio.sleep(0.5)
+            except Exception:  # an event this copy cannot take: read the stream again from the top
+                log.exception("could not follow the stage's stream; reading it again")
+                self.book, self.seq, self._last_id = self.new_book(), 0, "0"
+                await asyncio.sleep(1)
 
     async def _replies_forever(self) -> None:
         while True:

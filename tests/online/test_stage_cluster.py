@@ -19,6 +19,7 @@ import pytest
 
 from server.app import create_stage_app
 from server.core.quiz.attempt import identity
+from server.log.store import LogError
 from server.online import stage_link
 from server.online.otp import ConsoleSender
 from server.transport.initiatives_api import INITIATIVES
@@ -118,6 +119,14 @@ async def test_the_owner_restarting_changes_nothing_and_an_edge_waits_for_it(clu
         answer, _ = await node.call(cookie, "answer", {"item": 1, "choice": 3})
         assert answer["ok"], answer
     assert (await edge.call(cookie, "me"))[0]["attempt"]["answers"][:2] == [None, 3]
+
+
+async def test_an_edge_with_another_stage_file_is_refused(cluster, tmp_path: Path) -> None:
+    await cluster(QUIZ_FILE, owner=True)
+    other = tmp_path / "other.quiz.yaml"
+    other.write_text(QUIZ_FILE.read_text(encoding="utf-8") + "\n# sửa sau\n", encoding="utf-8")
+    with pytest.raises(LogError, match="this edge's stage file is not the owner's"):
+        await cluster(other, owner=False, db="edge.db")
 
 
 async def test_redis_restarting_empty_loses_nothing(cluster, redis) -> None:
