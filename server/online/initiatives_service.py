@@ -35,6 +35,17 @@ def initiatives_log(path: str | Path) -> StageLog[Event]:
     return StageLog(path, Event)
 
 
+def keep(
+    files: FileStore, images: tuple[tuple[str, bytes], ...], document: tuple[str, bytes] | None
+) -> tuple[tuple[str, ...], str]:
+    """An initiative's pictures and document kept in ``files`` (``InitiativeError`` for one that is not
+    what it claims, too big, or too many): their stored names."""
+    if len(images) > IMAGES_MOST:
+        raise InitiativeError("initiative.too_many_images", most=IMAGES_MOST)
+    stored = tuple(files.put(data, "image", name) for name, data in images)
+    return stored, files.put(document[1], "document", document[0]) if document else ""
+
+
 class InitiativesService(StageOwner[InitiativesBook]):
     def __init__(
         self, config: InitiativesConfig, stage_log: StageLog[Any], files: FileStore, clock: Callable[[], int] = now_ms
@@ -54,10 +65,7 @@ class InitiativesService(StageOwner[InitiativesBook]):
         document: tuple[str, bytes] | None = None,
     ) -> Initiative:
         """A unit's initiative, its files kept first (checked: pictures and a PDF), pending review."""
-        if len(images) > IMAGES_MOST:
-            raise InitiativeError("initiative.too_many_images", most=IMAGES_MOST)
-        stored = tuple(self.files.put(data, "image", name) for name, data in images)
-        paper = self.files.put(document[1], "document", document[0]) if document else ""
+        stored, paper = keep(self.files, images, document)
         initiative = f"m{len(self.book.initiatives) + 1:03d}"
         event = Submitted(
             at=self.clock(), initiative=initiative, unit=unit, title=title, summary=summary, contact=contact,
@@ -106,13 +114,8 @@ class EdgeInitiativesService:
         images: tuple[tuple[str, bytes], ...] = (),
         document: tuple[str, bytes] | None = None,
     ) -> Initiative:
-        """Its files checked here first (a wrong one refused without a trip to the owner), then sent."""
-        if len(images) > IMAGES_MOST:
-            raise InitiativeError("initiative.too_many_images", most=IMAGES_MOST)
-        for name, data in images:
-            self.files.put(data, "image", name)
-        if document is not None:
-            self.files.put(document[1], "document", document[0])
+        """Its files checked and kept here first (a wrong one refused without a trip to the owner), then sent."""
+        keep(self.files, images, document)
         sent = await self.link.ask("submit", unit, title, summary, contact, video, images, document)
         return self.book.initiatives[sent]
 
