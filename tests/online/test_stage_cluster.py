@@ -112,7 +112,7 @@ async def test_the_owner_restarting_changes_nothing_and_an_edge_waits_for_it(clu
     await owner.server.close()  # the owner goes (its server, its Redis link and its database closed)
     monkeypatch.setattr(stage_link, "ASK_TIMEOUT", 1.5)
     down, _ = await edge.call(cookie, "answer", {"item": 0, "choice": 2})
-    assert down["error"]["code"] == "storage" and "unavailable" in down["error"]["message"]
+    assert (down["error"]["code"], down["error"]["key"]) == ("storage", "quiz.owner_unavailable")
     assert (await edge.call(cookie, "me"))[0]["ok"]  # reading goes on meanwhile
     again = await cluster(QUIZ_FILE, owner=True)  # the same database: it publishes its log again
     for node in (edge, again):
