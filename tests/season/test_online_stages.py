@@ -143,6 +143,16 @@ def test_a_tie_across_the_cut_is_drawn_with_the_seed_kept(book: SeasonBook, tmp_
     assert propose(book.season, book.state, "chung-ket", seed=11).lineups == first.lineups  # type: ignore[union-attr]
 
 
+def test_a_ranking_of_too_few_units_is_left_to_the_organizers(book: SeasonBook, tmp_path: Path) -> None:
+    write_initiatives(tmp_path / "one.db", ENTRIES[:1])
+    book.rank("mo-hinh", db=tmp_path / "one.db")
+    proposal = propose(book.season, book.state, "chung-ket")
+    assert proposal.lineups is None and "only 1 team(s) for 1 show(s)" in proposal.problem
+    write_initiatives(tmp_path / "four.db", [e for e in ENTRIES if e[0] != "Xã Hòa Xá"][:4])
+    book.rank("mo-hinh", db=tmp_path / "four.db")  # four units for a final of five: a final of four
+    assert len(propose(book.season, book.state, "chung-ket").lineups[0]) == 4  # type: ignore[index]
+
+
 def test_a_ranking_cannot_change_once_the_show_it_feeds_is_played(book: SeasonBook, tmp_path: Path) -> None:
     write_initiatives(tmp_path / "models.db")
     book.rank("mo-hinh", db=tmp_path / "models.db")

@@ -184,6 +184,9 @@ def propose(season: SeasonConfig, state: SeasonState, stage_id: str, seed: int |
                 draws.append(tuple(r.team for r in tied))
             teams += [r.team for r in chosen] if chosen is not None else []
         picked.append(teams)
+    few = sum(len(t) for t in picked)
+    if few < 2 * stage.shows and not draws:  # an online ranking with fewer units than its stage takes
+        return _unsure(stage.id, say("season.too_few", title=stage.title, count=few, shows=stage.shows))
     if draws and rng is None:
         return Proposal(stage.id, None, draw=tuple(draws))
     if stage.fill == "draw":
