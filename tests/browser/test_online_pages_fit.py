@@ -15,7 +15,7 @@ from tests.browser.test_initiatives_pages import FILE as INITIATIVES_FILE
 from tests.browser.test_quiz_pages import FIRST_LOAD_MOST, QuizSite
 from tests.online.conftest import QUIZ_FILE
 
-# Elements that reach past the window's right edge, and the page's own width beyond it.
+# Elements that reach past the window's edges or whose text is squeezed, and the page's own width beyond it.
 WIDER = """() => {
   const W = document.documentElement.clientWidth, wide = document.documentElement.scrollWidth;
   const faults = [];
@@ -24,6 +24,9 @@ WIDER = """() => {
     if (el.closest("[hidden], details:not([open]) > :not(summary)") || !el.getClientRects().length) continue;
     const r = el.getBoundingClientRect();
     const name = `${el.tagName.toLowerCase()}#${el.id}.${el.className}`;
+    // Its own text in a column a word or two wide: a title squeezed by what sits beside it.
+    const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent.trim());
+    if (own.join(" ").length > 20 && r.width < 90) faults.push(`${name}: text squeezed into ${Math.round(r.width)}px`);
     if (r.right > W + 1 || r.left < -1) faults.push(`${name}: ${Math.round(r.left)}–${Math.round(r.right)}`);
   }
   return faults.slice(0, 8);
