@@ -96,9 +96,9 @@ async def initiatives(aiohttp_server, browser, db: Path, tmp_path: Path) -> None
 
     organizer = next(t for t, h in api.tokens.items() if h == "organizer")
     desk = await site.open(f"/initiatives/desk?token={organizer}", "laptop")
-    for _ in range(len(MODELS) + 1):
+    for n in range(len(MODELS) + 1):
         await desk.locator("#list article:not(:has(.done-mark)) button.primary").first.click()
-    await desk.wait_for_selector(f"#list article .done-mark >> nth={len(MODELS)}")
+        await desk.wait_for_selector(f"#list article .done-mark >> nth={n}")  # before the next click
     assert all(i.status == "approved" for i in service.book.initiatives.values())
 
     voter = await site.open("/initiatives/", "phone")
