@@ -24,7 +24,7 @@ from server.core.initiatives.config import InitiativesConfig
 from server.log.stage_log import StageLog
 from server.online.files import FileStore
 from server.online.owner import StageOwner
-from server.online.stage_link import EdgeLink
+from server.online.stage_link import EdgeLink, EdgeService
 from server.show.service import now_ms
 
 IMAGES_MOST = 5
@@ -88,21 +88,14 @@ class InitiativesService(StageOwner[InitiativesBook]):
         return self.files.path(stored)
 
 
-class EdgeInitiativesService:
+class EdgeInitiativesService(EdgeService[InitiativesBook]):
     """The initiatives stage as an edge of a cluster serves it (``server.online.stage_link``): its copy of
     the book, every change done by the owner, the files fetched from it once and kept. The same calls as
     ``InitiativesService``."""
 
     def __init__(self, config: InitiativesConfig, link: EdgeLink, files: FileStore, clock: Callable[[], int]) -> None:
-        self.config, self.link, self.files, self.clock = config, link, files, clock
-
-    @property
-    def book(self) -> InitiativesBook:
-        return self.link.book  # type: ignore[return-value]
-
-    @property
-    def on_disk(self) -> int:
-        return self.link.seq
+        super().__init__(config, link, clock)
+        self.files = files
 
     async def submit(
         self,

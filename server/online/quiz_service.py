@@ -27,7 +27,7 @@ from server.core.quiz.book import (
 from server.core.quiz.config import QuizConfig
 from server.log.stage_log import StageLog
 from server.online.owner import StageOwner
-from server.online.stage_link import EdgeLink
+from server.online.stage_link import EdgeService
 from server.show.service import StorageError, now_ms
 
 RETRY_MS = 1000  # after the disk refused to end an attempt, try again this much later
@@ -120,20 +120,9 @@ class QuizService(StageOwner[QuizBook]):
             self._arm()
 
 
-class EdgeQuizService:
+class EdgeQuizService(EdgeService[QuizBook]):
     """The quiz as an edge of a cluster serves it (``server.online.stage_link``): its copy of the book,
     every change done by the owner. The same calls as ``QuizService``."""
-
-    def __init__(self, config: QuizConfig, link: EdgeLink, clock: Callable[[], int] = now_ms) -> None:
-        self.config, self.link, self.clock = config, link, clock
-
-    @property
-    def book(self) -> QuizBook:
-        return self.link.book  # type: ignore[return-value]
-
-    @property
-    def on_disk(self) -> int:
-        return self.link.seq
 
     async def register(self, name: str, unit: str, contact: str) -> Entrant:
         return self.book.entrants[await self.link.ask("register", name, unit, contact)]

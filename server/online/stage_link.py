@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 import redis.asyncio as aioredis
@@ -31,6 +31,7 @@ from server.log.store import LogError
 from server.online.owner import Book, StageOwner
 
 log = logging.getLogger(__name__)
+B = TypeVar("B")
 ASK_TIMEOUT = 10.0  # seconds an edge waits for the owner before it says the stage is unavailable
 ANSWER_MARGIN = 0.5  # of those, the last seconds in which the owner no longer starts the edge's ask
 PUBLISH_CHUNK = 1000  # events a pipeline carries when the owner publishes its whole log
@@ -162,6 +163,23 @@ class OwnerLink:
             pipe.rpush(self.keys.reply(ask["edge"]), msgspec.json.encode(answer))
             pipe.expire(self.keys.reply(ask["edge"]), 60)
             await pipe.execute()
+
+
+class EdgeService(Generic[B]):
+    """What an edge's stage service is (``EdgeQuizService``, ``EdgeInitiativesService``): the stage's
+    file, the owner's book as this edge holds it, and its asks."""
+
+    def __init__(self, config: Any, link: EdgeLink, clock: Callable[[], int]) -> None:
+        self.config, self.link, self.clock = config, link, clock
+
+    @property
+    def book(self) -> B:
+        return self.link.book  # type: ignore[return-value]
+
+    @property
+    def on_disk(self) -> int:
+        """The last event this edge's copy holds."""
+        return self.link.seq
 
 
 class EdgeLink:
