@@ -70,6 +70,16 @@ async def register(site: QuizSite, page, contact: str, name: str, unit: str = "X
     await page.wait_for_selector("#ready:not([hidden])")
 
 
+async def start_and_answer(page, count: int) -> None:
+    """Start the attempt and answer the first ``count`` questions, each saved before the next."""
+    await page.click("#start")
+    await page.wait_for_selector("#attempt:not([hidden])")
+    for n in range(count):
+        await page.click(f"#choices .choice >> nth={n % 4}")
+        await page.wait_for_selector("#saved:has-text('Đã lưu')")
+        await page.click("#next")
+
+
 @pytest.mark.parametrize("size", ["phone", "laptop"])
 async def test_an_entrant_registers_answers_reloads_carries_on_and_hands_in(quiz_site: QuizSite, size: str) -> None:
     page = await quiz_site.open("/quiz/", size)
@@ -80,12 +90,7 @@ async def test_an_entrant_registers_answers_reloads_carries_on_and_hands_in(quiz
     await page.wait_for_selector("#ask-error:has-text('10 số')")  # said in Vietnamese, what is wrong
     await register(quiz_site, page, "0912345678", "Nguyễn Thị Hoài Thương")
     assert "Nguyễn Thị Hoài Thương" in await page.text_content("#hello")
-    await page.click("#start")
-    await page.wait_for_selector("#attempt:not([hidden])")
-    for n in range(3):
-        await page.click(f"#choices .choice >> nth={n % 4}")
-        await page.wait_for_selector("#saved:has-text('Đã lưu')")
-        await page.click("#next")
+    await start_and_answer(page, 3)
     await screenshot(page, f"quiz-attempt-{size}")
     entrant = next(iter(quiz_site.api.book.attempts))
     assert [a is not None for a in quiz_site.api.book.attempts[entrant].answers[:4]] == [True, True, True, False]

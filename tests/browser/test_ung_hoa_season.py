@@ -18,8 +18,8 @@ from server.season.book import SeasonBook
 from server.transport.initiatives_api import INITIATIVES
 from tests.browser.conftest import ROOT, Studio, screenshot
 from tests.browser.test_initiatives_pages import FILE as INITIATIVES_FILE
-from tests.browser.test_initiatives_pages import a_picture, sign_in
-from tests.browser.test_quiz_pages import QuizSite, register
+from tests.browser.test_initiatives_pages import a_picture, sign_in, submit_on_page
+from tests.browser.test_quiz_pages import QuizSite, register, start_and_answer
 from tests.browser.test_whole_show import until
 from tests.online.conftest import QUIZ_FILE
 
@@ -43,12 +43,7 @@ async def online_quiz(aiohttp_server, browser, db: Path) -> None:
     service = site.api.service
     page = await site.open("/quiz/", "phone")
     await register(site, page, "0912345678", "Nguyễn Thị Hoài Thương", unit="Xã Hòa Lâm")
-    await page.click("#start")
-    await page.wait_for_selector("#attempt:not([hidden])")
-    for n in range(2):
-        await page.click(f"#choices .choice >> nth={n}")
-        await page.wait_for_selector("#saved:has-text('Đã lưu')")
-        await page.click("#next")
+    await start_and_answer(page, 2)
     await page.click("#grid button >> nth=20")
     await page.fill("#essay-text", "Mỗi thôn một tổ công nghệ số cộng đồng hướng dẫn bà con.")
     await page.wait_for_selector("#saved:has-text('Đã lưu')")
@@ -85,13 +80,7 @@ async def initiatives(aiohttp_server, browser, db: Path, tmp_path: Path) -> None
     service = api.service
     unit = await site.open("/initiatives/", "phone")
     await sign_in(site, unit, "0912000001")
-    await unit.click("#submit-box summary")
-    await unit.select_option("#unit", "Xã Hòa Xá")
-    await unit.fill("#submit [name=title]", "Tổ công nghệ số cộng đồng")
-    await unit.fill("#submit [name=summary]", "Mỗi tối thứ Bảy, tổ hướng dẫn bà con cài VNeID và nộp hồ sơ trực tuyến.")
-    await unit.set_input_files("#submit [name=image]", str(a_picture(tmp_path)))
-    await unit.click("#submit button[type=submit]")
-    await unit.wait_for_selector("#submitted:has-text('chờ ban tổ chức duyệt')")
+    await submit_on_page(unit, "Tổ công nghệ số cộng đồng", a_picture(tmp_path))
     models = [await service.submit(u, title, "…", f"09120000{n:02d}") for n, (u, title, _, _) in enumerate(MODELS, 2)]
 
     organizer = next(t for t, h in api.tokens.items() if h == "organizer")
