@@ -1,5 +1,5 @@
 """Engine.IO websockets written to directly (server/transport/sockets.py): order kept across a long-polling
-client's upgrade, frames of every size, one frame per broadcast, no task kept per idle connection, pings
+client's upgrade, frames of every size, text as UTF-8, one frame per broadcast, no task kept per idle connection, pings
 from a timer, and a client that stops reading is cut off."""
 
 from __future__ import annotations
@@ -69,6 +69,24 @@ async def test_frames_of_every_size_arrive_whole(live) -> None:
             while not any(event == "echo" and data == text for event, data in overlay.events):
                 overlay.changed.clear()
                 await asyncio.sleep(0.01)
+
+
+async def test_frames_carry_text_as_utf8_and_a_lone_surrogate_escaped(live) -> None:
+    title = live.service.config.contest.title
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"{live.url}/socket.io/?EIO=4&transport=websocket")
+        assert (await ws.receive_str()).startswith("0{")
+        await ws.send_str("40/overlay,")
+        async with asyncio.timeout(5):
+            while not (frame := await ws.receive_str()).startswith('42/overlay,["snapshot"'):
+                pass
+        assert title in frame and "\\u" not in frame  # Vietnamese as it is, not as escapes
+        await live.app[HUB].sio.emit("echo", "nửa \ud800 cặp", namespace="/overlay")  # no UTF-8 can carry it
+        async with asyncio.timeout(5):
+            while not (frame := await ws.receive_str()).startswith('42/overlay,["echo"'):
+                pass
+        assert json.loads(frame[len("42/overlay,") :]) == ["echo", "nửa \ud800 cặp"]
+        await ws.close()
 
 
 async def test_a_broadcast_writes_one_frame_to_every_recipient(live, monkeypatch) -> None:
