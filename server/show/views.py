@@ -60,8 +60,7 @@ def producer_view(config: ShowConfig, state: ShowState, at: int = 0, season: boo
     view = _view(config, state, role="producer")
     _can(view, producer_can(config, state, at))
     view["next_action"] = next_action(view["can"], state)
-    for entry, segment in zip(view["rundown"], config.rundown, strict=True):
-        entry["capabilities"] = capabilities(config, segment)  # what each segment offers, for the rundown
+    view["rundown"] = _fixed(config)["producer_rundown"]
     awards = state.board.awards
     first = max(0, len(awards) - RECENT_AWARDS)
     view["awards"] = {str(index): award_json(a) for index, a in enumerate(awards[first:], start=first)}
@@ -136,13 +135,22 @@ def _segment(config: ShowConfig, state: ShowState):
 _timer = timer_view
 
 
-def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
-    board = state.board
-    producer = role == "producer"
-    segment = _segment(config, state)
+_FIXED: dict[int, tuple[ShowConfig, dict[str, Any]]] = {}  # id(config) -> (config, its parts below)
+
+
+def _fixed(config: ShowConfig) -> dict[str, Any]:
+    """The parts of the views that the config alone decides, built once per config. Every view holds
+    these same objects, so a command neither rebuilds them nor compares them (``diff`` passes over an
+    identical subtree): treat them as read-only."""
+    hit = _FIXED.get(id(config))
+    if hit is not None and hit[0] is config:
+        return hit[1]
     contest = config.contest
-    table = standings(config, board)
-    return {
+    rundown = [
+        {"index": i, "id": s.id, "title": s.title, "round": s.round.value, "overlays": list(s.overlays)}
+        for i, s in enumerate(config.rundown)
+    ]
+    parts = {
         "show": {
             "id": config.id,
             "title": contest.title,
@@ -160,27 +168,48 @@ def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
                 "font": contest.theme.font,
             },
         },
-        "phase": board.phase.value,
-        "on_air": sorted(board.on_air),
-        "look": look_on_air(segment, board.on_air),
-        "lower_third": None if board.lower_third is None else msgspec.structs.asdict(board.lower_third),
-        "teams": [
+        "teams": [  # each team's own part; the score and its star are the board's
             {
                 "id": t.id,
                 "name": t.name,
                 "short_name": t.short_name or t.name,
                 "unit": t.unit,
                 "members": [{"id": m.id, "name": m.name, "role": m.role} for m in t.members],
-                "score": number(board.scores.get(t.id, Decimal(0))),
-                "star_used": t.id in board.stars_used,
             }
             for t in config.teams
         ],
         "judges": [{"id": j.id, "name": j.name, "title": j.title} for j in config.judges],
-        "rundown": [
-            {"index": i, "id": s.id, "title": s.title, "round": s.round.value, "overlays": list(s.overlays)}
-            for i, s in enumerate(config.rundown)
+        "rundown": rundown,
+        # The producer's rundown also says what each segment offers.
+        "producer_rundown": [
+            {**entry, "capabilities": capabilities(config, segment)}
+            for entry, segment in zip(rundown, config.rundown, strict=True)
         ],
+    }
+    if len(_FIXED) >= 64:  # tests and tools build many configs; a server holds one or a few
+        _FIXED.clear()
+    _FIXED[id(config)] = (config, parts)
+    return parts
+
+
+def _view(config: ShowConfig, state: ShowState, role: str) -> dict[str, Any]:
+    board = state.board
+    producer = role == "producer"
+    segment = _segment(config, state)
+    table = standings(config, board)
+    fixed, stars = _fixed(config), board.stars_used
+    return {
+        "show": fixed["show"],
+        "phase": board.phase.value,
+        "on_air": sorted(board.on_air),
+        "look": look_on_air(segment, board.on_air),
+        "lower_third": None if board.lower_third is None else msgspec.structs.asdict(board.lower_third),
+        "teams": [
+            {**team, "score": number(board.scores.get(team["id"], Decimal(0))), "star_used": team["id"] in stars}
+            for team in fixed["teams"]
+        ],
+        "judges": fixed["judges"],
+        "rundown": fixed["rundown"],
         "segment": None if segment is None else _segment_json(config, state, segment, producer),
         "question": _question(config, state, board.question, producer),
         "timer": _timer(board.timer),

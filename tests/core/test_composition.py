@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,21 @@ def test_views_list_the_segment_looks_and_every_overlay_with_its_zone() -> None:
     season = producer_view(CONFIG, play.state, season=True)
     assert season["overlays"]["bracket"] == {"zone": "full", "ready": True, "why": None}
     assert "overlays" not in public_view(CONFIG, play.state)
+
+
+def test_the_views_share_what_the_config_decides_and_no_view_changes_another() -> None:
+    play = Play(CONFIG)
+    before = public_view(CONFIG, play.state)
+    desk = producer_view(CONFIG, play.state)
+    assert all("capabilities" in entry for entry in desk["rundown"])
+    assert not any("capabilities" in entry for entry in before["rundown"])  # the desk's did not leak
+    play(c.AdjustScore, team="a", points=Decimal(5), reason="thưởng")
+    after = public_view(CONFIG, play.state)
+    assert after["show"] is before["show"] and after["rundown"] is before["rundown"]  # built once, not compared
+    assert [t["score"] for t in before["teams"]] == [0, 0, 0]  # an older view keeps its scores
+    assert [t["score"] for t in after["teams"]] == [5, 0, 0]
+    assert after["teams"][0]["members"] == before["teams"][0]["members"]
+    assert after == {**before, "teams": after["teams"], "standings": after["standings"], "ties": [["b", "c"]]}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
