@@ -14,6 +14,7 @@ from server.core.context import Ctx
 from server.core.errors import InvalidCommand, NotFound, RuleError, quote
 from server.core.rounds import round_of
 from server.core.state import QPhase
+from server.core.totals import totals
 
 MAX_ANSWER = 300
 
@@ -64,7 +65,7 @@ def reveal_answer(x: Ctx, cmd: c.RevealAnswer) -> list[ev.Event]:
 
 def reset_question(x: Ctx, cmd: c.ResetQuestion) -> list[ev.Event]:
     question = x.question()
-    if any(a.question == question.id and a.segment == question.segment for a in x.board.awards):
+    if (question.segment, question.id) in totals(x.board.awards).given:
         raise RuleError("rule.points_given_cant_reset")
     if question.id in x.board.audience_winners:
         raise RuleError("rule.winners_drawn_cant_reset")

@@ -9,6 +9,7 @@ from msgspec import Struct
 
 from server.core.config import ShowConfig
 from server.core.state import Board
+from server.core.totals import totals
 
 
 class Standing(Struct, frozen=True):
@@ -22,13 +23,9 @@ class Standing(Struct, frozen=True):
 
 def standings(config: ShowConfig, board: Board) -> list[Standing]:
     """Teams best first; equal on every ranking rule means equal rank (1, 1, 3)."""
-    answer_ms = {t: 0 for t in config.team_ids}
-    speed = {t: Decimal(0) for t in config.team_ids}
-    for award in board.awards:
-        if award.elapsed_ms is not None and award.points > 0:
-            answer_ms[award.team] = answer_ms.get(award.team, 0) + award.elapsed_ms
-        if award.kind == "speed":
-            speed[award.team] = speed.get(award.team, Decimal(0)) + award.points
+    summed = totals(board.awards)
+    answer_ms = {t: summed.answer_ms.get(t, 0) for t in config.team_ids}
+    speed = {t: summed.speed.get(t, Decimal(0)) for t in config.team_ids}
     order = board.tiebreak_order
     pending = len(order)
 

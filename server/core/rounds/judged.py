@@ -24,6 +24,7 @@ from server.core.rounds.base import (
     tally_view,
 )
 from server.core.state import Award, JudgedProgress, QuestionState, ShowState, VotePhase, poll_key, tally
+from server.core.totals import totals
 
 ZERO = Decimal(0)
 
@@ -214,7 +215,7 @@ class Judged(Round):
         scoring = settings_of(segment, JudgedScoring)
         progress = state.board.judged.get(segment.id, JudgedProgress())
         visible = set(config.team_ids) if producer else progress.revealed
-        results = {a.team: a.points for a in state.board.awards if a.kind == "judged" and a.segment == segment.id}
+        results = totals(state.board.awards).judged.get(segment.id, {})
         scores = {
             judge: {team: {k: number(v) for k, v in s.items()} for team, s in by_team.items() if team in visible}
             for judge, by_team in progress.scores.items()
