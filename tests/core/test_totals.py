@@ -9,15 +9,7 @@ from server.core import commands as c
 from server.core.state import Award, Board
 from server.core.totals import Totals, totals
 from server.log import snapshot
-from tests.core.play import Play, make_show
-
-RUNDOWN = """
-  - id: greet
-    title: Chào hỏi
-    round: judged
-    scoring:
-      criteria: [{id: content, name: Nội dung, max: 10}]
-"""
+from tests.core.play import Play, make_config
 
 
 def folded(awards: tuple[Award, ...]) -> tuple:
@@ -51,7 +43,7 @@ def test_a_branch_after_an_undo_does_not_count_the_award_undone() -> None:
 
 
 def test_the_totals_of_a_show_equal_every_award_folded_through_undo_redo_and_a_snapshot() -> None:
-    play = Play(make_show(RUNDOWN))
+    play = Play(make_config("buzzer"))
     boards: list[Board] = []
     for n in range(40):
         play(c.AdjustScore, team="abc"[n % 3], points=Decimal(n % 4 + 1 if n % 3 else -1), reason=f"{n}")
