@@ -3,12 +3,15 @@
 obs-websocket-py is synchronous and threaded: use this from a worker thread, never from the event
 loop. Its handshake has no timeout (a frozen OBS would hang it) and a failed request does not
 raise; here both become exceptions: ``ObsLost`` (the connection is gone or OBS does not answer)
-and ``ObsRefused`` (OBS answered no).
+and ``ObsRefused`` (OBS answered no). The handshake is ours (``_identify``): the library's takes an
+event that OBS sends ahead of its Identified for a refusal.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -73,7 +76,7 @@ class ObsClient:
         try:
             ws.ws = websocket.WebSocket()
             ws.ws.connect(f"ws://{self.address}", timeout=self.timeout)
-            ws._auth()
+            _identify(ws, self.timeout)
             ws.ws.settimeout(None)  # the receive thread blocks; requests have their own timeout
         except _LOST as exc:
             self._drop()
@@ -108,6 +111,37 @@ class ObsClient:
             except Exception:  # closing a dead socket may fail in many ways; it is gone either way
                 log.debug("closing the OBS socket", exc_info=True)
         ws.thread_recv = None
+
+
+HELLO, IDENTIFY, IDENTIFIED, EVENT = 0, 1, 2, 5  # obs-websocket 5's opcodes
+ALL_EVENTS = 1023  # EventSubscription::All (the high-volume ones excepted)
+
+
+def _identify(ws: obsws, timeout: float) -> None:
+    """obs-websocket's handshake: Hello, Identify, Identified. OBS may send an event before the
+    Identified it owes (its session counts as identified before that message leaves, and an event
+    raised meanwhile goes out first: seen while the show switched OBS's scene); such an event is let
+    pass. The link reads OBS's state once connected, so nothing it said is missed."""
+    hello = json.loads(ws.ws.recv())
+    if hello.get("op") != HELLO:
+        raise ConnectionFailure(hello.get("error", "Invalid Hello message."))
+    ws.server_version = hello["d"].get("obsWebSocketVersion")
+    challenge = hello["d"].get("authentication")
+    auth = ws._build_auth_string(challenge["salt"], challenge["challenge"]) if challenge else ""
+    identify = {"rpcVersion": 1, "authentication": auth, "eventSubscriptions": ALL_EVENTS}
+    ws.ws.send(json.dumps({"op": IDENTIFY, "d": identify}))
+    deadline = time.monotonic() + timeout
+    while True:
+        message = ws.ws.recv()
+        if not message:
+            raise ConnectionFailure("Empty response to Identify, password may be incorrect.")
+        reply = json.loads(message)
+        if reply.get("op") == IDENTIFIED:
+            if reply["d"].get("negotiatedRpcVersion") != 1:
+                raise ConnectionFailure("Invalid RPC version negotiated.")
+            return
+        if reply.get("op") != EVENT or time.monotonic() > deadline:
+            raise ConnectionFailure(reply.get("error", f"Invalid Identified message (op {reply.get('op')})."))
 
 
 def _words(exc: BaseException) -> Words:
