@@ -7,17 +7,23 @@ from decimal import Decimal
 
 from server.core import commands as c
 from server.core.state import Award, Board
-from server.core.totals import Totals, totals
+from server.core.totals import totals
 from server.log import snapshot
 from tests.core.play import Play, make_config
 
 
 def folded(awards: tuple[Award, ...]) -> tuple:
-    """Every award folded from nothing, as the views scanned them before."""
-    out = Totals()
-    for award in awards:
-        out._add(award)
-    return out.answer_ms, out.speed, out.judged, out.given
+    """Every award scanned from nothing, as the standings, the judged round and the rules did before."""
+    answer_ms: dict[str, int] = {}
+    speed: dict[str, Decimal] = {}
+    for a in awards:
+        if a.elapsed_ms is not None and a.points > 0:
+            answer_ms[a.team] = answer_ms.get(a.team, 0) + a.elapsed_ms
+        if a.kind == "speed":
+            speed[a.team] = speed.get(a.team, Decimal(0)) + a.points
+    segments = {a.segment for a in awards if a.kind == "judged" and a.segment is not None}
+    judged = {s: {a.team: a.points for a in awards if a.kind == "judged" and a.segment == s} for s in segments}
+    return answer_ms, speed, judged, {(a.segment, a.question) for a in awards}
 
 
 def of(awards: tuple[Award, ...]) -> tuple:
