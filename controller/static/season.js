@@ -19,7 +19,7 @@ export function seasonPanel({ $, cmd, view }) {
   const seasonShows = () => view().season.bracket.flatMap((stage) => stage.shows);
   const seasonShow = (id) => seasonShows().find((s) => s.id === id);
   const stageTitle = (id) => (view().season.bracket.find((s) => s.id === id) || { title: id }).title;
-  const pts = (value) => (value === null || value === undefined ? "" : points(value, view().show.decimals));
+  const pts = (value, decimals = view().show.decimals) => (value === null || value === undefined ? "" : points(value, decimals));
   const seasonName = (id) => (view().season.standings.find((r) => r.team === id) || { name: id }).name;
 
   /** The rules' line-ups of a proposal in words: "Chung kết 1: A, B, C · …". */
@@ -58,7 +58,7 @@ export function seasonPanel({ $, cmd, view }) {
   function bracketShow(show) {
     const teams = show.teams.length ? `<ul>${show.teams.map((x) => `
       <li class="${x.result ? `res-${esc(x.result)}` : ""}" title="${x.result ? esc(t(`control.season_result.${x.result}`)) : ""}">
-        <span>${esc(x.name)}${x.title ? ` <small class="muted">${esc(x.title)}</small>` : ""}</span><span class="pts">${pts(x.points)}</span></li>`).join("")}</ul>`
+        <span>${esc(x.name)}${x.title ? ` <small class="muted">${esc(x.title)}</small>` : ""}</span><span class="pts">${pts(x.points, show.decimals ?? view().show.decimals)}</span></li>`).join("")}</ul>`
       : `<p class="muted small">${esc(t("control.season_tbd"))}</p>`;
     const proposed = !show.confirmed && show.teams.length ? `<p class="muted small">${esc(t("control.season_unconfirmed"))}</p>` : "";
     return `<div class="season-show ${esc(show.status)} ${show.confirmed ? "" : "proposed"}" data-show="${esc(show.id)}">

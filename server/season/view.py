@@ -199,6 +199,8 @@ def _online(season: SeasonConfig, state: SeasonState, spec: OnlineSpec, through:
             }
         )
     card = {"id": spec.id, "title": spec.title, "status": "ranked" if ranking else "open", "teams": teams}
+    # Its points are the stage's, not a show's: counts of entrants (none), or scores to the hundredth.
+    card["decimals"] = max((_decimals(row.points) for row in ranking.rows), default=0) if ranking else 0
     return {"id": spec.id, "title": spec.title, "online": True, "shows": [card]}
 
 
@@ -217,3 +219,9 @@ def _proposal(season: SeasonConfig, proposal: Proposal) -> dict[str, Any]:
 
 def _number(points: Decimal) -> int | float:
     return int(points) if points == points.to_integral_value() else float(points)
+
+
+def _decimals(points: Decimal) -> int:
+    """How many decimals ``points`` is written with (93.70: 2; a count: 0)."""
+    exponent = points.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0

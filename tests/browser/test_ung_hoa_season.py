@@ -167,11 +167,17 @@ async def staged_final(aiohttp_server, browser, db: Path) -> Studio:
     await until(lambda: any(r["status"] == "champion" for r in (studio.service.season or {}).get("standings", [])))
     await producer.wait_for_selector("#season-standings li.st-champion[data-team='hoa-xa']")
     await screenshot(producer, "ung-hoa-final-control-laptop")
+    # An online stage's points as the stage gave them: entrants counted whole, scores to the hundredth.
+    assert await producer.locator(".season-show[data-show='thi-truc-tuyen'] .pts").all_inner_texts() == ["2", "1"]
+    assert (await producer.locator(".season-show[data-show='mo-hinh'] .pts").all_inner_texts())[0] == "93,70"
     studio.run(SetOverlay(overlay="bracket", visible=True))  # the season on air: the online stages, then the final
     bracket = await studio.open("/overlay/bracket", size="desktop")
     card = bracket.locator(".show-card:has-text('Mô hình, sáng kiến')")
     await card.locator(".show-status:has-text('Trực tuyến')").wait_for()
     assert await card.locator(".bracket-row").count() == 5
+    assert (await card.locator(".br-points").all_inner_texts())[0] == "93,70"
+    quiz = bracket.locator(".show-card:has-text('Thi trực tuyến') .br-points")
+    assert await quiz.all_inner_texts() == ["2", "1"]
     await bracket.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
     await screenshot(bracket, "ung-hoa-bracket-overlay")
     for page in (producer, *judges, *phones, bracket):

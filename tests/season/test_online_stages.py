@@ -123,6 +123,7 @@ def test_the_final_waits_for_the_ranking_then_takes_its_top_five_units(book: Sea
     assert card["online"] and card["shows"][0]["status"] == "ranked"
     assert [t["result"] for t in card["shows"][0]["teams"]] == ["advances"] * 5
     assert card["shows"][0]["teams"][0]["title"] == "Chợ 4.0"
+    assert card["shows"][0]["decimals"] == 2  # scores to the hundredth (89.50)
     assert view["bracket"][0]["shows"][0]["status"] == "open"  # the quiz's ranking was not taken
     status = {row["team"]: row["status"] for row in view["standings"]}
     assert status["hoa-xa"] == "qualified" and status["cao-thanh"] == "out"
@@ -170,6 +171,9 @@ def test_the_quiz_ranks_units_by_the_entrants_who_handed_in(book: SeasonBook, tm
     event = book.rank("thi-truc-tuyen", db=tmp_path / "quiz.db")
     assert event is not None
     assert [(r.place, r.unit, r.points) for r in event.rows] == [(1, "Xã Hòa Lâm", 3), (2, "Xã Đông Lỗ", 1)]
+    card = book.view()["bracket"][0]["shows"][0]
+    # Counts of entrants are written whole on the bracket, whatever decimals the final's show uses.
+    assert card["decimals"] == 0 and [t["points"] for t in card["teams"]] == [3, 1]
 
 
 def test_the_season_from_the_command_line(tmp_path: Path, capsys) -> None:

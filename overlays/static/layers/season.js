@@ -72,7 +72,7 @@ export class Bracket {
         card.dataset.status = show.status;
         keyed(card.teams, show.teams, (r) => r.team, makeBracketRow, (row, r) => {
           fitName(row.name, r.name, r.short_name);
-          text(row.points, r.points === null || r.points === undefined ? "" : points(r.points, view.show.decimals));
+          text(row.points, r.points === null || r.points === undefined ? "" : points(r.points, show.decimals ?? view.show.decimals));
           row.dataset.result = r.result || "";
           // Through an online ranking is no runner-up's place: its card says it is online.
           text(row.note, r.result === "advances" && !stage.online ? this.t("overlay.best_runner_up") : "");

@@ -293,6 +293,10 @@ class SeasonShow(Shape, kw_only=True):
         str, Meta(description="done | live | upcoming; an online stage's: ranked (its ranking taken) | open")
     ]
     confirmed: Annotated[bool | UnsetType, Meta(description="A live season only.")] = UNSET
+    decimals: Annotated[
+        int | UnsetType,
+        Meta(description="An online stage's: its points are written with this many decimals, not the show's."),
+    ] = UNSET
     teams: list[SeasonShowTeam]
 
 
