@@ -31,7 +31,7 @@ from server.log.store import EventLog
 from server.show.ballot_box import VoteQueue
 from server.show.engine import Engine
 from server.show.patch import diff
-from server.show.views import audience_view, judge_view, producer_view, public_view
+from server.show.views import audience_view, judge_view, producer_view, public_view, team_view
 
 log = logging.getLogger(__name__)
 RECENT = 200
@@ -41,7 +41,7 @@ TALLY_EVERY = 0.25  # seconds: votes alone change the views at most this often (
 
 
 DESK_ONLY = ("next", "conflicts")  # season keys only the producer's view has
-ON_AIR = ("public", "audience")  # the views whose patches go out first; the desk's (producer, judges) follow
+ON_AIR = ("public", "audience")  # the views whose patches go out first; the pads' and the desk's follow
 
 
 def now_ms() -> int:
@@ -76,7 +76,7 @@ class ShowService:
         # The desk's views a publish left for later: the state, the time and the public view they are of.
         self._desk_due: tuple[ShowState, int, dict[str, Any]] | None = None
         rev, state, at = self.engine.state.seq, self.engine.state, self.clock()
-        on_air = self._render_on_air(state, at)
+        on_air = self._render_on_air(state)
         for audience, view in {**on_air, **self._render_desk(state, at, on_air["public"])}.items():
             self._views[audience] = (rev, view)
         self.listeners: list[Callable[[list[Update]], None]] = []
@@ -192,20 +192,21 @@ class ShowService:
 
     # -- views ----------------------------------------------------------------------------
 
-    def _render_on_air(self, state: ShowState, at: int) -> dict[str, dict[str, Any]]:
-        """The overlays', the team pads' and the phones' views (what each role ``can`` do is asked as of ``at``)."""
-        public = public_view(self.config, state, at)
+    def _render_on_air(self, state: ShowState) -> dict[str, dict[str, Any]]:
+        """The overlays' and the phones' views."""
+        public = public_view(self.config, state)
         # What comes next and what contradicts the rules is for the desk, not for the screen.
         public["season"] = self.season and {k: v for k, v in self.season.items() if k not in DESK_ONLY}
         return {"public": public, "audience": audience_view(self.config, state)}
 
     def _render_desk(self, state: ShowState, at: int, public: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """The producer's and the judges' views, of the same state and time as the on-air ``public``."""
+        """The team pads', the producer's and the judges' views (what each role ``can`` do, asked as of ``at``),
+        of the same state and time as the on-air ``public``."""
         config = self.config
         producer = producer_view(config, state, at, season=self.season is not None)
         producer["season"] = self.season
         producer["audit"] = self._audit_lines()
-        views = {"producer": producer}
+        views = {"team": team_view(config, state, public, at), "producer": producer}
         for judge, can in judges_can(config, state, at).items():
             views[f"judge:{judge}"] = judge_view(config, state, judge, public, at, can)
         return views
@@ -226,14 +227,14 @@ class ShowService:
         return {str(seq): line for seq, (_, line) in lines.items()}
 
     def _publish(self) -> None:
-        """Hand the listeners the on-air views' patches. The desk's views wait for ``flush``, which the hub
-        calls once those patches are on their way: an overlay's change does not wait for the producer's
-        and the judges' ``can`` (every command the desk might send, tried against the rules)."""
+        """Hand the listeners the on-air views' patches. The pads' and the desk's views wait for ``flush``,
+        which the hub calls once those patches are on their way: an overlay's change does not wait for the
+        pads', the producer's and the judges' ``can`` (every command they might send, tried against the rules)."""
         if self._tally_due is not None:
             self._tally_due.cancel()
             self._tally_due = None
         state, at = self.engine.state, self.clock()
-        on_air = self._render_on_air(state, at)
+        on_air = self._render_on_air(state)
         self._desk_due = (state, at, on_air["public"])
         self._hand_out(state.seq, on_air)
 

@@ -2,13 +2,15 @@
 
 - ``producer``: everything, including correct answers and hidden judges' scores;
 - ``judge:<id>``: the public view plus that judge's own scores;
-- ``public`` (overlays and team pads): never a correct answer before the reveal, never a
+- ``public`` (overlays, the hall): never a correct answer before the reveal, never a
   judge's score before the producer reveals it, other teams' answers only once closed;
+- ``team`` (team pads): the public view and what the pads may send;
 - ``audience``: the open audience question or vote and its tally, nothing else.
 """
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -25,10 +27,16 @@ from server.core.state import Award, QPhase, QuestionState, ShowState
 from server.core.zones import OVERLAY_ZONES, SEASON_OVERLAYS, look_on_air
 
 
-def public_view(config: ShowConfig, state: ShowState, at: int = 0) -> dict[str, Any]:
-    """The overlays' and the team pads' view; ``can`` holds, per pad command, the teams whose pad may send
-    it now (at time ``at``)."""
-    view = _view(config, state, role="public")
+def public_view(config: ShowConfig, state: ShowState) -> dict[str, Any]:
+    """The overlays' and the hall's view. What the pads may send is the pads' own (``team_view``): the
+    overlays' patch leaves without waiting for the rules to be asked."""
+    return _view(config, state, role="public")
+
+
+def team_view(config: ShowConfig, state: ShowState, public: dict[str, Any], at: int = 0) -> dict[str, Any]:
+    """A team pad's view: the public one, and ``can``: per pad command, the teams whose pad may send it now
+    (at time ``at``)."""
+    view = dict(public)
     _can(view, team_can(config, state, at))
     return view
 
@@ -42,7 +50,10 @@ def _can(view: dict[str, Any], asked: Can) -> None:
 RECENT_AWARDS = 100
 
 
+@functools.lru_cache(maxsize=1024)
 def award_json(award: Award) -> dict[str, Any]:
+    """An award as the views show it; built once per award (the producer's view lists the newest 100 at every
+    command), so the same dict is shared: treat it as read-only."""
     return {
         "seq": award.seq,
         "team": award.team,

@@ -26,10 +26,9 @@ from server.transport.heap import JoinWaves
 from server.transport.limits import TokenBucket
 from server.transport.sockets import written
 
-# Which view each namespace's clients get, and so which room they sit in.
-PUBLIC_NAMESPACES = ("overlay", "team")
 PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
 MONITOR = "monitor"  # an /overlay connection that is a controller's program monitor
+OWNER_ONLY = ("/control", "/host", "/judge", "/team")  # a cluster's namespaces that no edge serves
 SEND_CHUNK = 500  # connections a broadcast queues on before it lets the event loop run other work
 
 
@@ -84,8 +83,8 @@ class Hub:
 
         A command's handler calls this before its reply, so its patches leave in the same turn of
         the event loop instead of waiting for ``publish_forever`` behind the audience's traffic. The
-        on-air patches leave first: the desk's views (the producer's, the judges') are built only once
-        the overlays' are on the wire (``ShowService.flush``), and their patches follow."""
+        on-air patches leave first: the team pads', the producer's and the judges' views are built only
+        once the overlays' are on the wire (``ShowService.flush``), and their patches follow."""
         async with self._emitting:
             while True:
                 while self.pending:
@@ -102,12 +101,12 @@ class Hub:
 
     async def send(self, event: str, data: Any, room: str, namespace: str) -> None:
         """Emit ``event`` to a room. A cluster's emits go through Redis to every process (python-socketio's
-        emit); the producer's and the judges' rooms are on the owner alone. Otherwise the packet is encoded
+        emit); the desk's and the pads' rooms are on the owner alone. Otherwise the packet is encoded
         once and written to each connection's websocket right now (``sockets.written``): python-socketio's
         emit gives every recipient a task of its own and waits for them all, turns of the event loop behind
         thousands of phones' votes before an overlay's first byte leaves. A big room yields between chunks,
         so a question pushed to every phone does not hold up the desk's own traffic."""
-        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in ("/control", "/host", "/judge"):
+        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in OWNER_ONLY:
             await self.sio.emit(event, data, to=room, namespace=namespace)
             return
         # Views are JSON: no binary parts to look for (python-socketio walks the whole patch otherwise).
@@ -167,9 +166,11 @@ class Hub:
 
 
 def _rooms(audience: str) -> list[tuple[str, str]]:
-    """(namespace, room) pairs that see a view: the public one on the overlays and the team pads."""
+    """(namespace, room) pairs that see a view."""
     if audience == "public":
-        return [(f"/{ns}", "public") for ns in PUBLIC_NAMESPACES]
+        return [("/overlay", "public")]
+    if audience == "team":
+        return [("/team", "team")]
     if audience == "producer":
         return [("/control", "producer"), ("/host", "producer")]
     if audience == "audience":

@@ -43,7 +43,7 @@ async def controller_follows_can(studio: Studio, page) -> dict[str, bool]:
 
 async def buzz_follows_can(studio: Studio, pads: dict[str, object]) -> dict[str, bool]:
     """Wait until each pad's buzzer is armed exactly when the public ``can.buzz`` holds its team."""
-    can = studio.service.snapshot("public")["view"]["can"]
+    can = studio.service.snapshot("team")["view"]["can"]
     armed = {team: team in can["buzz"] for team in pads}
     for team, page in pads.items():
         expected = json.dumps(armed[team])
@@ -109,7 +109,7 @@ async def test_a_team_pad_buzzes_exactly_when_can_says(olympia: Studio) -> None:
     # The countdown runs out: the pads close with it, and the server's expiry agrees.
     await expect(pads["nbk"].locator("#buzz")).to_have_attribute("data-armed", "false", timeout=8000)
     await expect(pads["nbk"].locator("#buzz-area")).to_have_attribute("data-state", "closed", timeout=FAST)
-    assert studio.service.snapshot("public")["view"]["can"]["buzz"] == []
+    assert studio.service.snapshot("team")["view"]["can"]["buzz"] == []
     for page in pads.values():
         assert page.errors == []
 
@@ -126,11 +126,11 @@ async def test_the_star_and_the_packages_show_only_when_can_offers_them(olympia:
     size = studio.service.snapshot("public")["view"]["segment"]["packages"]["size"]
     studio.run(c.ChoosePackage(team="nbk", values=tuple(values[:1] * size)))
     await expect(pad.locator("#package-done")).to_be_visible(timeout=FAST)
-    assert "nbk" not in studio.service.snapshot("public")["view"]["can"]["choose_package"]
+    assert "nbk" not in studio.service.snapshot("team")["view"]["can"]["choose_package"]
 
     # The team's own question, ready: its star is offered on its pad and nowhere else.
     studio.run(c.ShowQuestion())
-    assert studio.service.snapshot("public")["view"]["can"]["place_star"] == ["nbk"]
+    assert studio.service.snapshot("team")["view"]["can"]["place_star"] == ["nbk"]
     await expect(pad.locator("#star")).to_be_visible(timeout=FAST)
     await expect(other.locator("#star")).to_be_hidden()
     await screenshot(pad, "can-team-star-tablet")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 
 import aiohttp
+import pytest
 
+from server.show import service, views
+from server.transport import hub
 from tests.transport.conftest import LiveShow
 from tests.transport.test_permissions import refusal as refusal_of
 
@@ -27,6 +30,35 @@ async def test_expiry_closes_answers_for_everyone(live: LiveShow) -> None:
     assert late["ok"] is False and late["error"]["code"] == "phase"
     # The expiry is an action of its own, by the system, in the producer's audit panel.
     await producer.wait_for(lambda: any(e["by"] == "system" for e in producer.view["audit"].values()))
+
+
+async def test_the_overlays_patch_leaves_before_anyone_is_asked_what_they_may_send(
+    live: LiveShow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules are asked what the pads, the producer and the judges may send only once the overlays' patch is
+    on the wire; the overlays' view holds no ``can``, the pads' gets theirs right after."""
+    producer, overlay, pad = await live.producer(), await live.overlay(), await live.team("tam-ky")
+    order: list[str] = []
+    written = hub.written
+
+    def noting(socket, pkt):  # the frames a broadcast writes, by namespace ("2/overlay")
+        order.append(pkt.data.split(",", 1)[0])
+        return written(socket, pkt)
+
+    def asked(name, real):
+        return lambda *args, **kwargs: (order.append(name), real(*args, **kwargs))[1]
+
+    monkeypatch.setattr(hub, "written", noting)
+    monkeypatch.setattr(views, "team_can", asked("team_can", views.team_can))
+    monkeypatch.setattr(views, "producer_can", asked("producer_can", views.producer_can))
+    monkeypatch.setattr(service, "judges_can", asked("judges_can", service.judges_can))
+    steps = [("start_show", {}), ("goto_segment", {"index": 3}), ("show_question", {}), ("open_answers", {})]
+    for event, payload in steps:
+        order.clear()
+        assert (await producer.call(event, payload))["ok"]
+        assert order[0] == "2/overlay" and {"team_can", "producer_can", "judges_can"} <= set(order), (event, order)
+    await pad.wait_for(lambda: "tam-ky" in pad.view["can"]["submit_answer"])
+    assert "can" not in overlay.view and "can_timed" not in overlay.view
 
 
 async def test_clock_offset_and_server_time(live: LiveShow) -> None:

@@ -344,7 +344,7 @@ class DeskSeason(PublicSeason):
 
 
 class PublicView(Shape):
-    """What the overlays, the hall screen, the team pads and ``GET /api/v1/state`` without a token see."""
+    """What the overlays, the hall screen and ``GET /api/v1/state`` without a token see."""
 
     show: ShowInfo
     phase: ShowPhase
@@ -364,6 +364,11 @@ class PublicView(Shape):
     ties: Annotated[list[Ids], Meta(description="Groups of teams tied for a place that matters.")]
     audience_winners: list[AudienceWinners]
     season: PublicSeason | None
+
+
+class CommandingView(PublicView):
+    """The public view of a client that sends commands, with what it may send now."""
+
     can: Annotated[Can, Meta(description="Per pad command, the teams (or for a judge, what it) may send now.")]
     can_timed: Annotated[list[str], Meta(description="The keys of can that lapse when the running timer reaches 0.")]
 
@@ -392,7 +397,7 @@ class AuditRow(Shape):
     undone: bool
 
 
-class ProducerView(PublicView):
+class ProducerView(CommandingView):
     """The public view with nothing hidden, plus the desk's own keys (``/control``, ``/host``)."""
 
     season: DeskSeason | None
@@ -414,14 +419,14 @@ class JudgeOwn(Shape):
     judged: dict[str, JudgeOwnSegment]
 
 
-class JudgeView(PublicView):
+class JudgeView(CommandingView):
     """The public view plus the judge's own scores (``/judge``)."""
 
     me: JudgeOwn
 
 
-class TeamView(PublicView):
-    """A team pad's view (``/team``): the public one."""
+class TeamView(CommandingView):
+    """A team pad's view (``/team``): the public one and what the pads may send."""
 
 
 class Poll(Shape):

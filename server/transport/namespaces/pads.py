@@ -23,9 +23,10 @@ class JudgeNamespace(RoleNamespace):
 
 
 class TeamNamespace(RoleNamespace):
-    """A team's pad: the public view, on one device per team at a time."""
+    """A team's pad: the public view and what the pads may send, on one device per team at a time."""
 
     role = "team"
+    audience = "team"
 
     token_role = "team"
     wrong_token = "wire.wrong_token.team"

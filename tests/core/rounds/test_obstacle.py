@@ -53,7 +53,7 @@ def obstacle(scoring: str = "{}", questions: str = "[r1, r2, r3, r4, kw]") -> Sh
 
 
 def board(p: Play, producer: bool = False) -> dict:
-    view = producer_view(p.config, p.state, p.now) if producer else public_view(p.config, p.state, p.now)
+    view = producer_view(p.config, p.state, p.now) if producer else public_view(p.config, p.state)
     return view["segment"]["obstacle"]
 
 
