@@ -134,10 +134,10 @@ class GuardedServer(socketio.AsyncServer):
         and three coroutines an event): a producer's command reaches the rules sooner. An event with a
         handler of the server's own (``sio.on``) goes the library's way."""
         handler = self.namespace_handlers.get(namespace)
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if handler is None or namespace in self.handlers or self.async_handlers:
             await self._handle_event(eio_sid, namespace, pkt.id, pkt.data)
             return
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):  # leaving: the library drops it too
             return
         answer = await handler.trigger_event(pkt.data[0], sid, *pkt.data[1:])
