@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import gc
 import os
 import sys
@@ -382,7 +383,8 @@ def _stage_export(path: Path, db: Path, out: Path) -> int:
         book, log, export = InitiativesBook(stage), initiatives_log(db), export_initiatives
     else:
         stage = load_quiz(path)
-        book, log, export = QuizBook(stage), quiz_log(db), export_quiz
+        book, log = QuizBook(stage), quiz_log(db)
+        export = functools.partial(export_quiz, secret=log.secret())  # the essays' codes, as judges know them
     try:
         book.replay(log.events(stage.id))
     finally:

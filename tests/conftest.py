@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,3 +53,17 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator:
+    """Headless Chromium as tests/browser launches it, for a printable file (CI=true: missing is a failure)."""
+    from playwright.async_api import async_playwright
+
+    from tests.browser.conftest import CHROMIUM, _need_chromium
+
+    _need_chromium()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        await browser.close()

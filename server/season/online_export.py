@@ -1,5 +1,6 @@
 """The online stages' results as the organizers keep them. The quiz: ``<id>.csv``, ``<id>.xlsx`` and
-``<id>.html`` (printable), each with the ranking, the participation by unit and the judges' essay marks.
+``<id>.html`` (printable), each with the ranking, the participation by unit and the judges' essay marks;
+with an essay, ``<id>-essays.html``: a marking sheet per essay, known by its code alone (blind marking).
 The initiatives: the ranking, what was submitted and the judges' scores, as CSV and xlsx. The contacts
 are in the CSV and the xlsx (to reach the winners), never on the printable page (a notice board's)."""
 
@@ -21,8 +22,9 @@ from server.core.quiz.book import QuizBook
 from server.season.export import add_sheet, font_faces, plain, when, write_whole
 
 
-def export_quiz(book: QuizBook, out_dir: Path, now_ms: int) -> list[Path]:
-    """Write the three files for ``book``'s quiz into ``out_dir``; returns their paths."""
+def export_quiz(book: QuizBook, out_dir: Path, now_ms: int, secret: bytes) -> list[Path]:
+    """Write ``book``'s quiz files into ``out_dir``; returns their paths. ``secret``: the quiz database's key,
+    which the essays' codes are made with (the same as on the judges' marking page)."""
     name = book.config.id
     tables = quiz_tables(book)
     files = {
@@ -30,6 +32,8 @@ def export_quiz(book: QuizBook, out_dir: Path, now_ms: int) -> list[Path]:
         f"{name}.xlsx": render_xlsx(book, tables),
         f"{name}.html": render_html(book, now_ms).encode("utf-8"),
     }
+    if book.config.essay is not None:
+        files[f"{name}-essays.html"] = render_essays(book, secret, now_ms).encode("utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
     return [write_whole(out_dir / filename, data) for filename, data in files.items()]
 
@@ -91,7 +95,7 @@ def _xlsx(title: str, tables: dict[str, list[list[Any]]]) -> bytes:
     return buffer.getvalue()
 
 
-def render_html(book: QuizBook, now_ms: int) -> str:
+def _templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
@@ -99,8 +103,24 @@ def render_html(book: QuizBook, now_ms: int) -> str:
     )
     env.filters["vi"] = lambda v: fmt.points(v, 2, "vi")
     env.filters["clock"] = clock
+    return env
+
+
+def render_essays(book: QuizBook, secret: bytes, now_ms: int) -> str:
+    """One A4 marking sheet per handed-in essay, by code: the prompt, the text, a box per criterion and the
+    judge's name and signature; no name, unit or contact (the judges mark blind, on paper as on the page)."""
+    essays = [(code, book.attempts[entrant].essay) for code, entrant in book.essays(secret).items()]
+    template = _templates().get_template("quiz_essays.html")
+    fonts = Markup(font_faces())
+    return template.render(
+        quiz=book.config, essay=book.config.essay, essays=essays, generated=when(now_ms), fonts=fonts
+    )
+
+
+def render_html(book: QuizBook, now_ms: int) -> str:
     standings = book.standings()
-    return env.get_template("quiz_results.html").render(
+    template = _templates().get_template("quiz_results.html")
+    return template.render(
         quiz=book.config,
         standings=standings,
         participation=book.participation(),

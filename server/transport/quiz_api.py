@@ -6,8 +6,6 @@ are, a refusal says what is wrong and where, and nothing changed. Routes are und
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from decimal import Decimal
 from typing import Any
 
@@ -260,13 +258,9 @@ class QuizApi:
 
     # -- the judges ------------------------------------------------------------------------------
 
-    def essay_code(self, entrant: str) -> str:
-        """The code a judge knows an essay by: the entrant's name and unit stay hidden (blind marking)."""
-        return hmac.new(self._secret, f"essay:{entrant}".encode(), hashlib.sha256).hexdigest()[:8].upper()
-
     def _essays(self) -> dict[str, str]:
         """Code -> entrant, for every handed-in attempt with an essay."""
-        return {self.essay_code(e): e for e, t in self.book.attempts.items() if not t.open and t.essay}
+        return self.book.essays(self._secret)
 
     async def essays(self, request: web.Request) -> dict[str, Any]:
         judge = holder(request, self.tokens, "judge")
@@ -275,7 +269,7 @@ class QuizApi:
         if essay is None:
             raise p.ProtocolError("not_found", "quiz.no_essay")
         out = []
-        for code, entrant in sorted(self._essays().items()):
+        for code, entrant in self._essays().items():
             mine = self.book.marks.get(entrant, {}).get(judge)
             out.append(
                 {

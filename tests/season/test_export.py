@@ -7,7 +7,6 @@ import csv
 import itertools
 import os
 import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from server.season.sim import play_season, register
 from server.season.view import season_view
 from server.show.engine import Engine
 from server.show.sim import Simulator
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, _need_chromium, screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot
 
 SEASON = Path(__file__).resolve().parents[2] / "show_configs" / "quang-nam-2024.season.yaml"
 ADJUST_REASON = "Vi phạm quy chế: dùng điện thoại khi thi"
@@ -268,18 +267,6 @@ def test_unwritable_folder_says_which(season, tmp_path: Path) -> None:
 
 
 # -- the printable page -------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator:
-    """Headless Chromium as tests/browser launches it (CI=true: missing is a failure, not a skip)."""
-    _need_chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        await browser.close()
 
 
 async def test_printable_page_prints_a_page_per_show(season, chromium) -> None:

@@ -5,6 +5,8 @@ book of thousands of entrants is not copied per answer); only its owner touches 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from decimal import Decimal
 
 from msgspec import Struct
@@ -73,6 +75,12 @@ class Standing(Struct, frozen=True):
     points: Decimal  # the multiple-choice part
     essay: Decimal | None  # the judges' mark (None: not marked yet, or no essay in this quiz)
     total: Decimal
+
+
+def essay_code(secret: bytes, entrant: str) -> str:
+    """The code a judge knows an essay by, on the marking page and on the printed sheets: the entrant's
+    name and unit stay hidden (blind marking). ``secret`` is the quiz database's own key."""
+    return hmac.new(secret, f"essay:{entrant}".encode(), hashlib.sha256).hexdigest()[:8].upper()
 
 
 class QuizBook(StageBook):
@@ -149,6 +157,11 @@ class QuizBook(StageBook):
         return [
             Finished(at=now, entrant=e) for e, t in self.attempts.items() if t.finished is None and t.deadline <= now
         ]
+
+    def essays(self, secret: bytes) -> dict[str, str]:
+        """Code -> entrant, for every handed-in attempt with an essay (``essay_code``), by code."""
+        handed_in = (e for e, t in self.attempts.items() if not t.open and t.essay)
+        return dict(sorted((essay_code(secret, e), e) for e in handed_in))
 
     def essay_mark(self, entrant: str) -> Decimal | None:
         judged = self.marks.get(entrant, {})
