@@ -50,6 +50,14 @@ class Site:
         assert status == 200 and answer["ok"], answer
         return answer
 
+    async def hand_in(self, contact: str, name: str, essay: str) -> None:
+        """An entrant signs up on a phone of their own, starts, writes ``essay`` and hands in."""
+        phone = self.device()
+        await self.sign_up(phone, contact, name=name)
+        await self.call(phone, "start", {})
+        await self.call(phone, "essay", {"text": essay})
+        await self.call(phone, "submit", {})
+
 
 @pytest.fixture
 async def site(aiohttp_server, tmp_path) -> AsyncIterator[Site]:
@@ -159,11 +167,7 @@ async def test_a_wrong_code_counts_down_and_a_new_code_waits_a_minute(site: Site
 
 async def test_judges_mark_essays_by_code_and_the_marks_count_in_the_standings(site: Site) -> None:
     for n, contact in enumerate(["0900000001", "0900000002"]):
-        phone = site.device()
-        await site.sign_up(phone, contact, name=f"Thí sinh {n}")
-        await site.call(phone, "start", {})
-        await site.call(phone, "essay", {"text": f"Bài viết số {n}"})
-        await site.call(phone, "submit", {})
+        await site.hand_in(contact, f"Thí sinh {n}", f"Bài viết số {n}")
     tokens = {holder: token for token, holder in site.api.tokens.items()}
     judge = site.device()
     auth = {"Authorization": f"Bearer {tokens['judge:gk-1']}"}

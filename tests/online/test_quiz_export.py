@@ -84,11 +84,7 @@ async def test_the_essays_print_a_blind_sheet_each_by_the_code_the_judges_mark(
     )
     try:
         for n, contact in enumerate(["0900000001", "0900000002"]):
-            phone = site.device()
-            await site.sign_up(phone, contact, name=f"Thí sinh {n}")
-            await site.call(phone, "start", {})
-            await site.call(phone, "essay", {"text": f"Bài viết số {n}.\n\nĐoạn hai của bài {n}."})
-            await site.call(phone, "submit", {})
+            await site.hand_in(contact, f"Thí sinh {n}", f"Bài viết số {n}.\n\nĐoạn hai của bài {n}.")
         judge = {holder: token for token, holder in site.api.tokens.items()}["judge:gk-1"]
         async with site.device().get("/quiz/api/essays", headers={"Authorization": f"Bearer {judge}"}) as response:
             marking_page = [(e["essay"], e["text"]) for e in (await response.json())["essays"]]
