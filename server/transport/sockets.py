@@ -200,7 +200,8 @@ class DirectSocket(AsyncSocket):
         """A message goes straight to the server's handler (python-socketio's), as python-engineio's own
         ``receive`` hands it on when handlers are not run as tasks, without its log line and the wrapper it
         builds per message: a producer's command reaches the rules sooner. Every other packet: the library's."""
-        handler = self.server.handlers.get("message") if pkt.packet_type == eio_packet.MESSAGE else None
+        inline = pkt.packet_type == eio_packet.MESSAGE and not self.server.async_handlers
+        handler = self.server.handlers.get("message") if inline else None
         if handler is None:
             await super().receive(pkt)
             return
