@@ -52,12 +52,12 @@ from server.transport.cluster import EdgeShow, Keys, Owner, RedisBallots
 from server.transport.frames import GuardedServer
 from server.transport.handoff import Handoff
 from server.transport.headers import add_security_headers
-from server.transport.hub import Hub
+from server.transport.hub import EDGE_ROLES, Hub
 from server.transport.identity import PHONES_PER_ADDRESS, Phones, load_secret
 from server.transport.initiatives_api import FORM_MOST, INITIATIVES, InitiativesApi, add_initiatives_routes
 from server.transport.keys import ACCESS, HANDOFF, HUB, OWNER_LINE, SERVICE
 from server.transport.limits import TRUSTED_PROXIES, TrustedProxies, proxy_headers
-from server.transport.namespaces import NAMESPACES, AudienceNamespace, OverlayNamespace
+from server.transport.namespaces import NAMESPACES, AudienceNamespace
 from server.transport.overlays import add_overlays
 from server.transport.pads import add_pads
 from server.transport.pages import add_pages
@@ -144,8 +144,9 @@ def create_app(settings: Settings, clock: Callable[[], int] = now_ms) -> web.App
                 ballots = RedisBallots(redis, keys, clock, edge.poll, phones)
                 await ballots.start()
                 hub = Hub(sio, edge, None, ballots)  # type: ignore[arg-type]
-                for namespace in (OverlayNamespace, AudienceNamespace):
-                    sio.register_namespace(namespace(hub))
+                for namespace in NAMESPACES:
+                    if namespace.role in EDGE_ROLES:
+                        sio.register_namespace(namespace(hub))
                 app[SERVICE], app[HUB] = edge, hub  # type: ignore[assignment]
                 gc.collect()
                 gc.freeze()

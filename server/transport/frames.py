@@ -117,10 +117,11 @@ class GuardedServer(socketio.AsyncServer):
             return
         kind, namespace = pkt.packet_type, pkt.namespace
         if kind == packet.EVENT:
-            if not self.manager.sid_from_eio_sid(eio_sid, namespace or "/"):  # the library would drop it unanswered
+            sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+            if not sid:  # the library would drop it unanswered
                 await self._malformed(eio_sid, data, Words("wire.not_connected", {}), "unauthorized")
                 return
-            await self._event(eio_sid, namespace or "/", pkt)
+            await self._event(eio_sid, sid, namespace or "/", pkt)
         elif kind == packet.CONNECT:
             await self._handle_connect(eio_sid, namespace, pkt.data)
         elif kind == packet.DISCONNECT:
@@ -128,7 +129,7 @@ class GuardedServer(socketio.AsyncServer):
         else:
             await self._handle_ack(eio_sid, namespace, pkt.id, pkt.data)
 
-    async def _event(self, eio_sid: str, namespace: str, pkt: packet.Packet) -> None:
+    async def _event(self, eio_sid: str, sid: str, namespace: str, pkt: packet.Packet) -> None:
         """An event to a namespace of ours, handed to it and answered on its ACK id, as python-socketio's
         ``_handle_event`` does with handlers not run as tasks, without its layers (a log line, two lookups
         and three coroutines an event): a producer's command reaches the rules sooner. An event with a
@@ -137,7 +138,6 @@ class GuardedServer(socketio.AsyncServer):
         if handler is None or namespace in self.handlers or self.async_handlers:
             await self._handle_event(eio_sid, namespace, pkt.id, pkt.data)
             return
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):  # leaving: the library drops it too
             return
         answer = await handler.trigger_event(pkt.data[0], sid, *pkt.data[1:])

@@ -28,7 +28,7 @@ from server.transport.sockets import written
 
 PRESENCE_EVERY = 0.25  # seconds; thousands of phones joining must not flood the controllers
 MONITOR = "monitor"  # an /overlay connection that is a controller's program monitor
-OWNER_ONLY = ("/control", "/host", "/judge", "/team")  # a cluster's namespaces that no edge serves
+EDGE_ROLES = ("overlay", "audience")  # the namespaces a cluster's edges serve too; the others, its owner alone
 SEND_CHUNK = 500  # connections a broadcast queues on before it lets the event loop run other work
 
 
@@ -106,7 +106,7 @@ class Hub:
         emit gives every recipient a task of its own and waits for them all, turns of the event loop behind
         thousands of phones' votes before an overlay's first byte leaves. A big room yields between chunks,
         so a question pushed to every phone does not hold up the desk's own traffic."""
-        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace not in OWNER_ONLY:
+        if isinstance(self.sio.manager, AsyncPubSubManager) and namespace[1:] in EDGE_ROLES:
             await self.sio.emit(event, data, to=room, namespace=namespace)
             return
         # Views are JSON: no binary parts to look for (python-socketio walks the whole patch otherwise).
