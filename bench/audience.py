@@ -6,8 +6,8 @@ Run: python bench/audience.py [--phones 5000] [--clients 2] [--networks 100] [--
                               [--processes 1 --redis URL]
 The server runs as its own process (as on air, ``--no-obs``) on a temp copy of the demo show. The phones
 run in ``--clients`` worker processes (bench/crowd.py: a bare asyncio protocol, a few microseconds a
-message); the producer (/control) and an overlay (/overlay) are python-socketio clients in this process
-(bench/servers.py).
+message); the producer (/control) and an overlay (/overlay) are the bench's own socket.io clients in this
+process (``Peer``, bench/fanout_wire.py; the overlay keeps its view from its patches: bench/servers.py).
 
 1. Phones held: connect ``--phones`` phones, hold them ``--hold`` s while the producer sends
    ``adjust_score`` every 25 ms (producer -> overlay with the phones connected and idle: they get nothing

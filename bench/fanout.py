@@ -4,7 +4,11 @@ Run: python bench/fanout.py [--phones 1000,5000] [--samples 1000] [--servers sho
                             [--changes 20] [--workers 2] [--quick]
 Each server runs in its own process, on loopback, and goes through the same phases:
 1. producer -> graphic, no other clients: send -> the graphic's receipt of that revision, ``--samples``
-   times, one every ~20 ms (the pace of a busy producer; showcaller's /control allows 50/s);
+   times, one every ~20 ms (the pace of a busy producer; showcaller's /control allows 50/s). The
+   producer and the graphic are the bench's own socket.io clients (``Peer``, bench/fanout_wire.py),
+   which hand an event over as it is read, as a browser's client does; showcaller's graphic keeps its
+   view from the patches and counts a revision once its view has it. Then the same again through
+   python-socketio's own client (a task and a queue per message on the bench's side), for reference;
 2. for each N of ``--phones`` (kept connected, growing): the server's RSS with N idle phones over its
    RSS before any (MiB per 1,000); producer -> graphic again with the N phones connected; then
    ``--changes`` times one change every phone sees: send -> the last phone's receipt, and the server's
@@ -38,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench import fanout_nodecg  # noqa: E402
 from bench.fanout_phones import Crowd  # noqa: E402
 from bench.fanout_targets import UVLOOP, Bare, Showcaller, Target  # noqa: E402
+from bench.fanout_wire import Peer  # noqa: E402
 from bench.measure import cpu_seconds, machine, percentile, report, rss_mib, verdict  # noqa: E402
 
 SERVERS = ("showcaller", "bare", "nodecg")
@@ -70,6 +75,20 @@ async def producer_to_graphic(target: Target, samples: int) -> tuple[list[float]
             latencies.append((got - start) * 1000)
         await asyncio.sleep(PACE)
     return latencies, missing
+
+
+async def through_socketio(target: Target, samples: int) -> list[float]:
+    """The idle phase again with python-socketio's own client as the producer and the graphic: the
+    instrument this bench used before (and the issue's figures were measured with), for reference."""
+    await target.swap_desk(socketio.AsyncClient(), socketio.AsyncClient())
+    try:
+        latencies, missing = await producer_to_graphic(target, samples)
+    finally:
+        await target.swap_desk(Peer(), Peer())
+    report("  the same through python-socketio's client", latencies)
+    if missing:
+        print(f"  {'':<44} graphic missing {missing}")
+    return latencies
 
 
 async def settle(*pids: int) -> None:
@@ -143,6 +162,8 @@ async def run_target(target: Target, args: argparse.Namespace) -> Figures:
         latencies, missing = await producer_to_graphic(target, args.samples)
         figures.latency["idle"] = latencies
         report("producer -> graphic, no other clients", latencies)
+        if args.reference:
+            figures.latency["socketio"] = await through_socketio(target, args.samples)
         spec = {"port": target.port, "networks": args.networks, "flavour": target.flavour().spec(), "join": target.join}
         crowd = await Crowd.start(spec, args.workers)
         await settle(*target.pids)
@@ -187,7 +208,11 @@ def summary(results: list[Figures], args: argparse.Namespace) -> None:
     def row(label: str, get) -> None:
         rows.append((label, {name: get(r) for name, r in by.items()}))
 
-    for phase, words in (("idle", "no other clients"), ("chat", f"{args.chat_clients:,} chatting")):
+    for phase, words in (
+        ("idle", "no other clients"),
+        ("socketio", "socketio client"),
+        ("chat", f"{args.chat_clients:,} chatting"),
+    ):
         row(f"producer -> graphic p50 ms, {words}", lambda r, k=phase: _p(r.latency.get(k), 50))
         row(f"producer -> graphic p99 ms, {words}", lambda r, k=phase: _p(r.latency.get(k), 99))
     for n in args.phones:
@@ -256,7 +281,7 @@ async def bench(args: argparse.Namespace) -> None:
                 target = fanout_nodecg.Nodecg(tmp)
                 try:  # a third party's server that does not start costs its column, not the run
                     results.append(await run_target(target, args))
-                except (RuntimeError, OSError, socketio.exceptions.ConnectionError) as exc:
+                except (RuntimeError, OSError, TimeoutError, socketio.exceptions.ConnectionError) as exc:
                     print(f"\n== nodecg: skipped, it did not run ({exc})")
                 continue
             results.append(await run_target(target, args))
@@ -278,6 +303,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--networks", type=int, default=50, help="loopback source addresses the phones spread over")
     parser.add_argument(
         "--bare-loop", choices=("same", "asyncio", "uvloop"), default="same", help="same: as showcaller's server"
+    )
+    parser.add_argument(
+        "--no-reference", dest="reference", action="store_false", help="skip the phase through python-socketio's client"
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 200 phones, 100 samples, 5 changes")
     args = parser.parse_args(argv)

@@ -111,10 +111,7 @@ class Nodecg(Target):
         env = {**os.environ, "NODECG_ROOT": str(root)}
         self.spawn([node, "node_modules/nodecg/index.js"], cwd=self.folder, env=env)
         await self.until_answers("/socket.io/?EIO=4&transport=polling")
-        self.graphic.on("replicant:operations", self._operations)
-        await self.graphic.connect(self.url, transports=["websocket"])
-        await self.producer.connect(self.url, transports=["websocket"])
-        await self.graphic.call("joinRoom", f"replicant:{BUNDLE}:score")
+        await self.connect_desk()
         for name in ("score", "poll"):
             error, declared = await self.producer.call(
                 "replicant:declare", {"name": name, "namespace": BUNDLE, "opts": {}}, timeout=10
@@ -123,6 +120,12 @@ class Nodecg(Target):
                 raise SystemExit(f"NodeCG refused to declare {name}: {error}")
             self.revisions[name] = declared["revision"]
         self.revision = self.revisions["poll"]
+
+    async def connect_desk(self) -> None:
+        self.graphic.on("replicant:operations", self._operations)
+        await self.graphic.connect(self.url, transports=["websocket"])
+        await self.producer.connect(self.url, transports=["websocket"])
+        await self.graphic.call("joinRoom", f"replicant:{BUNDLE}:score")
 
     def describe(self) -> str:
         node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()

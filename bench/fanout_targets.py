@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.crowd import die_with_parent  # noqa: E402
-from bench.fanout_wire import Flavour  # noqa: E402
+from bench.fanout_wire import Flavour, Peer  # noqa: E402
+from bench.servers import KeptView  # noqa: E402
 from tests.processes import free_port, server_pids  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
@@ -49,8 +49,8 @@ class Target:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = tmp / f"{self.name}.log"
-        self.producer = socketio.AsyncClient()
-        self.graphic = socketio.AsyncClient()
+        self.producer = Peer()
+        self.graphic = Peer()
         self.seen: dict[int, float] = {}  # revision -> when the graphic got it
         self.arrived = asyncio.Event()
         self.revision = 0  # the newest revision the producer knows of
@@ -87,10 +87,25 @@ class Target:
     async def start(self) -> None:
         raise NotImplementedError
 
-    async def stop(self) -> None:
+    async def connect_desk(self) -> None:
+        """Connect ``producer`` and ``graphic`` (the graphic listening first)."""
+        raise NotImplementedError
+
+    async def swap_desk(self, producer: Any, graphic: Any) -> None:
+        """Hang up the producer and the graphic and connect these two clients in their place (a
+        ``Peer`` or a ``socketio.AsyncClient``): the bench's reference phase times the same server through
+        python-socketio's own client."""
+        await self.hang_up()
+        self.producer, self.graphic, self.seen = producer, graphic, {}
+        await self.connect_desk()
+
+    async def hang_up(self) -> None:
         for client in (self.producer, self.graphic):
             with contextlib.suppress(Exception):
                 await client.disconnect()
+
+    async def stop(self) -> None:
+        await self.hang_up()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -143,20 +158,30 @@ class Showcaller(Target):
         super().__init__(tmp)
         self.opened = False
         self.loop = ""
+        self.kept = KeptView(self.graphic_saw)  # the graphic's view, kept from its snapshot and patches
 
     async def start(self) -> None:
         argv = [sys.executable, "-m", "server", "run", str(DEMO), "--db", str(self.tmp / "showcaller.db")]
         argv += ["--port", str(self.port), "--host=127.0.0.1", "--no-obs", "--phones-per-address=100000"]
         self.spawn(argv, env={**os.environ, "SHOWCALLER_TOKEN_PRODUCER": TOKEN})
         await self.until_answers("/healthz")
-        self.graphic.on("patch", lambda data: self.graphic_saw(data["rev"]), namespace="/overlay")
-        await self.graphic.connect(self.url, namespaces=["/overlay"], transports=["websocket"])
-        await self.producer.connect(self.url, namespaces=["/control"], auth={"token": TOKEN}, transports=["websocket"])
+        await self.connect_desk()
         await self._command("start_show")
         rundown = (await self.producer.call("sync", {}, namespace="/control"))["view"]["rundown"]
         await self._command("goto_segment", {"index": next(s["index"] for s in rundown if s["round"] == "audience")})
         await self._command("show_question")
         self.loop = _loop_of(self.pids[0])
+
+    async def hang_up(self) -> None:
+        await super().hang_up()
+        if self.kept.missed:
+            self.problems.append(f"the graphic's view missed {self.kept.missed} patch(es)")
+
+    async def connect_desk(self) -> None:
+        self.kept = KeptView(self.graphic_saw)
+        self.kept.listen(self.graphic)
+        await self.graphic.connect(self.url, namespaces=["/overlay"], transports=["websocket"])
+        await self.producer.connect(self.url, namespaces=["/control"], auth={"token": TOKEN}, transports=["websocket"])
 
     @property
     def pids(self) -> list[int]:
@@ -199,6 +224,9 @@ class Bare(Target):
         argv = [sys.executable, str(ROOT / "bench" / "bare_sio.py"), "--port", str(self.port)]
         self.spawn(argv + ["--db", str(self.tmp / "bare.db"), "--loop", self.loop])
         await self.until_answers("/healthz")
+        await self.connect_desk()
+
+    async def connect_desk(self) -> None:
         self.graphic.on("score", lambda data: self.graphic_saw(data["rev"]))
         await self.graphic.connect(self.url, auth={"role": "graphic"}, transports=["websocket"])
         await self.producer.connect(self.url, auth={"role": "producer"}, transports=["websocket"])

@@ -4,9 +4,10 @@ with 5,000 idle phones connected that each receive every change.
 Run: python bench/latency.py [--commands 1000] [--idle 5000] [--clients 2] [--networks 100] [--gap 0.02]
 
 The server runs as ``run`` does on air (``--no-obs``): the show's own process and the phones process,
-both measured (CPU, RSS). Each command is on disk (the log's fdatasync) before its ACK. The bench checks
-it: each ACKed revision must be in the log when the ACK arrives (read by a connection of its own), and
-strace counts the show's process's fsyncs over 200 commands.
+both measured (CPU, RSS). The producer and the overlay are the bench's own socket.io clients (``Peer``,
+bench/fanout_wire.py); the overlay keeps its view from its patches (bench/servers.py). Each command is
+on disk (the log's fdatasync) before its ACK. The bench checks it: each ACKed revision must be in the log
+when the ACK arrives (read by a connection of its own), and strace counts the show's process's fsyncs over 200 commands.
 
 The command is ``pause_timer`` and ``resume_timer`` in turn, on the demo's audience question with an
 hour on the timer: each changes the timer on the overlays (the public view) and in the poll every phone

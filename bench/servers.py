@@ -11,16 +11,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.crowd import die_with_parent  # noqa: E402
+from bench.fanout_wire import Peer  # noqa: E402
+from server.show.patch import merge  # noqa: E402
 from tests.processes import free_port, server_pids, until_healthy  # noqa: E402
 
 DEMO = ROOT / "show_configs" / "quang-nam-2024-qualifier.yaml"
@@ -125,19 +127,48 @@ async def audience_count(http: aiohttp.ClientSession, servers: list[Server]) -> 
     return total
 
 
+class KeptView:
+    """An overlay's view, kept as the overlays keep theirs (docs/protocol.md): replaced by a snapshot, a
+    patch on the revision it has laid over it. ``changed(rev)`` once the view has a patch's revision."""
+
+    def __init__(self, changed: Callable[[int], None]) -> None:
+        self.changed = changed
+        self.view: dict[str, Any] = {}
+        self.rev = -1
+        self.missed = 0  # patches that did not apply to the revision it had
+
+    def listen(self, client: Any) -> None:
+        """Keep the view from ``client``'s /overlay events."""
+        client.on("snapshot", self.snapshot, namespace="/overlay")
+        client.on("patch", self.patch, namespace="/overlay")
+
+    def snapshot(self, data: dict[str, Any]) -> None:
+        self.view, self.rev = data["view"], data["rev"]
+
+    def patch(self, data: dict[str, Any]) -> None:
+        if data["rev"] <= self.rev:
+            return
+        if data["base"] != self.rev:
+            self.missed += 1
+        self.view, self.rev = merge(self.view, data["patch"]), data["rev"]
+        self.changed(data["rev"])
+
+
 class Desk:
-    """The producer on /control and an overlay on /overlay, both on the process that owns the show."""
+    """The producer on /control and an overlay on /overlay, both on the process that owns the show (the
+    bench's own socket.io clients: ``Peer`` in bench/fanout_wire.py)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.producer = socketio.AsyncClient()
-        self.overlay = socketio.AsyncClient()
-        self.seen: dict[int, float] = {}  # revision -> when the overlay got its patch
+        self.producer = Peer()
+        self.overlay = Peer()
+        self.seen: dict[int, float] = {}  # revision -> when the overlay's view had it
         self.patched = asyncio.Event()  # set on each of the overlay's patches
-        self.overlay.on("patch", self._on_patch, namespace="/overlay")
+        self.kept = KeptView(self._on_patch)
+        self.kept.listen(self.overlay)
 
-    def _on_patch(self, data: dict) -> None:
-        self.seen[data["rev"]] = time.perf_counter()
+    def _on_patch(self, rev: int) -> None:
+        self.seen[rev] = time.perf_counter()
         self.patched.set()
 
     async def connect(self) -> None:
@@ -192,6 +223,8 @@ class Desk:
             return (await r.json())["view"]["question"]["tally"]
 
     async def close(self) -> None:
+        if self.kept.missed:
+            print(f"  problem: the overlay's view missed {self.kept.missed} patch(es)")
         for client in (self.producer, self.overlay):
             with contextlib.suppress(Exception):
                 await client.disconnect()

@@ -21,6 +21,9 @@ def test_quick_run_prints_the_machine_and_a_verdict_per_target() -> None:
     assert lines[0].startswith("machine: ") and "python-socketio" in lines[0]
     assert any(line.startswith("== showcaller: ") for line in lines)
     assert any(line.startswith("== bare python-socketio: ") for line in lines)
+    # The producer and the graphic are the bench's own clients; python-socketio's times the same, for reference.
+    assert sum("the same through python-socketio's client" in line for line in lines) == 2, done.stdout
+    assert not [line for line in lines if line.lstrip().startswith("problem:")], done.stdout
     verdicts = [line for line in lines if re.match(r"(MET|MISSED) +\S", line)]
     assert len(verdicts) == TARGETS, done.stdout
     summary = lines.index(next(line for line in lines if line.startswith("== summary")))
