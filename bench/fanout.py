@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import fanout_nodecg  # noqa: E402
+from bench.crowd import run_loop  # noqa: E402
 from bench.fanout_phones import Crowd  # noqa: E402
 from bench.fanout_targets import UVLOOP, Bare, Showcaller, Target  # noqa: E402
 from bench.fanout_wire import Peer  # noqa: E402
@@ -336,6 +337,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     try:
-        asyncio.run(main())
+        run_loop(main())
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM, after the cleanup
         raise SystemExit("interrupted") from None

@@ -44,10 +44,11 @@ def standings(config: ShowConfig, board: Board) -> list[Standing]:
                 parts.append(0)
         return tuple(parts)
 
-    ranked = sorted(config.teams, key=lambda t: key(t.id))
+    keys = {t.id: key(t.id) for t in config.teams}
+    ranked = sorted(config.teams, key=lambda t: keys[t.id])
     out: list[Standing] = []
     for position, team in enumerate(ranked, start=1):
-        rank = out[-1].rank if out and key(out[-1].team) == key(team.id) else position
+        rank = out[-1].rank if out and keys[out[-1].team] == keys[team.id] else position
         points = board.scores.get(team.id, Decimal(0))
         out.append(Standing(rank, team.id, team.name, points, answer_ms[team.id], speed[team.id]))
     return out

@@ -159,11 +159,14 @@ class ShowService:
         # Committed: from here on nothing may turn this into an error for the sender.
         self.last = action
         try:
-            self._remember(action)
             if publish:
                 self._publish()
         except Exception:
             log.exception("could not publish action %s; clients will resync", action.seq)
+        try:  # the audit panel's line: the desk's, built after the on-air views (``flush``)
+            self._remember(action)
+        except Exception:
+            log.exception("could not note action %s for the audit panel", action.seq)
         self._schedule_expiry()
         self._schedule_snapshot()
         return action
