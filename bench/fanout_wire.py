@@ -229,10 +229,11 @@ class Peer:
     (``on``, ``connect``, ``call``, ``emit``, ``disconnect``) on one namespace, over a ``Phone``'s wire.
 
     A browser's socket.io client hands an event to its page in microseconds; python-socketio's own client
-    costs a task and a queue per message on each side (about 0.5 ms a round, measured against the same
-    server), which a bench would time as the server's. Here an event is decoded when its frame is read and
-    its handler runs at once, so a graphic's receipt is timed once it has its data (and, for a graphic that
-    keeps its view, once the view has it)."""
+    costs a queue and a writer task per message sent and a task per message received (0.2-0.5 ms a round
+    trip here, docs/performance.md), which a bench would time as the server's. Here an event is decoded
+    when its frame is read and its handler runs at once, so a graphic's receipt is timed once it has its
+    data (and, for a graphic that keeps its view, once the view has it). ``namespace`` is taken for the
+    library's signatures: a ``Peer`` speaks on the one namespace it connected to."""
 
     def __init__(self) -> None:
         self.handlers: dict[str, Callable[..., Any]] = {}
@@ -253,7 +254,9 @@ class Peer:
     async def call(self, event: str, data: Any = None, namespace: str = "/", timeout: float = 60) -> Any:
         """``event`` with an ACK: its first argument (or its arguments, if more)."""
         assert self.wire is not None, "not connected"
-        reply = await asyncio.wait_for(self.wire.emit(event, data, ack=True, future=True), timeout)  # type: ignore[arg-type]
+        waiting = self.wire.emit(event, data, ack=True, future=True)
+        assert waiting is not None
+        reply = await asyncio.wait_for(waiting, timeout)
         return reply[0] if len(reply) == 1 else tuple(reply)
 
     async def emit(
@@ -263,9 +266,9 @@ class Peer:
         if callback is None:
             self.wire.emit(event, data)
             return
-        reply = self.wire.emit(event, data, ack=True, future=True)
-        assert reply is not None
-        reply.add_done_callback(lambda done: done.exception() or callback(*done.result()))
+        waiting = self.wire.emit(event, data, ack=True, future=True)
+        assert waiting is not None
+        waiting.add_done_callback(lambda done: done.cancelled() or done.exception() or callback(*done.result()))
 
     async def disconnect(self) -> None:
         if self.wire is not None:
