@@ -1,7 +1,7 @@
 """One change to many phones, against showcaller, a bare python-socketio server and NodeCG 2.x, in one run.
 
 Run: python bench/fanout.py [--phones 1000,5000] [--samples 1000] [--servers showcaller,bare,nodecg]
-                            [--changes 20] [--workers 2] [--quick]
+                            [--changes 20] [--workers 2] [--no-reference] [--quick]
 Each server runs in its own process, on loopback, and goes through the same phases:
 1. producer -> graphic, no other clients: send -> the graphic's receipt of that revision, ``--samples``
    times, one every ~20 ms (the pace of a busy producer; showcaller's /control allows 50/s). The
